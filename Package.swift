@@ -1,0 +1,134 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every target is built in Swift 6 language mode with the upcoming features the Swift server
+/// anchors (Hummingbird, swift-openapi-generator) enable, so the rules are the same everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "segura-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CurlHTTPClient", targets: ["CurlHTTPClient"]),
+        .library(name: "SeguraClient", targets: ["SeguraClient"]),
+        .library(name: "SeguraSimulator", targets: ["SeguraSimulator"]),
+        .executable(name: "segura-simulator", targets: ["segura-simulator"]),
+        .executable(name: "segura-gateway", targets: ["segura-gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: libcurl
+
+        /// The system libcurl (OpenSSL flavour) plus `static inline` wrappers for its variadic functions.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        /// An async HTTP client driven by one `curl_multi` loop on a dedicated thread.
+        .target(
+            name: "CurlHTTPClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Segura
+
+        /// Segura's A2A API: OAuth2 tokens, operations, envelope parsing, normalization and retries.
+        .target(
+            name: "SeguraClient",
+            dependencies: [
+                "CurlHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// A faithful Segura + Kong simulator on SwiftNIO, with fault injection, for tests, demo and benchmarks.
+        .target(
+            name: "SeguraSimulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "segura-simulator",
+            dependencies: [
+                "SeguraSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Command line
+
+        /// The `segura-gateway` command: subcommands for each capability.
+        .executableTarget(
+            name: "segura-gateway",
+            dependencies: [
+                "SeguraClient",
+                "SeguraSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Benchmarks
+
+        /// Requests per second through the libcurl client against the simulator; run with `scripts/bench-client`.
+        .executableTarget(
+            name: "segura-client-bench",
+            dependencies: [
+                "SeguraClient",
+                "SeguraSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/SeguraClientBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+
+        /// Helpers shared by the test targets: simulator harness, loopback sockets, test certificates.
+        .target(
+            name: "TestSupport",
+            dependencies: ["CurlHTTPClient", "SeguraSimulator"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CurlHTTPClientTests",
+            dependencies: ["CurlHTTPClient", "SeguraSimulator", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeguraClientTests",
+            dependencies: ["SeguraClient", "SeguraSimulator", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SeguraSimulatorTests",
+            dependencies: ["SeguraSimulator", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,55 @@
+import CurlHTTPClient
+import Foundation
+
+/// A bearer token from Segura's OAuth 2.0 token endpoint.
+struct AccessToken: Sendable, Equatable {
+    let value: String
+    /// When the token should no longer be used: `expires_in` minus the renewal margin.
+    let renewAt: ContinuousClock.Instant
+}
+
+/// Why a token could not be obtained: an HTTP answer or a transport failure.
+enum TokenFailure: Error {
+    case reply(UpstreamReply)
+    case transport(OutboundClientError)
+    case malformed(UpstreamReply)
+}
+
+/// Caches Segura's access token and shares one refresh among all concurrent callers.
+///
+/// Segura issues no refresh token (segura-api.md §3.1): a new token means a new client-credentials
+/// request. Without single flight, 100 requests arriving as the token expires would send 100 token
+/// requests; here they all wait for the one in flight.
+actor AccessTokenStore {
+    private let fetch: @Sendable () async throws -> AccessToken
+    private var current: AccessToken?
+    private var refresh: Task<AccessToken, any Error>?
+
+    init(fetch: @escaping @Sendable () async throws -> AccessToken) {
+        self.fetch = fetch
+    }
+
+    /// A token valid for at least the renewal margin, fetched only if the cached one is missing or due.
+    func token() async throws -> AccessToken {
+        if let current, ContinuousClock.now < current.renewAt {
+            return current
+        }
+        if let refresh {
+            return try await refresh.value
+        }
+        // An unstructured task, so a caller's cancellation does not abort the refresh others wait for.
+        let refresh = Task { try await self.fetch() }
+        self.refresh = refresh
+        defer { self.refresh = nil }
+        let token = try await refresh.value
+        self.current = token
+        return token
+    }
+
+    /// Forgets `token` after Segura or Kong rejected it, unless another caller already replaced it.
+    func invalidate(_ token: AccessToken) {
+        if self.current == token {
+            self.current = nil
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import NIOHTTP1
+
+/// The simulator's behaviour without any I/O: it turns one request into one ``SimulatorOutcome`` and keeps the
+/// store, tokens, faults and counters.
+///
+/// A plain value type so that tests drive it directly, with their own clock readings; ``SharedSimulatorEngine``
+/// puts it behind a lock for the server.
+struct SimulatorEngine: Sendable {
+    /// The configuration the engine was created with (already validated).
+    let configuration: SimulatorConfiguration
+    /// The store: items not present are "not found".
+    private(set) var objects: [ObjectKey: ObjectState]
+    /// Live tokens and the instant each one expires.
+    var tokens: [String: ContinuousClock.Instant] = [:]
+    /// `false` makes every PAM operation answer 1039.
+    var writePermission = true
+    /// Pending faults, oldest first.
+    var faults: [FaultRule] = []
+    /// The counters behind ``SeguraSimulator/stats``.
+    var stats = SimulatorStats()
+
+    /// Creates an engine with the configuration's store; call ``SimulatorConfiguration/validate()`` first.
+    init(configuration: SimulatorConfiguration) {
+        self.configuration = configuration
+        self.objects = Dictionary(
+            uniqueKeysWithValues: configuration.objects.map { (ObjectKey(kind: $0.kind, id: $0.id), $0.state) }
+        )
+    }
+
+    /// Answers one request received at `now`.
+    ///
+    /// Order, as Kong and Segura would apply it: the control API; the token endpoint; for `/api` and `/iso`
+    /// paths the bearer token, then the counters, then any matching fault, then Segura's normal answer;
+    /// otherwise Kong's "no Route matched".
+    mutating func handle(_ request: SimulatorRequest, at now: ContinuousClock.Instant) -> SimulatorOutcome {
+        let route = SimulatorRoute(
+            method: request.method, path: request.path, tokenPaths: self.configuration.tokenPaths)
+        switch route {
+        case .control(let components):
+            guard request.peerIsLoopback else {
+                return .respond(.kongNoRoute(for: request))
+            }
+            return .respond(self.handleControl(request, components: components))
+        case .token:
+            return self.answer(request, on: .token) { $0.issueToken(request, at: now) }
+        case .operation(let operation):
+            guard self.isAuthorized(request, at: now) else {
+                return .respond(self.invalidTokenResponse(for: request))
+            }
+            self.stats.apiCalls += 1
+            self.stats.callsByOperation[operation.statsKey, default: 0] += 1
+            return self.answer(request, on: .operation(operation)) { $0.perform(operation) }
+        case .otherAPI:
+            guard self.isAuthorized(request, at: now) else {
+                return .respond(self.invalidTokenResponse(for: request))
+            }
+            return self.answer(request, on: .otherAPI) { _ in .seguraError(.notFound, "Resource sub not found") }
+        case .noRoute:
+            return .respond(.kongNoRoute(for: request))
+        }
+    }
+
+    /// Counts one accepted TCP connection.
+    mutating func recordAcceptedConnection() {
+        self.stats.acceptedConnections += 1
+    }
+
+    /// The state of one item, `nil` when it is "not found".
+    func objectState(_ kind: ObjectKind, id: Int) -> ObjectState? {
+        self.objects[ObjectKey(kind: kind, id: id)]
+    }
+
+    /// Sets or (with `nil`) removes one item; the state must be in `kind.supportedStates`.
+    mutating func setObject(_ kind: ObjectKind, id: Int, state: ObjectState?) throws(SimulatorError) {
+        if let state, !kind.supportedStates.contains(state) {
+            throw .unsupportedState(kind, state)
+        }
+        self.objects[ObjectKey(kind: kind, id: id)] = state
+    }
+
+    /// Segura's answer to an operation, applying the state change it reports.
+    private mutating func perform(_ operation: SimulatedOperation) -> SimulatorResponse {
+        let key = ObjectKey(kind: operation.kind, id: operation.id)
+        let outcome = operation.outcome(for: self.objects[key], writePermission: self.writePermission)
+        if case .success(_, _, let newState?) = outcome {
+            self.objects[key] = newState
+            self.stats.appliedChanges += 1
+        }
+        return .segura(outcome)
+    }
+}

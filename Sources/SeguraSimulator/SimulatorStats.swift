@@ -1,0 +1,38 @@
+/// Counters that tests, the demo and benchmarks read to check what reached the simulator.
+///
+/// Encoded with snake_case keys by the control API (`GET /_simulator/stats`).
+public struct SimulatorStats: Sendable, Codable, Equatable {
+    /// Every TCP connection the server accepted; a client that reuses connections keeps this low.
+    public var acceptedConnections: Int
+    /// Successful token requests.
+    public var tokensIssued: Int
+    /// Requests to operation routes that passed authentication, including those answered by a fault.
+    public var apiCalls: Int
+    /// Operations that actually changed an item's state (including ``Fault/applyThenGatewayTimeout``).
+    public var appliedChanges: Int
+    /// ``apiCalls`` per operation, keyed `"<action> <kind> <id>"`, e.g. `"enable credential 42"`.
+    public var callsByOperation: [String: Int]
+
+    /// Creates counters, all zero by default.
+    public init(
+        acceptedConnections: Int = 0,
+        tokensIssued: Int = 0,
+        apiCalls: Int = 0,
+        appliedChanges: Int = 0,
+        callsByOperation: [String: Int] = [:]
+    ) {
+        self.acceptedConnections = acceptedConnections
+        self.tokensIssued = tokensIssued
+        self.apiCalls = apiCalls
+        self.appliedChanges = appliedChanges
+        self.callsByOperation = callsByOperation
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case acceptedConnections = "accepted_connections"
+        case tokensIssued = "tokens_issued"
+        case apiCalls = "api_calls"
+        case appliedChanges = "applied_changes"
+        case callsByOperation = "calls_by_operation"
+    }
+}

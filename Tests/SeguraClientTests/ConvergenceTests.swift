@@ -1,0 +1,123 @@
+import CurlHTTPClient
+import SeguraClient
+import SeguraSimulator
+import Testing
+import TestSupport
+
+/// Retries, injected faults, deadlines and cancellation.
+@Suite(.timeLimit(.minutes(2)))
+struct ConvergenceTests {
+    @Test(arguments: [Fault.kongBadGateway, .kongServiceUnavailable, .kongGatewayTimeout, .connectionReset, .requestTimedOut, .rateLimited(retryAfterSeconds: 0)])
+    func aTransientFaultIsRetriedUntilApplied(_ fault: Fault) async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.injectFault(fault, on: .operation(.credential, .enable, id: 42), times: 1)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .applied)
+            #expect(result.failure == nil)
+            #expect(simulator.stats.apiCalls == 2)
+            // libcurl itself re-sends a request once, on a fresh connection, when a *reused* connection dies
+            // before any response byte; the client then sees one attempt where Segura saw two.
+            #expect(fault == .connectionReset ? (1...2).contains(result.attempts) : result.attempts == 2)
+            #expect(simulator.objectState(.credential, id: 42) == .active)
+        }
+    }
+
+    @Test func appliedThenTimedOutConvergesOnTheRetry() async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.setObject(.credential, id: 42, state: .inactive)
+            simulator.injectFault(.applyThenGatewayTimeout, on: .operation(.credential, .enable, id: 42), times: 1)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            // Attempt 1: Segura applied the change but Kong answered 504 (unknown).
+            // Attempt 2: 1043 "already activated", which after an uncertain attempt means our change took.
+            #expect(result.outcome == .applied)
+            #expect(result.convergedAfterUncertainAttempt)
+            #expect(result.attempts == 2)
+            #expect(result.upstream.seguraCode == 1043)
+            #expect(simulator.stats.appliedChanges == 1)
+        }
+    }
+
+    @Test func alreadyInStateWithoutAnUncertainAttemptIsReportedAsSuch() async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.setObject(.credential, id: 42, state: .active)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .alreadyInState)
+            #expect(!result.convergedAfterUncertainAttempt)
+            #expect(result.attempts == 1)
+        }
+    }
+
+    @Test func latencyWithinTheDeadlineStillSucceeds() async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.injectFault(.latency(.milliseconds(300)), on: .operation(), times: 1)
+            let result = try await client.perform(.init(.disable, .password, id: 11))
+            #expect(result.outcome == .applied)
+            #expect(result.latency >= .milliseconds(300))
+        }
+    }
+
+    @Test func garbageIsAnUnknownOutcomeAndNotRetried() async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.injectFault(.garbageBody, on: .operation(), times: 1)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .unknown)
+            #expect(result.failure?.code == .upstreamInvalidResponse)
+            #expect(result.attempts == 1)
+        }
+    }
+
+    @Test func persistentFailureStopsAtTheDeadline() async throws {
+        try await withSeguraClient(configure: { configuration in
+            configuration.retry = fastRetry(maxAttempts: 1000, deadline: .milliseconds(800))
+            configuration.retry.maxBackoff = .milliseconds(100)
+        }) { simulator, client in
+            simulator.injectFault(.kongServiceUnavailable, on: .operation(), times: Int.max)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .notApplied)
+            #expect(result.failure?.code == .upstreamUnavailable)
+            #expect(result.failure?.retryable == true)
+            #expect(result.attempts > 2)
+            #expect(result.latency < .milliseconds(1300), "stopped near the 800 ms deadline, not after maxAttempts")
+            #expect(simulator.objectState(.credential, id: 42) == .inactive)
+        }
+    }
+
+    @Test func aSlowUpstreamIsCutOffByTheDeadline() async throws {
+        try await withSeguraClient(configure: { $0.retry = fastRetry(deadline: .milliseconds(500)) }) { simulator, client in
+            simulator.injectFault(.latency(.seconds(5)), on: .operation(), times: Int.max)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .unknown)
+            #expect(result.failure?.code == .upstreamTimeout)
+            #expect(result.latency < .seconds(2))
+        }
+    }
+
+    @Test func unreachableSeguraIsNotAppliedAndRetried() async throws {
+        let http = try CurlHTTPClient()
+        var configuration = SeguraClient.Configuration(baseURL: "http://127.0.0.1:\(try closedLoopbackPort())", clientID: "a", clientSecret: "b")
+        configuration.retry = fastRetry(maxAttempts: 3)
+        let result = try await SeguraClient(configuration: configuration, http: http).perform(.init(.enable, .credential, id: 42))
+        #expect(result.outcome == .notApplied)
+        #expect(result.failure?.code == .upstreamUnreachable)
+        #expect(result.upstream.source == .transport)
+        await http.shutdown()
+    }
+
+    @Test func cancellationStopsTheOperation() async throws {
+        try await withSeguraClient { simulator, client in
+            simulator.injectFault(.latency(.seconds(20)), on: .operation(), times: Int.max)
+            let task = Task { try await client.perform(.init(.enable, .credential, id: 42)) }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await task.value }
+        }
+    }
+
+    @Test func legacyIsoPrefixReachesTheSameOperations() async throws {
+        try await withSeguraClient(configure: { $0.apiPrefix = "/iso" }) { simulator, client in
+            let result = try await client.perform(.init(.enable, .device, id: 20))
+            #expect(result.outcome == .applied)
+            #expect(simulator.objectState(.device, id: 20) == .active)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A deliberately small, blocking HTTP/1.1 client over one loopback TCP connection, so tests see exactly what
+/// goes over the wire: how many connections, keep-alive, and whether the server ended with a FIN or an RST.
+///
+/// Every read times out after ten seconds, so a broken server fails a test instead of hanging it.
+final class RawHTTPConnection {
+    /// How the server ended the connection.
+    enum End: Equatable {
+        case closed
+        case reset
+    }
+
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        #if canImport(Glibc)
+            let streamType = Int32(SOCK_STREAM.rawValue)
+        #else
+            let streamType = SOCK_STREAM
+        #endif
+        let descriptor = socket(AF_INET, streamType, 0)
+        guard descriptor >= 0 else {
+            throw RawHTTPError("socket() failed: errno \(errno)")
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(descriptor)
+            throw RawHTTPError("connect() failed: errno \(errno)")
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(self.descriptor)
+    }
+
+    /// Sends raw bytes.
+    func write(_ text: String) throws {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let sent = bytes.withUnsafeBytes { send(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else {
+                throw RawHTTPError("send() failed: errno \(errno)")
+            }
+            bytes = bytes.dropFirst(sent)
+        }
+    }
+
+    /// Sends one request (with `Host` and `Content-Length`) and reads its response.
+    func request(
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: String = ""
+    ) throws -> RawHTTPResponse {
+        try self.write(Self.format(method, path, headers: headers, body: body))
+        return try self.readResponse()
+    }
+
+    /// The bytes of one request.
+    static func format(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") -> String
+    {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (name, value) in headers {
+            text += "\(name): \(value)\r\n"
+        }
+        return text + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+    }
+
+    /// Reads one response framed by `Content-Length` (the simulator always sends it).
+    func readResponse() throws -> RawHTTPResponse {
+        let separator = Array("\r\n\r\n".utf8)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            headerEnd = self.buffer.indices.first { self.buffer[$0...].starts(with: separator) }
+            if headerEnd == nil, try !self.fill() {
+                throw RawHTTPError("the connection ended before a response")
+            }
+        }
+        let head = String(decoding: self.buffer[..<headerEnd!], as: UTF8.self)
+        var lines = head.split(separator: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            throw RawHTTPError("bad status line")
+        }
+        let headers = lines.map { line in
+            let colon = line.firstIndex(of: ":") ?? line.endIndex
+            return (String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " }))
+        }
+        let response = RawHTTPResponse(status: status, headers: headers, body: "")
+        let length = Int(response.header("Content-Length") ?? "") ?? 0
+        let bodyStart = headerEnd! + separator.count
+        while self.buffer.count < bodyStart + length {
+            guard try self.fill() else {
+                throw RawHTTPError("the connection ended inside a body")
+            }
+        }
+        let body = String(decoding: self.buffer[bodyStart..<bodyStart + length], as: UTF8.self)
+        self.buffer.removeFirst(bodyStart + length)
+        return RawHTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    /// Reads until the server ends the connection and reports how; unexpected data is an error.
+    func readEnd() throws -> End {
+        guard self.buffer.isEmpty else {
+            throw RawHTTPError("unread data before the end of the connection")
+        }
+        do {
+            guard try !self.fill() else {
+                throw RawHTTPError("the server sent data instead of closing")
+            }
+            return .closed
+        } catch let error as RawHTTPError where error.errorNumber == ECONNRESET {
+            return .reset
+        }
+    }
+
+    /// Appends what one `recv` returns; `false` at end of stream.
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+        if count < 0 {
+            throw RawHTTPError("recv() failed: errno \(errno)", errorNumber: errno)
+        }
+        self.buffer.append(contentsOf: chunk[..<count])
+        return count > 0
+    }
+}
+
+/// One response as read off the wire.
+struct RawHTTPResponse {
+    var status: Int
+    var headers: [(String, String)]
+    var body: String
+
+    /// The first header with this name, compared case-insensitively.
+    func header(_ name: String) -> String? {
+        self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// A failure of the test client, with the `errno` when one applies.
+struct RawHTTPError: Error, CustomStringConvertible {
+    var description: String
+    var errorNumber: Int32?
+
+    init(_ description: String, errorNumber: Int32? = nil) {
+        self.description = description
+        self.errorNumber = errorNumber
+    }
+}
