@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CurlHTTPClient", targets: ["CurlHTTPClient"]),
         .library(name: "SeguraClient", targets: ["SeguraClient"]),
         .library(name: "SeguraSimulator", targets: ["SeguraSimulator"]),
+        .library(name: "GatewaySecurity", targets: ["GatewaySecurity"]),
         .executable(name: "segura-simulator", targets: ["segura-simulator"]),
         .executable(name: "segura-gateway", targets: ["segura-gateway"]),
     ],
@@ -24,6 +25,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: libcurl
@@ -78,14 +89,61 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Gateway
+
+        /// Who may call the gateway: webhook signature schemes (verify and sign) and per-caller policy.
+        .target(
+            name: "GatewaySecurity",
+            dependencies: [
+                "SeguraClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// The HTTP contract: server types generated from the top-level `openapi.yaml` (symlinked here).
+        .target(
+            name: "GatewayAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        /// The gateway server: configuration, signature middleware, request handling, metrics and logs.
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayAPI",
+                "GatewaySecurity",
+                "SeguraClient",
+                "CurlHTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Command line
 
         /// The `segura-gateway` command: subcommands for each capability.
         .executableTarget(
             name: "segura-gateway",
             dependencies: [
+                "GatewayServer",
+                "GatewaySecurity",
                 "SeguraClient",
                 "SeguraSimulator",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -123,6 +181,29 @@ let package = Package(
         .testTarget(
             name: "SeguraClientTests",
             dependencies: ["SeguraClient", "SeguraSimulator", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewaySecurityTests",
+            dependencies: ["GatewaySecurity", "SeguraClient", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: [
+                "GatewayServer",
+                "GatewayAPI",
+                "GatewaySecurity",
+                "SeguraClient",
+                "CurlHTTPClient",
+                "SeguraSimulator",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

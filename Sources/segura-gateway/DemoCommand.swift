@@ -1,58 +1,108 @@
 import ArgumentParser
-import CurlHTTPClient
+import Crypto
 import Foundation
+import GatewaySecurity
+import GatewayServer
+import Hummingbird
 import Logging
 import SeguraClient
 import SeguraSimulator
+import ServiceLifecycle
 
-/// `segura-gateway demo`: the embedded defaults, with nothing to configure.
+/// `segura-gateway demo`: the embedded defaults, nothing to configure.
 ///
-/// It starts the Segura simulator in this process on loopback and drives the libcurl Segura client
-/// through a tour of documented behaviours: a change, an "already in state" answer, a Kong 504 after
-/// the change was applied (which converges on retry), and a missing object. Each result is printed
-/// in the client's normalized form.
+/// Starts the Segura simulator and the gateway in this process on loopback, with two generated demo
+/// callers (Standard Webhooks and a static token), and prints curl commands that work as pasted.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the Segura client against the built-in Segura simulator and show normalized results."
+        abstract: "Run the gateway against the built-in Segura simulator, with generated demo callers."
     )
 
-    @Option(help: "Port for the embedded simulator (0 picks a free one).")
-    var port = 0
+    @Option(help: "The gateway's port on 127.0.0.1.")
+    var port = 8080
+
+    @Option(help: "The simulator's port on 127.0.0.1 (0 picks a free one).")
+    var simulatorPort = 0
+
+    @Option(help: "Write the demo callers' secrets to this file (KEY=value lines), for scripts.")
+    var secretsFile: String?
 
     func run() async throws {
+        bootstrapLogging(level: .notice)
+        let logger = Logger(label: "segura.gateway")
         var simulatorConfiguration = SimulatorConfiguration()
-        simulatorConfiguration.port = self.port
+        simulatorConfiguration.port = self.simulatorPort
         let simulator = try await SeguraSimulator.start(simulatorConfiguration, logger: Logger(label: "segura.simulator"))
-        let http = try CurlHTTPClient()
-        let client = SeguraClient(
-            configuration: .init(
-                baseURL: simulator.baseURL,
-                clientID: simulatorConfiguration.clientID,
-                clientSecret: simulatorConfiguration.clientSecret
-            ),
-            http: http
-        )
-        print("Segura simulator listening on \(simulator.baseURL)\n")
 
-        let tour: [(String, SeguraOperation, () -> Void)] = [
-            ("enable an inactive credential", .init(.enable, .credential, id: 42), {}),
-            ("enable it again (Segura answers 400 1043)", .init(.enable, .credential, id: 42), {}),
-            ("disable it; Kong answers 504 after Segura applied it", .init(.disable, .credential, id: 42), {
-                simulator.injectFault(.applyThenGatewayTimeout, on: .operation(.credential, .disable, id: 42))
-            }),
-            ("enable a MySafe password that is already active", .init(.enable, .password, id: 11), {}),
-            ("disable a credential that does not exist", .init(.disable, .credential, id: 999), {}),
-        ]
-        for (title, operation, prepare) in tour {
-            prepare()
-            let result = try await client.perform(operation)
-            print("▸ \(title): \(operation)")
-            print("  outcome=\(result.outcome.rawValue) attempts=\(result.attempts) code=\(result.failure?.code.rawValue ?? "-")", terminator: "")
-            print(" upstream=\(result.upstream.source.rawValue) \(result.upstream.httpStatus.map(String.init) ?? "-") \(result.upstream.message ?? "")")
+        let webhookSecret = "whsec_" + Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
+        let staticToken = "demo_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let policy = try CallerPolicy(
+            allowedActions: Set(TargetAction.allCases),
+            allowedKinds: Set(TargetKind.allCases),
+            ticketPattern: "[A-Z]{2,5}[0-9]{3,10}",
+            maxDuration: .seconds(8 * 3600)
+        )
+        var http = GatewayConfiguration.HTTP()
+        http.port = self.port
+        let configuration = GatewayConfiguration(
+            http: http,
+            segura: SeguraClient.Configuration(
+                baseURL: simulator.baseURL, clientID: simulatorConfiguration.clientID, clientSecret: simulatorConfiguration.clientSecret
+            ),
+            callers: [
+                .init(
+                    name: "demo-servicenow",
+                    verifier: CallerVerifier(scheme: .standardWebhooks, secrets: [try WebhookSecret(webhookSecret, scheme: .standardWebhooks)]),
+                    policy: policy
+                ),
+                .init(
+                    name: "demo-jira-automation",
+                    verifier: CallerVerifier(scheme: .staticToken, secrets: [try WebhookSecret(staticToken, scheme: .staticToken)]),
+                    policy: policy
+                ),
+            ]
+        )
+        if let secretsFile {
+            try "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
+                .write(toFile: secretsFile, atomically: true, encoding: .utf8)
         }
-        print("\nSimulator stats: \(simulator.stats.apiCalls) API calls, \(simulator.stats.tokensIssued) token, \(simulator.stats.acceptedConnections) connection(s)")
-        await http.shutdown()
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let app = try buildApplication(configuration: configuration, logger: logger) { port in
+            // Written straight to the file handle: print() is block-buffered when stdout is a pipe.
+            FileHandle.standardOutput.write(Data(Self.instructions(
+                port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken
+            ).utf8 + [0x0A]))
+        }
+        try await app.runService()
         try await simulator.shutdown()
+    }
+
+    private static func instructions(port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String) -> String {
+        """
+        segura-gateway demo: gateway on http://127.0.0.1:\(port), Segura simulator on \(simulator)
+        Demo callers (secrets are generated anew on every start; nothing is stored):
+          demo-servicenow       Standard Webhooks, secret \(webhookSecret)
+          demo-jira-automation  static token,      token  \(staticToken)
+
+        Paste these into another shell:
+
+          export DEMO_SECRET='\(webhookSecret)'
+          BODY='{"command":"enable credential 42 for ticket CHG0012345 for 2h","requested_by":"alice"}'
+          curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' \\
+            $(printf '%s' "$BODY" | \(executable) sign --secret-env DEMO_SECRET --format curl) -d "$BODY"
+
+          curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' \\
+            -H 'Authorization: Bearer \(staticToken)' \\
+            -d '{"action":"disable","target":{"kind":"credential","id":42},"ticket":"CHG0012345","requested_by":"jira"}'
+
+          curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' -d "$BODY"   # unsigned: 401
+          curl -sS http://127.0.0.1:\(port)/readyz
+          curl -sS http://127.0.0.1:\(port)/metrics
+
+        Simulated objects: credentials 41 (active), 42 (inactive), 43 (no access), 44 (wrong kind); passwords 10, 11;
+        devices 20, 21; SSH keys 30, 31. Press Ctrl-C to stop.
+        """
     }
 }

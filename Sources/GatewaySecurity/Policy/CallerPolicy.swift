@@ -1,0 +1,77 @@
+import SeguraClient
+
+/// What one verified caller may do: which actions, on which kinds and ids, with which tickets, for how long.
+///
+/// Everything not granted is denied: an empty ``allowedActions`` or ``allowedKinds`` allows nothing. Build one
+/// per caller at configuration time; ``evaluate(action:kind:id:ticket:duration:)`` is a pure check.
+///
+/// ```swift
+/// let policy = try CallerPolicy(
+///     allowedActions: [.enable, .disable],
+///     allowedKinds: [.credential],
+///     allowedIDs: [.credential: [42...42, 100...199]],
+///     ticketPattern: "(CHG|INC)[0-9]{7}",
+///     maxDuration: .seconds(3600)
+/// )
+/// try policy.evaluate(action: .enable, kind: .credential, id: 42, ticket: "CHG0031337", duration: .seconds(900))
+/// ```
+public struct CallerPolicy: Sendable {
+    /// The actions the caller may request; empty allows none.
+    public var allowedActions: Set<TargetAction>
+    /// The kinds of object the caller may act on; empty allows none.
+    public var allowedKinds: Set<TargetKind>
+    /// Per kind, the id ranges the caller may act on; a single id is a one-element range such as `42...42`.
+    ///
+    /// A kind missing from the map allows any id of that kind. A kind mapped to an empty list allows no id,
+    /// so a list emptied by mistake fails closed.
+    public var allowedIDs: [TargetKind: [ClosedRange<Int>]]
+    /// A regular expression (ICU syntax) that the whole ticket must match; `nil` accepts any ticket that
+    /// passes the basic rule (non-empty, at most 128 UTF-8 bytes, no control characters).
+    ///
+    /// Anchoring is implied: `(CHG|INC)[0-9]{7}` and `^(CHG|INC)[0-9]{7}$` mean the same. It is read-only
+    /// because it is compiled and checked once, in `init`; build a new policy to change it.
+    public var ticketPattern: String? { self.ticketRule.pattern }
+    /// The longest duration the caller may request; `nil` sets no maximum. `.zero` refuses every duration,
+    /// so a caller can be limited to changes without one.
+    public var maxDuration: Duration?
+
+    private let ticketRule: TicketRule
+
+    /// Creates a policy, compiling the ticket pattern once.
+    ///
+    /// - Throws: ``PolicyConfigurationError/invalidTicketPattern`` when the pattern does not compile.
+    public init(
+        allowedActions: Set<TargetAction>,
+        allowedKinds: Set<TargetKind>,
+        allowedIDs: [TargetKind: [ClosedRange<Int>]] = [:],
+        ticketPattern: String? = nil,
+        maxDuration: Duration? = nil
+    ) throws(PolicyConfigurationError) {
+        self.allowedActions = allowedActions
+        self.allowedKinds = allowedKinds
+        self.allowedIDs = allowedIDs
+        self.ticketRule = try TicketRule(pattern: ticketPattern)
+        self.maxDuration = maxDuration
+    }
+
+    /// Checks one requested change, rule by rule in a fixed order: action, kind, id, ticket, duration.
+    ///
+    /// The first failing rule is reported, so the same request always yields the same violation.
+    ///
+    /// - Parameters:
+    ///   - ticket: the change or incident reference the request cites; always required.
+    ///   - duration: how long the change should last before it is reverted; `nil` for a permanent change.
+    /// - Throws: the ``PolicyViolation`` of the first rule that fails.
+    public func evaluate(action: TargetAction, kind: TargetKind, id: Int, ticket: String, duration: Duration?) throws(PolicyViolation) {
+        guard self.allowedActions.contains(action) else { throw .actionNotAllowed(action) }
+        guard self.allowedKinds.contains(kind) else { throw .kindNotAllowed(kind) }
+        if let ranges = self.allowedIDs[kind], !ranges.contains(where: { $0.contains(id) }) {
+            throw .targetNotAllowed(kind, id: id)
+        }
+        guard self.ticketRule.accepts(ticket) else { throw .ticketPatternMismatch }
+        if let duration {
+            guard duration > .zero else { throw .invalidDuration }
+            if let maxDuration = self.maxDuration, duration > maxDuration { throw .durationExceedsMaximum }
+        }
+    }
+}

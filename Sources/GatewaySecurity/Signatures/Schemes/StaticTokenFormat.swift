@@ -1,0 +1,30 @@
+import HTTPTypes
+
+/// A shared token carried in a header: `Authorization: Bearer <token>` (Jira Automation),
+/// `Authorization: Token <token>` (Mattermost slash commands), or the bare token in any other header.
+enum StaticTokenFormat {
+    /// The `Authorization` schemes accepted, compared case-insensitively as RFC 9110 says.
+    private static let authorizationSchemes: Set<String> = ["bearer", "token"]
+
+    /// The presented token's bytes.
+    ///
+    /// The token must be non-empty visible ASCII; in `Authorization` it follows a known scheme and one or
+    /// more spaces. Anything else (another scheme such as `Basic`, a comma-joined duplicate, inner spaces)
+    /// is malformed.
+    static func token(in value: String, header: HTTPField.Name) throws(SignatureError) -> [UInt8] {
+        var token = Substring(value)
+        if header == .authorization {
+            guard let space = value.firstIndex(of: " "),
+                Self.authorizationSchemes.contains(value[..<space].lowercased())
+            else { throw .malformedSignature }
+            token = value[space...].drop { $0 == " " }
+        }
+        guard !token.isEmpty, token.utf8.allSatisfy(HeaderRules.isVisibleASCII) else { throw .malformedSignature }
+        return Array(token.utf8)
+    }
+
+    /// The header value that presents `token`: `Bearer <token>` in `Authorization`, else the bare token.
+    static func render(token: String, header: HTTPField.Name) -> String {
+        header == .authorization ? "Bearer \(token)" : token
+    }
+}

@@ -1,0 +1,40 @@
+import CurlHTTPClient
+import GatewayAPI
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import SeguraClient
+import ServiceLifecycle
+
+/// Builds the gateway as a Hummingbird application: router, middleware, OpenAPI handlers, and the
+/// outbound HTTP client as a service that starts before the server and stops after it.
+///
+/// Nothing global is bootstrapped here (logging, metrics), so tests can build as many as they like.
+public func buildApplication(
+    configuration: GatewayConfiguration,
+    logger: Logger,
+    metrics: GatewayMetrics = GatewayMetrics(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
+    let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
+    let router = Router(context: GatewayRequestContext.self)
+    // Router middleware applies only to routes added after it, so the order below is the order of the chain.
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SignatureVerificationMiddleware(callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, metrics: metrics))
+    router.add(middleware: ErrorRenderingMiddleware(metrics: metrics))
+    try APIImplementation(segura: segura, metrics: metrics, logger: logger).registerHandlers(
+        on: router,
+        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+    )
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "segura-gateway"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+    app.addServices(http)
+    return app
+}

@@ -1,0 +1,66 @@
+import CurlHTTPClient
+import GatewaySecurity
+import Logging
+import SeguraClient
+
+/// Everything the gateway needs to run, validated.
+///
+/// Built by ``GatewayConfigurationLoader`` from a YAML file and the environment, or directly in code
+/// (the demo and the tests).
+public struct GatewayConfiguration: Sendable {
+    /// Where the gateway listens and what it accepts.
+    public struct HTTP: Sendable {
+        /// The address to bind. Default `127.0.0.1`.
+        public var host = "127.0.0.1"
+        /// The port. Default 8080; 0 picks a free port.
+        public var port = 8080
+        /// The largest request body accepted; a larger one gets 413 before it is read. Default 64 KiB.
+        public var maxBodyBytes = 64 * 1024
+
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// One sender of webhooks: how it signs and what it may do.
+    public struct Caller: Sendable {
+        /// The caller's name, used in logs, metrics and answers.
+        public var name: String
+        /// Verifies its signatures, with every active secret.
+        public var verifier: CallerVerifier
+        /// What it may ask for.
+        public var policy: CallerPolicy
+
+        /// Creates a caller.
+        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy) {
+            self.name = name
+            self.verifier = verifier
+            self.policy = policy
+        }
+    }
+
+    /// Listener settings.
+    public var http: HTTP
+    /// Segura's address, credentials and retry rules.
+    public var segura: SeguraClient.Configuration
+    /// The outbound HTTP client's settings (timeouts, pool, TLS, proxy).
+    public var outbound: CurlHTTPClient.Configuration
+    /// The callers, in the order they are tried.
+    public var callers: [Caller]
+    /// The log level.
+    public var logLevel: Logger.Level
+
+    /// Creates a configuration.
+    public init(
+        http: HTTP = .init(),
+        segura: SeguraClient.Configuration,
+        outbound: CurlHTTPClient.Configuration = .init(),
+        callers: [Caller],
+        logLevel: Logger.Level = .info
+    ) {
+        self.http = http
+        self.segura = segura
+        self.outbound = outbound
+        self.callers = callers
+        self.logLevel = logLevel
+    }
+}

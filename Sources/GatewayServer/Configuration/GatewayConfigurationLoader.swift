@@ -1,0 +1,224 @@
+import Configuration
+import CurlHTTPClient
+import Foundation
+import GatewaySecurity
+import HTTPTypes
+import Logging
+import SeguraClient
+import SystemPackage
+import Yams
+
+/// Loads and validates a YAML configuration file, with environment variables overriding file values
+/// (`http.port` ← `HTTP_PORT`), and explains every problem with its key path.
+///
+/// ## Configuration keys
+/// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536)
+/// - `log.level` (trace … critical, default `info`)
+/// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
+/// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
+///   `segura.client_authentication` (`request_body` or `basic`)
+/// - `segura.connect_timeout_seconds` (5), `segura.request_timeout_seconds` (30), `segura.deadline_seconds` (30),
+///   `segura.max_attempts` (5), `segura.max_connections_per_host` (8)
+/// - `segura.ca_file`, `segura.client_certificate_file`, `segura.client_key_file`, `segura.client_key_password`
+///   (reference), `segura.insecure_skip_tls_verification` (false), `segura.proxy`
+/// - `callers.<name>.scheme` (`standard-webhooks`, `hub-sha256`, `slack-v0`, `static-token`),
+///   `callers.<name>.secrets` (list of references, at least one), `callers.<name>.tolerance_seconds` (300),
+///   `callers.<name>.signature_header` (hub-sha256), `callers.<name>.token_header` (static-token)
+/// - `callers.<name>.policy.actions`, `.kinds` (lists), `.ids.<kind>` (list of `N` or `N-M`),
+///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`)
+public enum GatewayConfigurationLoader {
+    /// Loads `path`. Throws ``ConfigurationError`` listing every problem.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> GatewayConfiguration {
+        guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
+            throw ConfigurationError(issues: [ConfigurationIssue(keyPath: path, message: "cannot read the file")])
+        }
+        let callerNames: [String]
+        do {
+            callerNames = try Self.callerNames(yaml: text)
+        } catch {
+            throw ConfigurationError(issues: [ConfigurationIssue(keyPath: path, message: "is not valid YAML: \(error)")])
+        }
+        let file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
+        let variables = EnvironmentVariablesProvider(environmentVariables: environment)
+        let recorder = ConfigSection.IssueRecorder()
+        let root = ConfigSection(
+            reader: ConfigReader(providers: [variables, file]),
+            environmentOnly: ConfigReader(provider: variables),
+            recorder: recorder
+        )
+        return try self.build(root: root, recorder: recorder, callerNames: callerNames, environment: environment)
+    }
+
+    /// Builds a configuration from the root section; `callerNames` are the keys under `callers`.
+    private static func build(
+        root: ConfigSection, recorder: ConfigSection.IssueRecorder, callerNames: [String], environment: [String: String]
+    ) throws -> GatewayConfiguration {
+
+        var http = GatewayConfiguration.HTTP()
+        let httpSection = root.section("http")
+        http.host = httpSection.string("host") ?? http.host
+        http.port = httpSection.int("port", default: http.port, range: 0...65535)
+        http.maxBodyBytes = httpSection.int("max_body_bytes", default: http.maxBodyBytes, range: 1024...(16 << 20))
+
+        let logLevel = root.section("log").choice("level", default: Logger.Level.info)
+        let (segura, outbound) = self.segura(root.section("segura"), environment: environment)
+
+        if callerNames.isEmpty { root.fail("callers", "at least one caller is required") }
+        let callers = callerNames.compactMap { self.caller($0, root.section("callers").section($0), environment: environment) }
+
+        guard recorder.issues.isEmpty, let segura else { throw ConfigurationError(issues: recorder.issues) }
+        return GatewayConfiguration(http: http, segura: segura, outbound: outbound, callers: callers, logLevel: logLevel)
+    }
+
+    /// The keys of the `callers` mapping, in file order.
+    static func callerNames(yaml: String) throws -> [String] {
+        guard case .mapping(let root)? = try Yams.compose(yaml: yaml), let callers = root["callers"] else { return [] }
+        guard case .mapping(let mapping) = callers else { return [] }
+        return mapping.keys.compactMap { $0.string }
+    }
+
+    private static func segura(_ section: ConfigSection, environment: [String: String]) -> (SeguraClient.Configuration?, CurlHTTPClient.Configuration) {
+        var outbound = CurlHTTPClient.Configuration()
+        outbound.connectTimeout = .seconds(section.int("connect_timeout_seconds", default: 5, range: 1...120))
+        outbound.requestTimeout = .seconds(section.int("request_timeout_seconds", default: 30, range: 1...600))
+        outbound.maxConnectionsPerHost = section.int("max_connections_per_host", default: 8, range: 1...256)
+        outbound.tls.caFile = section.string("ca_file")
+        outbound.tls.clientCertificateFile = section.string("client_certificate_file")
+        outbound.tls.clientKeyFile = section.string("client_key_file")
+        outbound.tls.clientKeyPassword = self.secret(section, "client_key_password", required: false, environment: environment)
+        outbound.tls.insecureSkipVerification = section.bool("insecure_skip_tls_verification", default: false)
+        outbound.proxy = section.string("proxy")
+
+        let baseURL = section.requiredString("base_url")
+        if let baseURL, !Self.isOrigin(baseURL) {
+            section.fail("base_url", "must be an http(s) URL with no path, such as https://segura.example.com")
+        }
+        let clientID = section.requiredString("client_id")
+        let clientSecret = self.secret(section, "client_secret", required: true, environment: environment)
+        guard let baseURL, let clientID, let clientSecret else { return (nil, outbound) }
+
+        var configuration = SeguraClient.Configuration(baseURL: baseURL, clientID: clientID, clientSecret: clientSecret)
+        configuration.tokenPath = section.string("token_path") ?? configuration.tokenPath
+        configuration.apiPrefix = section.string("api_prefix") ?? configuration.apiPrefix
+        if !["/api", "/iso"].contains(configuration.apiPrefix) { section.fail("api_prefix", "must be /api or /iso") }
+        configuration.clientAuthentication = section.choice("client_authentication", default: .requestBody)
+        configuration.retry.deadline = .seconds(section.int("deadline_seconds", default: 30, range: 1...600))
+        configuration.retry.maxAttempts = section.int("max_attempts", default: 5, range: 1...20)
+        return (configuration, outbound)
+    }
+
+    private static func caller(_ name: String, _ section: ConfigSection, environment: [String: String]) -> GatewayConfiguration.Caller? {
+        let scheme = section.choice("scheme", default: SignatureScheme.standardWebhooks)
+        let tolerance = Duration.seconds(section.int("tolerance_seconds", default: 300, range: 1...3600))
+        let references = section.stringArray("secrets") ?? []
+        if references.isEmpty { section.fail("secrets", "at least one secret reference is required") }
+        var secrets: [WebhookSecret] = []
+        for (index, reference) in references.enumerated() {
+            let key = "secrets[\(index)]"
+            switch SecretReference.parse(reference).flatMap({ $0.resolve(environment: environment) }) {
+            case .failure(let error):
+                section.fail(key, error.message)
+            case .success(let value):
+                do {
+                    secrets.append(try WebhookSecret(value, scheme: scheme))
+                } catch {
+                    section.fail(key, "is not a valid \(scheme.rawValue) secret (\(error.code))")
+                }
+            }
+        }
+        let tokenHeader = self.headerName(section, "token_header") ?? .authorization
+        let signatureHeader = self.headerName(section, "signature_header")
+        let policy = self.policy(section.section("policy"))
+        guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
+        let verifier = CallerVerifier(scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader)
+        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy)
+    }
+
+    private static func policy(_ section: ConfigSection) -> CallerPolicy? {
+        let actions = self.enumList(section, "actions", of: TargetAction.self)
+        let kinds = self.enumList(section, "kinds", of: TargetKind.self)
+        var ids: [TargetKind: [ClosedRange<Int>]] = [:]
+        let idSection = section.section("ids")
+        for kind in TargetKind.allCases {
+            guard let entries = idSection.stringArray(kind.rawValue) else { continue }
+            ids[kind] = entries.enumerated().compactMap { index, entry in
+                guard let range = Self.idRange(entry) else {
+                    idSection.fail("\(kind.rawValue)[\(index)]", "'\(entry)' is not an id (42) or a range (40-49)")
+                    return nil
+                }
+                return range
+            }
+        }
+        var maxDuration: Duration?
+        if let text = section.string("max_duration") {
+            maxDuration = ISO8601Duration.parse(text)
+            if maxDuration == nil { section.fail("max_duration", "'\(text)' is not an ISO 8601 duration such as PT8H") }
+        }
+        do {
+            return try CallerPolicy(
+                allowedActions: actions,
+                allowedKinds: kinds,
+                allowedIDs: ids,
+                ticketPattern: section.string("ticket_pattern"),
+                maxDuration: maxDuration
+            )
+        } catch {
+            section.fail("ticket_pattern", "is not a valid regular expression")
+            return nil
+        }
+    }
+
+    private static func enumList<Value: RawRepresentable & CaseIterable & Hashable>(
+        _ section: ConfigSection, _ key: String, of: Value.Type
+    ) -> Set<Value> where Value.RawValue == String {
+        guard let entries = section.stringArray(key) else {
+            section.fail(key, "is required: a list of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+            return []
+        }
+        return Set(entries.enumerated().compactMap { index, entry in
+            guard let value = Value(rawValue: entry) else {
+                section.fail("\(key)[\(index)]", "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), found '\(entry)'")
+                return nil
+            }
+            return value
+        })
+    }
+
+    private static func isOrigin(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else { return false }
+        return url.path.isEmpty || url.path == "/"
+    }
+
+    private static func idRange(_ entry: String) -> ClosedRange<Int>? {
+        let bounds = entry.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        switch bounds.count {
+        case 1: return bounds[0].flatMap { $0 >= 1 ? $0...$0 : nil }
+        case 2:
+            guard let low = bounds[0], let high = bounds[1], low >= 1, low <= high else { return nil }
+            return low...high
+        default: return nil
+        }
+    }
+
+    private static func headerName(_ section: ConfigSection, _ key: String) -> HTTPField.Name? {
+        guard let text = section.string(key) else { return nil }
+        guard let name = HTTPField.Name(text) else {
+            section.fail(key, "'\(text)' is not a valid HTTP header name")
+            return nil
+        }
+        return name
+    }
+
+    /// A secret: the value of its environment variable (`SEGURA_CLIENT_SECRET` for `segura.client_secret`) when
+    /// one is set, otherwise the file's value, which must be a reference.
+    private static func secret(_ section: ConfigSection, _ key: String, required: Bool, environment: [String: String]) -> String? {
+        if let value = section.environmentValue(key), !value.isEmpty { return value }
+        guard let reference = required ? section.requiredString(key) : section.string(key, isSecret: true) else { return nil }
+        switch SecretReference.parse(reference).flatMap({ $0.resolve(environment: environment) }) {
+        case .success(let value): return value
+        case .failure(let error):
+            section.fail(key, error.message)
+            return nil
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import GatewaySecurity
+import Hummingbird
+
+/// Hummingbird's per-request context for the gateway.
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}
+
+/// What the signature middleware learned about a request, handed to the OpenAPI handler.
+///
+/// The generated handler receives only decoded operation input, so the verified caller and the raw
+/// body travel in a task-local value: the middleware and the handler run in the same task.
+struct VerifiedRequest: Sendable {
+    /// The gateway's id for this request, echoed in `X-Request-Id` and every log line.
+    let requestID: String
+    /// The caller whose signature verified.
+    let caller: GatewayConfiguration.Caller
+    /// Delivery facts from the signature (id, timestamp).
+    let delivery: VerifiedDelivery
+    /// The raw body the signature covered, byte for byte.
+    let body: [UInt8]
+    /// When the request arrived, for the latency in the answer.
+    let receivedAt: ContinuousClock.Instant
+
+    @TaskLocal static var current: VerifiedRequest?
+}
+
+/// Request ids: random, unguessable and short enough for a log line.
+enum RequestID {
+    static func make() -> String {
+        "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    @TaskLocal static var current: String?
+}

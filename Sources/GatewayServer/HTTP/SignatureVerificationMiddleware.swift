@@ -1,0 +1,108 @@
+import Foundation
+import GatewaySecurity
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Authenticates `POST /v1/actions` before anything parses the body.
+///
+/// 1. Refuses a body over the limit with 413, from `Content-Length` before reading, or while reading.
+/// 2. Collects the raw bytes (Hummingbird puts them back for the OpenAPI handler).
+/// 3. Finds the caller whose signature verifies over those exact bytes, trying each configured caller
+///    whose scheme's headers are present. Failures answer 401 (400 for a malformed timestamp) with a
+///    stable code; the computed MAC is never echoed and nothing tells which secret was close.
+/// 4. Hands the caller, the delivery and the raw body to the handler in ``VerifiedRequest/current``.
+struct SignatureVerificationMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    let callers: [GatewayConfiguration.Caller]
+    let maxBodyBytes: Int
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path == "/v1/actions" else { return try await next(request, context) }
+        let receivedAt = ContinuousClock.now
+        let requestID = RequestID.current ?? RequestID.make()
+        let builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
+        let refuse = { (code: String, detail: String) -> Response in
+            let (status, result) = builder.problem(code: code, detail: detail)
+            self.metrics.recordRequest(caller: "unknown", action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - receivedAt)
+            context.logger.notice("Refused an unauthenticated request", metadata: ["error.code": "\(code)"])
+            return result.response(status: status)
+        }
+
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
+            return refuse("payload_too_large", "the body is \(length) bytes; the limit is \(self.maxBodyBytes)")
+        }
+        var request = request
+        let body: [UInt8]
+        do {
+            body = Array(buffer: try await request.collectBody(upTo: self.maxBodyBytes))
+        } catch is NIOTooManyBytesError {
+            return refuse("payload_too_large", "the body is larger than \(self.maxBodyBytes) bytes")
+        }
+
+        let verified: (GatewayConfiguration.Caller, VerifiedDelivery)
+        switch self.identify(headerFields: request.headers, body: body) {
+        case .success(let match): verified = match
+        case .failure(let error): return refuse(error.code, error.explanationForSender)
+        }
+        let context = context
+        var logger = context.logger
+        logger[metadataKey: "caller"] = "\(verified.0.name)"
+        let scope = VerifiedRequest(requestID: requestID, caller: verified.0, delivery: verified.1, body: body, receivedAt: receivedAt)
+        return try await VerifiedRequest.$current.withValue(scope) {
+            try await next(request, context)
+        }
+    }
+
+    /// The first caller whose signature verifies. When none does, the error of the callers whose
+    /// headers were present: theirs if they agree, otherwise `signature_mismatch`.
+    private func identify(headerFields: HTTPFields, body: [UInt8]) -> Result<(GatewayConfiguration.Caller, VerifiedDelivery), SignatureError> {
+        let now = Date()
+        var failures: [SignatureError] = []
+        for caller in self.callers {
+            do {
+                return .success((caller, try caller.verifier.verify(headerFields: headerFields, body: body, now: now)))
+            } catch {
+                if error != .missingSignature { failures.append(error) }
+            }
+        }
+        guard let first = failures.first else { return .failure(.missingSignature) }
+        return .failure(failures.allSatisfy { $0 == first } ? first : .signatureMismatch)
+    }
+}
+
+extension SignatureError {
+    /// What the sender is told: the rule that failed, never a MAC, a secret or which secret was close.
+    var explanationForSender: String {
+        switch self.code {
+        case "missing_signature": return "no signature header of a configured scheme was found"
+        case "malformed_signature": return "the signature header could not be parsed"
+        case "malformed_timestamp": return "the signature timestamp is not a whole number of Unix seconds"
+        case "stale_timestamp": return "the signature timestamp is outside the allowed window (too old)"
+        case "future_timestamp": return "the signature timestamp is outside the allowed window (in the future)"
+        case "duplicate_header": return "a signature header appears more than once"
+        case "malformed_delivery_id": return "the delivery id header is malformed"
+        case "malformed_idempotency_key": return "Idempotency-Key must be an RFC 8941 string, such as \"8e03978e\""
+        default: return "the signature does not match the body"
+        }
+    }
+}
+
+/// Gives every request an id before anything else runs, and puts it in the logger's metadata.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let requestID = RequestID.make()
+        var context = context
+        context.logger[metadataKey: "request.id"] = "\(requestID)"
+        var response = try await RequestID.$current.withValue(requestID) {
+            try await next(request, context)
+        }
+        response.headers[.xRequestID] = requestID
+        return response
+    }
+}

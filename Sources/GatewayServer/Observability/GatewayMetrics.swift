@@ -1,0 +1,58 @@
+import Metrics
+import Prometheus
+
+/// Every metric the gateway emits, defined in one place (Prometheus refuses a name registered twice
+/// with different types or help texts).
+///
+/// The metrics are made with swift-metrics on a Prometheus factory that the gateway owns, so each
+/// application instance (and each test) has its own registry and nothing is bootstrapped globally.
+public final class GatewayMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// Creates the metrics on `registry`.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                   .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)]
+        factory.defaultDurationHistogramBuckets = buckets
+        self.factory = factory
+    }
+
+    /// Counts one answered action request: `segura_gateway_requests_total{caller,action,outcome,code}`.
+    ///
+    /// `caller` is `unknown` before a signature verifies, and `code` is `none` on success, so label
+    /// values come from fixed sets (configured callers, documented codes) and cannot explode.
+    func recordRequest(caller: String, action: String, outcome: String, code: String, duration: Duration) {
+        Counter(
+            label: "segura_gateway_requests_total",
+            dimensions: [("caller", caller), ("action", action), ("outcome", outcome), ("code", code)],
+            factory: self.factory
+        ).increment()
+        Metrics.Timer(label: "segura_gateway_request_duration_seconds", dimensions: [("caller", caller)], factory: self.factory)
+            .record(duration: duration)
+    }
+
+    /// Records one Segura operation: `segura_gateway_upstream_duration_seconds{kind,action,outcome}`.
+    func recordUpstream(kind: String, action: String, outcome: String, duration: Duration) {
+        Metrics.Timer(
+            label: "segura_gateway_upstream_duration_seconds",
+            dimensions: [("kind", kind), ("action", action), ("outcome", outcome)],
+            factory: self.factory
+        ).record(duration: duration)
+    }
+
+    /// The metrics in the Prometheus text format.
+    func render() -> [UInt8] {
+        self.registry.emitToBuffer()
+    }
+}
+
+extension Metrics.Timer {
+    /// Records a Swift `Duration`, which swift-metrics 2.13 does not take directly.
+    fileprivate func record(duration: Duration) {
+        self.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GatewayAPI
+import GatewaySecurity
+@testable import GatewayServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SeguraClient
+import SeguraSimulator
+import Testing
+
+/// The configuration file: a valid one loads, and every problem is reported with its key path.
+@Suite
+struct ConfigurationTests {
+    private func write(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let valid = """
+        http:
+          port: 9090
+        segura:
+          base_url: https://segura.example.com
+          client_id: gateway
+          client_secret: env:SEGURA_SECRET
+          api_prefix: /iso
+        callers:
+          servicenow:
+            scheme: standard-webhooks
+            secrets: [env:SN_SECRET, file:SECRET_FILE]
+            policy:
+              actions: [enable, disable]
+              kinds: [credential]
+              ids:
+                credential: ["40-49", "100"]
+              ticket_pattern: "CHG[0-9]{7}"
+              max_duration: PT8H
+          jira:
+            scheme: static-token
+            token_header: X-Gateway-Token
+            secrets: [env:JIRA_TOKEN]
+            policy:
+              actions: [disable]
+              kinds: [credential, password]
+        """
+
+    @Test func aValidFileLoadsWithSecretsFromTheEnvironmentAndFiles() async throws {
+        let secretFile = try self.write("whsec_" + Data(repeating: 3, count: 32).base64EncodedString() + "\n")
+        let path = try self.write(Self.valid.replacingOccurrences(of: "SECRET_FILE", with: secretFile))
+        let configuration = try await GatewayConfigurationLoader.load(path: path, environment: [
+            "SEGURA_SECRET": "s3cr3t",
+            "SN_SECRET": "whsec_" + Data(repeating: 4, count: 32).base64EncodedString(),
+            "JIRA_TOKEN": "a-long-enough-static-token",
+            "HTTP_HOST": "0.0.0.0",
+        ])
+        #expect(configuration.http.port == 9090)
+        #expect(configuration.http.host == "0.0.0.0", "environment variables override the file")
+        #expect(configuration.segura.clientSecret == "s3cr3t")
+        #expect(configuration.segura.apiPrefix == "/iso")
+        #expect(configuration.callers.map(\.name) == ["servicenow", "jira"])
+        #expect(configuration.callers[0].policy.allowedIDs[.credential] == [40...49, 100...100])
+        #expect(configuration.callers[0].policy.maxDuration == .seconds(8 * 3600))
+        #expect(configuration.callers[1].verifier.scheme == .staticToken)
+    }
+
+    @Test func everyProblemIsExplainedWithItsKeyPath() async throws {
+        let path = try self.write("""
+            http:
+              port: 99999
+            segura:
+              base_url: segura.example.com/api
+              client_secret: hunter2
+            callers:
+              servicenow:
+                scheme: hmac-md5
+                secrets: [env:MISSING_VARIABLE]
+                policy:
+                  actions: [enable, explode]
+                  ids:
+                    credential: ["x-y"]
+                  ticket_pattern: "(["
+                  max_duration: 2 hours
+            """)
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: path, environment: [:])
+        }
+        let paths = Set(error.issues.map(\.keyPath))
+        for expected in [
+            "http.port", "segura.base_url", "segura.client_id", "segura.client_secret", "callers.servicenow.scheme",
+            "callers.servicenow.secrets[0]", "callers.servicenow.policy.actions[1]", "callers.servicenow.policy.kinds",
+            "callers.servicenow.policy.ids.credential[0]", "callers.servicenow.policy.max_duration", "callers.servicenow.policy.ticket_pattern",
+        ] {
+            #expect(paths.contains(expected), "\(expected) is reported")
+        }
+        #expect(!error.description.contains("hunter2"), "an inline secret is refused without being echoed")
+        #expect(error.issues.first { $0.keyPath == "segura.client_secret" }?.message.contains("env:NAME or file:/path") == true)
+    }
+
+    @Test func anEnvironmentVariableNamedLikeTheKeyIsTheSecretItself() async throws {
+        // SEGURA_CLIENT_SECRET is both what the example file references and the key's override variable.
+        let path = try self.write(Self.valid.replacingOccurrences(of: "env:SEGURA_SECRET", with: "env:SEGURA_CLIENT_SECRET")
+            .replacingOccurrences(of: ", file:SECRET_FILE", with: ""))
+        let configuration = try await GatewayConfigurationLoader.load(path: path, environment: [
+            "SEGURA_CLIENT_SECRET": "from-the-environment",
+            "SN_SECRET": "whsec_" + Data(repeating: 4, count: 32).base64EncodedString(),
+            "JIRA_TOKEN": "a-long-enough-static-token",
+        ])
+        #expect(configuration.segura.clientSecret == "from-the-environment")
+    }
+
+    @Test func aFileWithoutCallersIsRefused() async throws {
+        let path = try self.write("segura:\n  base_url: http://127.0.0.1:1\n  client_id: a\n  client_secret: env:S\n")
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: path, environment: ["S": "x"])
+        }
+        #expect(error.issues.map(\.keyPath) == ["callers"])
+    }
+}

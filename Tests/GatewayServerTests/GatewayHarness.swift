@@ -1,0 +1,157 @@
+import CurlHTTPClient
+import Foundation
+import GatewayAPI
+import GatewaySecurity
+@testable import GatewayServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SeguraClient
+import SeguraSimulator
+import Testing
+
+/// The callers every gateway test can sign as: one per scheme, plus a restricted one for policy tests.
+enum TestCaller: String, CaseIterable, Sendable {
+    case servicenow, github, slack, jira, restricted
+
+    var scheme: SignatureScheme {
+        switch self {
+        case .servicenow, .restricted: return .standardWebhooks
+        case .github: return .hubSHA256
+        case .slack: return .slackV0
+        case .jira: return .staticToken
+        }
+    }
+
+    /// The current secret; ``previousSecret`` is also active, as during a rotation.
+    var secret: String {
+        switch self {
+        case .servicenow: return "whsec_" + Data(repeating: 1, count: 32).base64EncodedString()
+        case .restricted: return "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
+        case .github: return "github-webhook-secret-0123456789"
+        case .slack: return "slack-signing-secret-0123456789ab"
+        case .jira: return "jira-automation-token-0123456789"
+        }
+    }
+
+    var previousSecret: String {
+        switch self {
+        case .servicenow: return "whsec_" + Data(repeating: 2, count: 32).base64EncodedString()
+        case .restricted: return "whsec_" + Data(repeating: 8, count: 32).base64EncodedString()
+        default: return self.secret + "-previous"
+        }
+    }
+
+    /// A well-formed secret that is not any configured caller's.
+    var wrongSecret: String {
+        self.scheme == .standardWebhooks ? "whsec_" + Data(repeating: 7, count: 32).base64EncodedString() : "definitely-not-the-secret-000"
+    }
+
+    func policy() throws -> CallerPolicy {
+        guard self == .restricted else {
+            return try CallerPolicy(allowedActions: Set(TargetAction.allCases), allowedKinds: Set(TargetKind.allCases))
+        }
+        return try CallerPolicy(
+            allowedActions: [.enable],
+            allowedKinds: [.credential, .password],
+            allowedIDs: [.credential: [40...42]],
+            ticketPattern: "CHG[0-9]{7}",
+            maxDuration: .seconds(2 * 3600)
+        )
+    }
+
+    func configuration() throws -> GatewayConfiguration.Caller {
+        let secrets = try [self.secret, self.previousSecret].map { try WebhookSecret($0, scheme: self.scheme) }
+        return .init(name: self.rawValue, verifier: CallerVerifier(scheme: self.scheme, secrets: secrets), policy: try self.policy())
+    }
+
+    /// Signature headers for `body`, as this caller's sender would make them.
+    func sign(_ body: [UInt8], secret: String? = nil, timestamp: Date = Date(), deliveryID: String = "msg_" + UUID().uuidString) throws -> HTTPFields {
+        try WebhookSigner.headerFields(
+            scheme: self.scheme,
+            secret: WebhookSecret(secret ?? self.secret, scheme: self.scheme),
+            body: body,
+            deliveryID: deliveryID,
+            timestamp: timestamp
+        )
+    }
+}
+
+/// A running gateway in front of a running simulator, both on 127.0.0.1 free ports.
+struct GatewayUnderTest {
+    let simulator: SeguraSimulator
+    let client: any TestClientProtocol
+    let metrics: GatewayMetrics
+
+    /// Sends `body` to `POST /v1/actions`, signed by `caller` unless `headers` replaces the signature.
+    func post(_ body: String, as caller: TestCaller? = .servicenow, headers extra: HTTPFields = [:], contentType: String = "application/json") async throws -> TestResponse {
+        let bytes = Array(body.utf8)
+        var headers = try caller?.sign(bytes) ?? [:]
+        headers[.contentType] = contentType
+        for field in extra { headers[field.name] = field.value }
+        return try await self.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+}
+
+/// Runs `body` against a fresh simulator and gateway.
+func withGateway(
+    simulator simulatorConfiguration: SimulatorConfiguration = .init(),
+    maxBodyBytes: Int = 64 * 1024,
+    configureSegura: (inout SeguraClient.Configuration) -> Void = { _ in },
+    _ body: @Sendable (GatewayUnderTest) async throws -> Void
+) async throws {
+    let simulator = try await SeguraSimulator.start(simulatorConfiguration)
+    do {
+        var segura = SeguraClient.Configuration(baseURL: simulator.baseURL, clientID: simulatorConfiguration.clientID, clientSecret: simulatorConfiguration.clientSecret)
+        segura.retry.initialBackoff = .milliseconds(10)
+        segura.retry.maxBackoff = .milliseconds(50)
+        segura.retry.maxAttempts = 3
+        segura.retry.deadline = .seconds(5)
+        configureSegura(&segura)
+        var http = GatewayConfiguration.HTTP()
+        http.port = 0
+        http.maxBodyBytes = maxBodyBytes
+        let configuration = GatewayConfiguration(http: http, segura: segura, callers: try TestCaller.allCases.map { try $0.configuration() })
+        let metrics = GatewayMetrics()
+        let app = try buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics)
+        try await app.test(.live) { client in
+            try await body(GatewayUnderTest(simulator: simulator, client: client, metrics: metrics))
+        }
+    } catch {
+        try await simulator.shutdown()
+        throw error
+    }
+    try await simulator.shutdown()
+}
+
+/// Checks a response against `openapi.yaml` and returns the decoded `ActionResult`.
+///
+/// The status must be one the contract documents; the body must decode as the generated
+/// `ActionResult` (so every field, enum value and error code is one the contract allows); failures
+/// must be `application/problem+json` with RFC 9457 members that agree with the HTTP status.
+@discardableResult
+func expectConforms(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> Components.Schemas.ActionResult {
+    let documented: Set<Int> = [200, 400, 401, 403, 404, 413, 415, 422, 500, 502, 503, 504]
+    #expect(documented.contains(Int(response.status.code)), "undocumented status \(response.status.code)", sourceLocation: sourceLocation)
+    let result = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: response.body)))
+    #expect(response.headers[.init("X-Request-Id")!] == result.requestId, sourceLocation: sourceLocation)
+    if response.status == .ok {
+        #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
+        #expect(result.error == nil, sourceLocation: sourceLocation)
+        #expect([.applied, .alreadyInState].contains(result.outcome), sourceLocation: sourceLocation)
+    } else {
+        #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, sourceLocation: sourceLocation)
+        #expect(result.status == Int(response.status.code), sourceLocation: sourceLocation)
+        #expect(result.error != nil && result._type != nil && result.title != nil && result.detail != nil, sourceLocation: sourceLocation)
+        #expect(result._type == "tag:segura-gateway,2026:error:\(result.error?.code.rawValue ?? "")", sourceLocation: sourceLocation)
+    }
+    return result
+}
+
+/// A structured request body.
+func structured(_ action: String = "enable", kind: String = "credential", id: Int = 42, ticket: String = "CHG0012345", duration: String? = nil) -> String {
+    let durationField = duration.map { ",\"duration\":\"\($0)\"" } ?? ""
+    return #"{"action":"\#(action)","target":{"kind":"\#(kind)","id":\#(id)},"ticket":"\#(ticket)","requested_by":"alice"\#(durationField)}"#
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GatewayAPI
+import GatewaySecurity
+@testable import GatewayServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SeguraClient
+import SeguraSimulator
+import Testing
+
+/// Both request forms, input errors, and policy.
+@Suite(.timeLimit(.minutes(3)))
+struct RequestTests {
+    @Test func structuredAndCommandFormsPerformTheSameChange() async throws {
+        try await withGateway { gateway in
+            let structuredResult = try expectConforms(try await gateway.post(structured("enable", id: 42, duration: "PT2H")))
+            #expect(structuredResult.outcome == .applied)
+            let command = #"{"command":"disable credential 42 for ticket CHG0012345 for 2h","requested_by":"bob"}"#
+            let commandResult = try expectConforms(try await gateway.post(command))
+            #expect(commandResult.outcome == .applied)
+            #expect(commandResult.action == .disable)
+            #expect(commandResult.target == .init(kind: .credential, id: 42))
+            #expect(commandResult.ticket == "CHG0012345")
+            #expect(gateway.simulator.objectState(.credential, id: 42) == .inactive)
+        }
+    }
+
+    /// A malformed body and the exact answer it must get.
+    struct BadInput: Sendable, CustomTestStringConvertible {
+        let body: String
+        let status: Int
+        let code: Components.Schemas.ErrorCode
+        var contentType = "application/json"
+        var testDescription: String { "\(self.code.rawValue): \(self.body.prefix(60))" }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(body: "{not json", status: 400, code: .invalidJson),
+        BadInput(body: "[1,2]", status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"toggle","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"vault","id":1},"ticket":"CHG1","requested_by":"a"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":0},"ticket":"CHG1","requested_by":"a"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":"42"},"ticket":"CHG1","requested_by":"a"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG 1","requested_by":"a"}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","admin":true}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"2 hours"}"#, status: 422, code: .invalidDuration),
+        BadInput(body: #"{"command":"please enable credential 42"}"#, status: 422, code: .invalidCommand),
+        BadInput(body: #"{"command":"enable credential 42 for ticket CHG0012345 for ever"}"#, status: 422, code: .invalidDuration),
+        BadInput(body: #"{"command":"enable credential forty-two for ticket CHG0012345"}"#, status: 422, code: .invalidCommand),
+        BadInput(body: #"{"command":""}"#, status: 422, code: .invalidRequest),
+        BadInput(body: structured(), status: 415, code: .unsupportedMediaType, contentType: "text/plain"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputGetsAPreciseAnswer(_ input: BadInput) async throws {
+        try await withGateway { gateway in
+            let response = try await gateway.post(input.body, contentType: input.contentType)
+            let result = try expectConforms(response)
+            #expect(Int(response.status.code) == input.status)
+            #expect(result.error?.code == input.code)
+            #expect(gateway.simulator.stats.apiCalls == 0)
+        }
+    }
+
+    /// A request the restricted caller may not make, and the rule that must refuse it.
+    struct Forbidden: Sendable, CustomTestStringConvertible {
+        let body: String
+        let code: Components.Schemas.ErrorCode
+        var testDescription: String { self.code.rawValue }
+    }
+
+    static let forbidden: [Forbidden] = [
+        Forbidden(body: structured("disable", id: 42), code: .actionNotAllowed),
+        Forbidden(body: structured("enable", kind: "device", id: 20), code: .kindNotAllowed),
+        Forbidden(body: structured("enable", id: 43), code: .targetNotAllowed),
+        Forbidden(body: structured("enable", id: 42, ticket: "INC0012345"), code: .ticketPatternMismatch),
+        Forbidden(body: structured("enable", id: 42, duration: "PT3H"), code: .durationExceedsMaximum),
+    ]
+
+    @Test(arguments: forbidden)
+    func policyRefusesWithTheRuleThatFailed(_ request: Forbidden) async throws {
+        try await withGateway { gateway in
+            let response = try await gateway.post(request.body, as: .restricted)
+            #expect(response.status == .forbidden)
+            #expect(try expectConforms(response).error?.code == request.code)
+            #expect(gateway.simulator.stats.apiCalls == 0, "a refused request never reaches Segura")
+        }
+    }
+
+    @Test func policyAllowsWhatItAllows() async throws {
+        try await withGateway { gateway in
+            let result = try expectConforms(try await gateway.post(structured("enable", id: 41, duration: "PT2H"), as: .restricted))
+            #expect(result.outcome == .alreadyInState)
+        }
+    }
+}

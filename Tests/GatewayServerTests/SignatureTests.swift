@@ -1,0 +1,114 @@
+import Foundation
+import GatewayAPI
+import GatewaySecurity
+@testable import GatewayServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SeguraClient
+import SeguraSimulator
+import Testing
+
+/// Each signature scheme over loopback: acceptance, rotation, and every failure mode.
+@Suite(.timeLimit(.minutes(3)))
+struct SignatureTests {
+    static let signingCallers: [TestCaller] = [.servicenow, .github, .slack, .jira]
+
+    @Test(arguments: signingCallers)
+    func aSignedRequestIsPerformed(_ caller: TestCaller) async throws {
+        try await withGateway { gateway in
+            let result = try expectConforms(try await gateway.post(structured(), as: caller))
+            #expect(result.outcome == .applied)
+            #expect(result.caller == caller.rawValue)
+            #expect(gateway.simulator.stats.apiCalls == 1)
+        }
+    }
+
+    @Test(arguments: signingCallers)
+    func eitherActiveSecretVerifiesDuringRotation(_ caller: TestCaller) async throws {
+        try await withGateway { gateway in
+            let body = Array(structured(id: 41, ticket: "CHG0000001").utf8)
+            for secret in [caller.previousSecret, caller.secret] {
+                var headers = try caller.sign(body, secret: secret)
+                headers[.contentType] = "application/json"
+                let response = try await gateway.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: .init(bytes: body))
+                #expect(response.status == .ok)
+                #expect(try expectConforms(response).caller == caller.rawValue)
+            }
+        }
+    }
+
+    /// A failure, how to provoke it for a caller, and the expected status and code.
+    struct Failure: Sendable, CustomTestStringConvertible {
+        let name: String
+        let caller: TestCaller
+        let status: HTTPResponse.Status
+        let code: String
+        let headers: @Sendable (TestCaller, [UInt8]) throws -> HTTPFields
+        var testDescription: String { "\(self.name) (\(self.caller.rawValue))" }
+    }
+
+    static let failures: [Failure] = signingCallers.flatMap { caller -> [Failure] in
+        var cases = [
+            Failure(name: "missing", caller: caller, status: .unauthorized, code: "missing_signature") { _, _ in [:] },
+            Failure(name: "wrong secret", caller: caller, status: .unauthorized, code: "signature_mismatch") { caller, body in
+                try caller.sign(body, secret: caller.wrongSecret)
+            },
+        ]
+        if caller.scheme != .staticToken {
+            // A static token does not cover the body; every other scheme must notice a changed body.
+            cases.append(Failure(name: "tampered body", caller: caller, status: .unauthorized, code: "signature_mismatch") { caller, _ in
+                try caller.sign(Array(structured(id: 43).utf8))
+            })
+        }
+        if caller.scheme.signsTimestamp {
+            cases += [
+                Failure(name: "stale", caller: caller, status: .unauthorized, code: "stale_timestamp") { caller, body in
+                    try caller.sign(body, timestamp: Date().addingTimeInterval(-600))
+                },
+                Failure(name: "future", caller: caller, status: .unauthorized, code: "future_timestamp") { caller, body in
+                    try caller.sign(body, timestamp: Date().addingTimeInterval(600))
+                },
+            ]
+        }
+        return cases
+    }
+
+    @Test(arguments: failures)
+    func aBadSignatureIsRefusedBeforeSegura(_ failure: Failure) async throws {
+        try await withGateway { gateway in
+            let body = Array(structured().utf8)
+            var headers = try failure.headers(failure.caller, body)
+            headers[.contentType] = "application/json"
+            let response = try await gateway.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: .init(bytes: body))
+            #expect(response.status == failure.status)
+            let result = try expectConforms(response)
+            #expect(result.error?.code.rawValue == failure.code)
+            #expect(result.outcome == .notApplied)
+            #expect(gateway.simulator.stats.apiCalls == 0)
+            // Nothing of the secrets or the computed MAC is echoed.
+            let text = String(buffer: response.body)
+            #expect(!text.contains(failure.caller.secret) && !text.contains("v1,") && !text.contains("sha256=") && !text.contains("v0="))
+        }
+    }
+
+    @Test func aMalformedTimestampIs400() async throws {
+        try await withGateway { gateway in
+            var headers = try TestCaller.servicenow.sign(Array(structured().utf8))
+            headers[.init("webhook-timestamp")!] = "yesterday"
+            let result = try expectConforms(try await gateway.post(structured(), as: nil, headers: headers))
+            #expect(result.status == 400)
+            #expect(result.error?.code == .malformedTimestamp)
+        }
+    }
+
+    @Test func anOversizedBodyIs413BeforeItIsRead() async throws {
+        try await withGateway(maxBodyBytes: 1024) { gateway in
+            let big = #"{"command":"enable credential 42 for ticket CHG0012345","reason":""# + String(repeating: "x", count: 4096) + #""}"#
+            let response = try await gateway.post(big)
+            #expect(response.status == .contentTooLarge)
+            #expect(try expectConforms(response).error?.code == .payloadTooLarge)
+        }
+    }
+}
