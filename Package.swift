@@ -169,13 +169,13 @@ let package = Package(
         /// Helpers shared by the test targets: simulator harness, loopback sockets, test certificates.
         .target(
             name: "TestSupport",
-            dependencies: ["CurlHTTPClient", "SeguraSimulator"],
+            dependencies: ["CurlHTTPClient", "SeguraSimulator", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CurlHTTPClientTests",
-            dependencies: ["CurlHTTPClient", "SeguraSimulator", "TestSupport"],
+            dependencies: ["CurlHTTPClient", "SeguraSimulator", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

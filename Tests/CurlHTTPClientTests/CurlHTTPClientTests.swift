@@ -1,5 +1,6 @@
 @testable import CurlHTTPClient
 import Foundation
+import Logging
 import SeguraSimulator
 import Testing
 import TestSupport
@@ -196,8 +197,14 @@ struct CurlHTTPClientTLSTests {
 
         var insecure = CurlHTTPClient.Configuration()
         insecure.tls.insecureSkipVerification = true
-        let lab = try CurlHTTPClient(configuration: insecure)
+        let logs = LogCapture()
+        let lab = try CurlHTTPClient(configuration: insecure, logger: logs.logger())
         #expect(try await lab.execute(tokenRequest(simulator)).status == 200)
+        #expect(logs.messages(atLeast: .warning).contains { $0.contains("TLS certificate verification is OFF") })
+        let quiet = LogCapture()
+        let verifiedAgain = try CurlHTTPClient(configuration: trusting, logger: quiet.logger())
+        #expect(quiet.messages(atLeast: .warning).isEmpty, "no warning when verification is on")
+        await verifiedAgain.shutdown()
 
         for client in [verified, untrusting, lab] { await client.shutdown() }
         try await simulator.shutdown()
