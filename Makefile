@@ -1,13 +1,20 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bootstrap
+.PHONY: demo test simulator bench-client bench-gateway schemathesis bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
-## Run every test (Swift Testing) over real loopback HTTP.
+## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, then
+## Swift Testing over real loopback HTTP (last, so its summary is the closing line).
 test: bootstrap
+	scripts/check-openapi
+	scripts/schemathesis
 	swift test --disable-xctest
+
+## Property-based API tests against openapi.yaml (demo gateway; installs Schemathesis into .build-tools/venv).
+schemathesis: bootstrap
+	scripts/schemathesis
 
 ## Run the Segura simulator on its own (default http://127.0.0.1:8090).
 simulator: bootstrap
@@ -16,6 +23,10 @@ simulator: bootstrap
 ## Benchmark: operations/s through the libcurl client at concurrency 1 and 64 (release build).
 bench-client: bootstrap
 	swift run -c release segura-client-bench
+
+## Benchmark: the gateway against nginx proxy_pass in front of the same simulator (release; installs wrk and nginx).
+bench-gateway: bootstrap
+	scripts/bench-gateway
 
 bootstrap:
 	@scripts/bootstrap

@@ -22,6 +22,7 @@ public func buildApplication(
     let router = Router(context: GatewayRequestContext.self)
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware())
     router.add(middleware: SignatureVerificationMiddleware(callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, metrics: metrics))
     router.add(middleware: ErrorRenderingMiddleware(metrics: metrics))
     try APIImplementation(segura: segura, metrics: metrics, logger: logger).registerHandlers(

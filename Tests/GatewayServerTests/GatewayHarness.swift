@@ -133,7 +133,7 @@ func withGateway(
 /// must be `application/problem+json` with RFC 9457 members that agree with the HTTP status.
 @discardableResult
 func expectConforms(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> Components.Schemas.ActionResult {
-    let documented: Set<Int> = [200, 400, 401, 403, 404, 413, 415, 422, 500, 502, 503, 504]
+    let documented: Set<Int> = [200, 400, 401, 403, 404, 405, 413, 415, 422, 500, 502, 503, 504]
     #expect(documented.contains(Int(response.status.code)), "undocumented status \(response.status.code)", sourceLocation: sourceLocation)
     let result = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: response.body)))
     #expect(response.headers[.init("X-Request-Id")!] == result.requestId, sourceLocation: sourceLocation)

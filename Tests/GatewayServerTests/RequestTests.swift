@@ -52,6 +52,8 @@ struct RequestTests {
         BadInput(body: #"{"command":"enable credential forty-two for ticket CHG0012345"}"#, status: 422, code: .invalidCommand),
         BadInput(body: #"{"command":""}"#, status: 422, code: .invalidRequest),
         BadInput(body: structured(), status: 415, code: .unsupportedMediaType, contentType: "text/plain"),
+        BadInput(body: #"{"command":"enable credential 42 for ticket CHG0012345","reason":null}"#, status: 422, code: .invalidRequest),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":null}"#, status: 422, code: .invalidRequest),
     ]
 
     @Test(arguments: badInputs)
@@ -87,6 +89,21 @@ struct RequestTests {
             #expect(response.status == .forbidden)
             #expect(try expectConforms(response).error?.code == request.code)
             #expect(gateway.simulator.stats.apiCalls == 0, "a refused request never reaches Segura")
+        }
+    }
+
+    @Test func otherMethodsAre405WithAllow() async throws {
+        try await withGateway { gateway in
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+                let response = try await gateway.client.execute(uri: "/v1/actions", method: method, headers: [.contentType: "application/json"])
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect(try expectConforms(response).error?.code == .methodNotAllowed)
+            }
+            let health = try await gateway.client.execute(uri: "/healthz", method: .post)
+            #expect(health.status == .methodNotAllowed)
+            #expect(health.headers[.allow] == "GET")
+            #expect(gateway.simulator.stats.apiCalls == 0)
         }
     }
 

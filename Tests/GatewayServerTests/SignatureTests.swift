@@ -103,6 +103,18 @@ struct SignatureTests {
         }
     }
 
+    @Test(arguments: [TestCaller.servicenow, .github, .slack, .jira])
+    func aMalformedIdempotencyKeyIs400ForEveryScheme(_ caller: TestCaller) async throws {
+        try await withGateway { gateway in
+            let response = try await gateway.post(structured(), as: caller, headers: [.init("Idempotency-Key")!: "not-an-sf-string"])
+            #expect(response.status == .badRequest)
+            #expect(try expectConforms(response).error?.code == .malformedIdempotencyKey)
+            #expect(gateway.simulator.stats.apiCalls == 0)
+            let accepted = try await gateway.post(structured(), as: caller, headers: [.init("Idempotency-Key")!: "\"8e03978e-40d5-43e8\""])
+            #expect(accepted.status == .ok)
+        }
+    }
+
     @Test func anOversizedBodyIs413BeforeItIsRead() async throws {
         try await withGateway(maxBodyBytes: 1024) { gateway in
             let big = #"{"command":"enable credential 42 for ticket CHG0012345","reason":""# + String(repeating: "x", count: 4096) + #""}"#

@@ -30,6 +30,7 @@ struct APIImplementation: APIProtocol {
         case 401: return .unauthorized(problem)
         case 403: return .forbidden(problem)
         case 404: return .notFound(problem)
+        case 405: return .methodNotAllowed(problem)
         case 413: return .contentTooLarge(problem)
         case 415: return .unsupportedMediaType(problem)
         case 422: return .unprocessableContent(problem)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 
 /// Turns any error thrown below it on `/v1/actions` into the stable problem answer.
 ///
@@ -16,15 +17,20 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as any HTTPResponseError where request.uri.path != "/v1/actions" {
-            throw error
         } catch {
             guard let verified = VerifiedRequest.current else { throw error }
             let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            let (code, detail) = Self.explain(request: request, body: verified.body)
+            // The OpenAPI layer wraps what it could not decode in ServerError; anything else is a defect.
+            let (code, detail) = error is ServerError
+                ? Self.explain(request: request, body: verified.body)
+                : ("internal_error", "the gateway failed unexpectedly; the request id identifies it in the logs")
             let (status, result) = builder.problem(code: code, detail: detail)
             self.metrics.recordRequest(caller: verified.caller.name, action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - verified.receivedAt)
-            context.logger.notice("Refused an invalid request", metadata: ["error.code": "\(code)"])
+            if code == "internal_error" {
+                context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))"])
+            } else {
+                context.logger.notice("Refused an invalid request", metadata: ["error.code": "\(code)"])
+            }
             return result.response(status: status)
         }
     }

@@ -21,7 +21,7 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
     let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path == "/v1/actions" else { return try await next(request, context) }
+        guard request.uri.path == "/v1/actions", request.method == .post else { return try await next(request, context) }
         let receivedAt = ContinuousClock.now
         let requestID = RequestID.current ?? RequestID.make()
         let builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
@@ -48,9 +48,12 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         case .success(let match): verified = match
         case .failure(let error): return refuse(error.code, error.explanationForSender)
         }
-        let context = context
-        var logger = context.logger
-        logger[metadataKey: "caller"] = "\(verified.0.name)"
+        do {
+            // Only a signed request's Idempotency-Key is looked at, and for every scheme alike.
+            _ = try CallerVerifier.idempotencyKey(from: request.headers)
+        } catch {
+            return refuse(error.code, error.explanationForSender)
+        }
         let scope = VerifiedRequest(requestID: requestID, caller: verified.0, delivery: verified.1, body: body, receivedAt: receivedAt)
         return try await VerifiedRequest.$current.withValue(scope) {
             try await next(request, context)
@@ -83,7 +86,7 @@ extension SignatureError {
         case "malformed_timestamp": return "the signature timestamp is not a whole number of Unix seconds"
         case "stale_timestamp": return "the signature timestamp is outside the allowed window (too old)"
         case "future_timestamp": return "the signature timestamp is outside the allowed window (in the future)"
-        case "duplicate_header": return "a signature header appears more than once"
+        case "duplicate_header": return "a signature or delivery header appears more than once"
         case "malformed_delivery_id": return "the delivery id header is malformed"
         case "malformed_idempotency_key": return "Idempotency-Key must be an RFC 8941 string, such as \"8e03978e\""
         default: return "the signature does not match the body"
@@ -103,6 +106,31 @@ struct RequestIDMiddleware: RouterMiddleware {
             try await next(request, context)
         }
         response.headers[.xRequestID] = requestID
+        return response
+    }
+}
+
+/// Answers 405 with `Allow` for a method a documented path does not take, instead of the router's 404,
+/// so senders learn the request was wrong rather than the URL. `/v1/actions` answers in the problem schema.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    /// The one method each documented path takes (openapi.yaml).
+    static let allowed: [String: HTTPRequest.Method] = ["/v1/actions": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let method = Self.allowed[request.uri.path], request.method != method, !(method == .get && request.method == .head) else {
+            return try await next(request, context)
+        }
+        var response: Response
+        if request.uri.path == "/v1/actions" {
+            let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
+            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(request.uri.path) takes \(method.rawValue) only")
+            response = result.response(status: status)
+        } else {
+            response = Response(status: .methodNotAllowed)
+        }
+        response.headers[.allow] = method.rawValue
         return response
     }
 }

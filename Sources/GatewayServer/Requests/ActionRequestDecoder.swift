@@ -112,9 +112,12 @@ extension KeyedDecodingContainer where Key == AnyKey {
     fileprivate func text(_ key: String, maxLength: Int, required: Bool, allowEmpty: Bool = false) throws -> String? {
         let codingKey = AnyKey(key)
         let path = ActionRequestDecoder.path(self.codingPath + [codingKey])
-        guard self.contains(codingKey), (try? self.decodeNil(forKey: codingKey)) != true else {
+        guard self.contains(codingKey) else {
             if required { throw RequestValidationError.invalidRequest("\(path) is required") }
             return nil
+        }
+        if (try? self.decodeNil(forKey: codingKey)) == true {
+            throw RequestValidationError.invalidRequest("\(path) must be a string, not null" + (required ? "" : "; leave it out instead"))
         }
         guard let value = try? self.decode(String.self, forKey: codingKey) else {
             throw RequestValidationError.invalidRequest("\(path) must be a string")
