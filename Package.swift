@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: libcurl
@@ -102,6 +103,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        /// Durable state: idempotent deliveries and the hash-chained audit trail (SQLite through GRDB).
+        .target(
+            name: "GatewayStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         /// The HTTP contract: server types generated from the top-level `openapi.yaml` (symlinked here).
         .target(
             name: "GatewayAPI",
@@ -186,6 +197,11 @@ let package = Package(
         .testTarget(
             name: "GatewaySecurityTests",
             dependencies: ["GatewaySecurity", "SeguraClient", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayStoreTests",
+            dependencies: ["GatewayStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

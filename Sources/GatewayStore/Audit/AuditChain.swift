@@ -1,0 +1,101 @@
+import Crypto
+
+/// The hash that links audit records, defined precisely enough to re-implement in any language.
+///
+/// `hash` = lowercase hex of SHA-256 over the UTF-8 bytes of the **canonical serialization**:
+///
+/// ```text
+/// segura-gateway.audit.v1\n
+/// sequence=<int>\n
+/// previous_hash=<str>\n
+/// request_id=<str>\n
+/// delivery_id=<str>\n
+/// caller=<str>\n
+/// decision=<str>\n
+/// ticket=<str>\n
+/// action=<str>\n
+/// target_kind=<str>\n
+/// target_id=<str>\n
+/// outcome=<str>\n
+/// upstream_status=<int>\n
+/// segura_code=<int>\n
+/// error_code=<str>\n
+/// attempts=<int>\n
+/// latency_ms=<int>\n
+/// received_at=<int>\n
+/// occurred_at=<int>\n
+/// ```
+///
+/// - Every field appears, in this order, each line ending in `\n` (0x0A), including the last.
+/// - `<int>` is `i` followed by the decimal value (`i1043`, `i-1`); times are milliseconds since
+///   1970-01-01T00:00:00Z.
+/// - `<str>` is `s`, the value's length in UTF-8 bytes in decimal, `:`, then the bytes unchanged (`s4:jira`).
+///   The length prefix makes the encoding unambiguous whatever the value contains (newlines, `=`).
+/// - An absent optional value is the single letter `n`, so `nil` and the empty string (`s0:`) differ.
+///
+/// For example the first record of a trail, with request id `r1`, no caller, decision `rejected_signature`,
+/// 0 attempts and both times at 1 000 ms, serializes as
+/// `segura-gateway.audit.v1\nsequence=i1\nprevious_hash=s64:000…0\nrequest_id=s2:r1\ndelivery_id=n\ncaller=n\n`
+/// `decision=s18:rejected_signature\nticket=n\n…\nattempts=i0\nlatency_ms=n\nreceived_at=i1000\noccurred_at=i1000\n`.
+/// The version line changes if the serialization ever does, so old records stay verifiable.
+public enum AuditChain {
+    /// The `previousHash` of the first record: 64 zeros.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The first line of every serialization, naming its version.
+    static let versionLine = "segura-gateway.audit.v1"
+
+    /// The hash of a record at `sequence` following `previousHash`, lowercase hex.
+    public static func hash(sequence: Int, previousHash: String, event: AuditEvent) -> String {
+        let digest = SHA256.hash(data: Self.canonicalSerialization(sequence: sequence, previousHash: previousHash, event: event))
+        return digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The bytes that are hashed, as documented on ``AuditChain``.
+    public static func canonicalSerialization(sequence: Int, previousHash: String, event: AuditEvent) -> [UInt8] {
+        var writer = CanonicalWriter()
+        writer.line(Self.versionLine)
+        writer.field("sequence", sequence)
+        writer.field("previous_hash", previousHash)
+        writer.field("request_id", event.requestID)
+        writer.field("delivery_id", event.deliveryID)
+        writer.field("caller", event.caller)
+        writer.field("decision", event.decision.rawValue)
+        writer.field("ticket", event.ticket)
+        writer.field("action", event.action)
+        writer.field("target_kind", event.targetKind)
+        writer.field("target_id", event.targetID)
+        writer.field("outcome", event.outcome)
+        writer.field("upstream_status", event.upstreamStatus)
+        writer.field("segura_code", event.seguraCode)
+        writer.field("error_code", event.errorCode)
+        writer.field("attempts", event.attempts)
+        writer.field("latency_ms", event.latencyMilliseconds)
+        writer.field("received_at", event.receivedAt.millisecondsSince1970)
+        writer.field("occurred_at", event.occurredAt.millisecondsSince1970)
+        return writer.bytes
+    }
+}
+
+/// Appends `name=value\n` lines in the encoding documented on ``AuditChain``.
+private struct CanonicalWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func line(_ text: String) {
+        self.bytes.append(contentsOf: text.utf8)
+        self.bytes.append(UInt8(ascii: "\n"))
+    }
+
+    mutating func field(_ name: String, _ value: String?) {
+        guard let value else { return self.line(name + "=n") }
+        self.line("\(name)=s\(value.utf8.count):\(value)")
+    }
+
+    mutating func field(_ name: String, _ value: (some BinaryInteger)?) {
+        guard let value else { return self.line(name + "=n") }
+        self.line("\(name)=i\(value)")
+    }
+}

@@ -1,0 +1,34 @@
+/// The kind of decision an audit event records.
+///
+/// A string-backed struct rather than an enum, so new kinds (grants, revocations) can be added without
+/// breaking stored records or callers; the raw value is what is stored and hashed.
+public struct AuditDecision: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The kind as stored, in snake case.
+    public let rawValue: String
+
+    /// Wraps a stored or new kind.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { self.rawValue }
+
+    /// A verified, authorized request was accepted for action.
+    public static let accepted = Self(rawValue: "accepted")
+    /// The signature, timestamp or caller could not be verified.
+    public static let rejectedSignature = Self(rawValue: "rejected_signature")
+    /// The caller is not allowed this action, target or ticket.
+    public static let rejectedPolicy = Self(rawValue: "rejected_policy")
+    /// The request body or headers were malformed.
+    public static let rejectedInput = Self(rawValue: "rejected_input")
+    /// The delivery conflicted with its idempotency key: still in flight (409) or a different payload (422).
+    public static let rejectedConflict = Self(rawValue: "rejected_conflict")
+    /// A repeated delivery was answered with its stored response, without acting.
+    public static let replayed = Self(rawValue: "replayed")
+    /// Segura made the change.
+    public static let applied = Self(rawValue: "applied")
+    /// Segura reported the target already in the desired state.
+    public static let alreadyInState = Self(rawValue: "already_in_state")
+    /// Segura did not make the change.
+    public static let failed = Self(rawValue: "failed")
+    /// The change may or may not have happened (timeout or bad gateway after sending).
+    public static let unknown = Self(rawValue: "unknown")
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// A row of the `audit` table: one ``AuditRecord``.
+struct AuditRow: FetchableRecord, PersistableRecord, Sendable {
+    enum Columns {
+        static let sequence = Column("sequence")
+        static let previousHash = Column("previous_hash")
+        static let hash = Column("hash")
+        static let requestID = Column("request_id")
+        static let deliveryID = Column("delivery_id")
+        static let caller = Column("caller")
+        static let decision = Column("decision")
+        static let ticket = Column("ticket")
+        static let action = Column("action")
+        static let targetKind = Column("target_kind")
+        static let targetID = Column("target_id")
+        static let outcome = Column("outcome")
+        static let upstreamStatus = Column("upstream_status")
+        static let seguraCode = Column("segura_code")
+        static let errorCode = Column("error_code")
+        static let attempts = Column("attempts")
+        static let latency = Column("latency_ms")
+        static let receivedAt = Column("received_at")
+        static let occurredAt = Column("occurred_at")
+    }
+
+    static var databaseTableName: String { "audit" }
+
+    static var databaseSelection: [any SQLSelectable] {
+        [
+            Columns.sequence, Columns.previousHash, Columns.hash, Columns.requestID, Columns.deliveryID, Columns.caller,
+            Columns.decision, Columns.ticket, Columns.action, Columns.targetKind, Columns.targetID, Columns.outcome,
+            Columns.upstreamStatus, Columns.seguraCode, Columns.errorCode, Columns.attempts, Columns.latency,
+            Columns.receivedAt, Columns.occurredAt,
+        ]
+    }
+
+    var record: AuditRecord
+
+    init(_ record: AuditRecord) {
+        self.record = record
+    }
+
+    init(row: Row) throws {
+        let event = AuditEvent(
+            requestID: try row.decode(forColumn: Columns.requestID),
+            deliveryID: try row.decode(forColumn: Columns.deliveryID),
+            caller: try row.decode(forColumn: Columns.caller),
+            decision: AuditDecision(rawValue: try row.decode(forColumn: Columns.decision)),
+            ticket: try row.decode(forColumn: Columns.ticket),
+            action: try row.decode(forColumn: Columns.action),
+            targetKind: try row.decode(forColumn: Columns.targetKind),
+            targetID: try row.decode(forColumn: Columns.targetID),
+            outcome: try row.decode(forColumn: Columns.outcome),
+            upstreamStatus: try row.decode(forColumn: Columns.upstreamStatus),
+            seguraCode: try row.decode(forColumn: Columns.seguraCode),
+            errorCode: try row.decode(forColumn: Columns.errorCode),
+            attempts: try row.decode(forColumn: Columns.attempts),
+            latencyMilliseconds: try row.decode(forColumn: Columns.latency),
+            receivedAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.receivedAt)),
+            occurredAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.occurredAt))
+        )
+        self.record = AuditRecord(
+            sequence: try row.decode(forColumn: Columns.sequence),
+            previousHash: try row.decode(forColumn: Columns.previousHash),
+            hash: try row.decode(forColumn: Columns.hash),
+            event: event
+        )
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        let event = self.record.event
+        container[Columns.sequence] = self.record.sequence
+        container[Columns.previousHash] = self.record.previousHash
+        container[Columns.hash] = self.record.hash
+        container[Columns.requestID] = event.requestID
+        container[Columns.deliveryID] = event.deliveryID
+        container[Columns.caller] = event.caller
+        container[Columns.decision] = event.decision.rawValue
+        container[Columns.ticket] = event.ticket
+        container[Columns.action] = event.action
+        container[Columns.targetKind] = event.targetKind
+        container[Columns.targetID] = event.targetID
+        container[Columns.outcome] = event.outcome
+        container[Columns.upstreamStatus] = event.upstreamStatus
+        container[Columns.seguraCode] = event.seguraCode
+        container[Columns.errorCode] = event.errorCode
+        container[Columns.attempts] = event.attempts
+        container[Columns.latency] = event.latencyMilliseconds
+        container[Columns.receivedAt] = event.receivedAt.millisecondsSince1970
+        container[Columns.occurredAt] = event.occurredAt.millisecondsSince1970
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+
+/// The audit trail's reads and writes inside a database access, shared by the store's operations.
+enum AuditTable {
+    /// The head recorded with the last append; `nil` only if the `audit_head` row was removed by hand.
+    static func head(_ db: Database) throws -> AuditHead? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1") else { return nil }
+        return AuditHead(sequence: try row.decode(forColumn: "sequence"), hash: try row.decode(forColumn: "hash"))
+    }
+
+    /// Chains `events` after the current head, inserts them and moves the head, all in the caller's transaction.
+    ///
+    /// The head is read inside the write transaction, so even two processes appending to one file cannot fork
+    /// the chain: SQLite lets one write transaction run at a time.
+    static func append(_ events: [AuditEvent], in db: Database) throws -> [AuditRecord] {
+        guard var head = try Self.head(db) else { throw StoreError.corruptedData }
+        var records: [AuditRecord] = []
+        records.reserveCapacity(events.count)
+        for event in events {
+            let record = AuditRecord(appending: event, after: head)
+            try AuditRow(record).insert(db)
+            records.append(record)
+            head = record.head
+        }
+        try db.execute(literal: "UPDATE audit_head SET sequence = \(head.sequence), hash = \(head.hash) WHERE id = 1")
+        return records
+    }
+
+    /// Up to `limit` records after `afterSequence`, occurred at or after `since` when given, in sequence order.
+    static func page(afterSequence: Int, since: Date?, limit: Int, in db: Database) throws -> [AuditRecord] {
+        var request = AuditRow.filter(AuditRow.Columns.sequence > afterSequence)
+        if let since {
+            request = request.filter(AuditRow.Columns.occurredAt >= since.millisecondsSince1970)
+        }
+        return try request.order(AuditRow.Columns.sequence).limit(limit).fetchAll(db).map(\.record)
+    }
+
+    /// Walks the whole chain with a cursor (one row in memory at a time) within the caller's read transaction.
+    static func verify(anchor: AuditHead?, in db: Database) throws -> AuditVerification {
+        var verifier = AuditChainVerifier(anchor: anchor)
+        let rows = try Row.fetchCursor(db, AuditRow.order(AuditRow.Columns.sequence))
+        while let row = try rows.next() {
+            let record: AuditRecord
+            do {
+                record = try AuditRow(row: row).record
+            } catch {
+                // `sequence` is the rowid, always an integer, so the break can be located; if even it cannot be
+                // read (the schema itself was altered), this throws and the caller gets `corruptedData`.
+                return .broken(atSequence: try row.decode(forColumn: AuditRow.Columns.sequence), reason: .unreadableRecord)
+            }
+            if let broken = verifier.check(record) { return broken }
+        }
+        // A missing head row is compared as the empty trail's head, so any record left makes it a mismatch.
+        return verifier.finish(head: try Self.head(db) ?? .genesis)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// A row of the `delivery` table: one delivery key with its claim and, once answered, its response.
+struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
+    enum Columns {
+        static let caller = Column("caller")
+        static let deliveryID = Column("delivery_id")
+        static let fingerprint = Column("fingerprint")
+        static let requestID = Column("request_id")
+        static let claimedAt = Column("claimed_at")
+        static let expiresAt = Column("expires_at")
+        static let responseStatus = Column("response_status")
+        static let responseContentType = Column("response_content_type")
+        static let responseBody = Column("response_body")
+        static let completedAt = Column("completed_at")
+    }
+
+    static var databaseTableName: String { "delivery" }
+
+    static var databaseSelection: [any SQLSelectable] {
+        [
+            Columns.caller, Columns.deliveryID, Columns.fingerprint, Columns.requestID, Columns.claimedAt, Columns.expiresAt,
+            Columns.responseStatus, Columns.responseContentType, Columns.responseBody, Columns.completedAt,
+        ]
+    }
+
+    var key: DeliveryKey
+    var delivery: StoredDelivery
+
+    init(key: DeliveryKey, delivery: StoredDelivery) {
+        self.key = key
+        self.delivery = delivery
+    }
+
+    init(row: Row) throws {
+        self.key = DeliveryKey(caller: try row.decode(forColumn: Columns.caller), deliveryID: try row.decode(forColumn: Columns.deliveryID))
+        let requestID: String = try row.decode(forColumn: Columns.requestID)
+        var response: StoredResponse?
+        if let completedAt: Int64 = try row.decode(forColumn: Columns.completedAt) {
+            let body: Data? = try row.decode(forColumn: Columns.responseBody)
+            response = StoredResponse(
+                statusCode: try row.decode(forColumn: Columns.responseStatus),
+                contentType: try row.decode(forColumn: Columns.responseContentType),
+                body: body ?? Data(),
+                requestID: requestID,
+                completedAt: Date(millisecondsSince1970: completedAt)
+            )
+        }
+        self.delivery = StoredDelivery(
+            fingerprint: try row.decode(forColumn: Columns.fingerprint),
+            requestID: requestID,
+            claimedAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.claimedAt)),
+            expiresAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.expiresAt)),
+            response: response
+        )
+    }
+
+    func encode(to container: inout PersistenceContainer) {
+        container[Columns.caller] = self.key.caller
+        container[Columns.deliveryID] = self.key.deliveryID
+        container[Columns.fingerprint] = self.delivery.fingerprint
+        container[Columns.requestID] = self.delivery.requestID
+        container[Columns.claimedAt] = self.delivery.claimedAt.millisecondsSince1970
+        container[Columns.expiresAt] = self.delivery.expiresAt.millisecondsSince1970
+        container[Columns.responseStatus] = self.delivery.response?.statusCode
+        container[Columns.responseContentType] = self.delivery.response?.contentType
+        container[Columns.responseBody] = self.delivery.response?.body
+        container[Columns.completedAt] = self.delivery.response?.completedAt.millisecondsSince1970
+    }
+
+    /// The row of `key`, if any.
+    static func filter(_ key: DeliveryKey) -> QueryInterfaceRequest<Self> {
+        Self.filter(Columns.caller == key.caller && Columns.deliveryID == key.deliveryID)
+    }
+
+    /// The row of `key` while `requestID` holds an unanswered claim on it.
+    static func unansweredClaim(_ key: DeliveryKey, requestID: String) -> QueryInterfaceRequest<Self> {
+        Self.filter(key).filter(Columns.requestID == requestID && Columns.completedAt == nil)
+    }
+}

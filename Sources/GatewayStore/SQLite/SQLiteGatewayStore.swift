@@ -1,0 +1,228 @@
+import Dispatch
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// The embedded ``GatewayStore``: one SQLite file through a GRDB `DatabasePool`.
+///
+/// - WAL journal, so lookups, exports and verification read a consistent snapshot while the single writer
+///   works; writes are serialized by the pool (and `BEGIN IMMEDIATE` across processes).
+/// - `PRAGMA synchronous = FULL` on the writer: in WAL mode every commit fsyncs the log before returning,
+///   so a committed claim, answer or audit record survives SIGKILL and power loss.
+/// - A busy timeout, foreign keys on, the schema migrated by `DatabaseMigrator` on open.
+/// - Writes run to completion even when the calling task is cancelled, so a caller is never told "cancelled"
+///   about a change that did commit; reads honour cancellation.
+///
+/// Open one store per file per process and share it; it is `Sendable`.
+public final class SQLiteGatewayStore: GatewayStore {
+    /// The connections; internal so tests can inspect pragmas.
+    let pool: DatabasePool
+    private let claimRule: ClaimRule
+    private let exportPageSize: Int
+    private let logger: Logger
+    private let auditQueue: GroupCommitQueue<AuditEvent, AuditRecord>
+    private let isClosed = Atomic(false)
+
+    private init(pool: DatabasePool, configuration: Configuration) {
+        self.pool = pool
+        self.claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
+        self.exportPageSize = configuration.exportPageSize
+        let logger = configuration.logger
+        self.logger = logger
+        self.auditQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumAuditBatchSize) { events, completion in
+            pool.asyncWrite({ db in try AuditTable.append(events, in: db) }) { _, result in
+                let result = result.mapError(StoreError.wrapping)
+                if case .failure(let error) = result {
+                    logger.error("Audit batch failed", metadata: ["audit.batch_size": "\(events.count)", "error": "\(error)"])
+                }
+                completion(result)
+            }
+        }
+    }
+
+    /// Opens (creating if needed) the store at `path` and migrates its schema.
+    ///
+    /// The directory must exist; keep it private to the gateway's user, since the file holds callers' answers.
+    ///
+    /// - Throws: ``StoreError/invalidArgument`` for a configuration value out of range, otherwise a
+    ///   ``StoreError`` for a file that cannot be opened or migrated.
+    public static func open(path: String, configuration: Configuration = Configuration()) async throws -> SQLiteGatewayStore {
+        guard configuration.staleClaimAfter > .zero, configuration.busyTimeout >= .zero, configuration.maximumAuditBatchSize > 0,
+            configuration.exportPageSize > 0, configuration.maximumReaderCount > 0
+        else { throw StoreError.invalidArgument }
+        let pool = try await Self.blocking { try Self.openPool(path: path, configuration: configuration) }
+        return SQLiteGatewayStore(pool: pool, configuration: configuration)
+    }
+
+    /// Runs blocking file I/O (opening, migrating, closing) on a dispatch queue, off the cooperative thread pool.
+    private static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result(catching: work).mapError(StoreError.wrapping))
+            }
+        }
+    }
+
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var options = GRDB.Configuration()
+        options.label = "segura-gateway.store"
+        options.foreignKeysEnabled = true
+        options.busyMode = .timeout(Double(configuration.busyTimeout.wholeMilliseconds) / 1000)
+        options.maximumReaderCount = configuration.maximumReaderCount
+        let pool = try DatabasePool(path: path, configuration: options)
+        // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL, after `prepareDatabase` ran, so
+        // FULL is set here, on the pool's one writer connection, where it stays for the pool's lifetime.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try SQLiteSchema.migrator.migrate(pool)
+        return pool
+    }
+
+    /// Waits for queued audit appends, then closes every connection; later calls throw ``StoreError/closed``.
+    public func close() async throws {
+        self.isClosed.store(true, ordering: .sequentiallyConsistent)
+        await self.auditQueue.close()
+        try await Self.blocking { [pool] in try pool.close() }
+    }
+
+    // MARK: Deliveries
+
+    public func claimDelivery(
+        _ key: DeliveryKey,
+        fingerprint: String,
+        requestID: String,
+        now: Date,
+        expiresAfter: Duration
+    ) async throws -> DeliveryClaim {
+        guard expiresAfter > .zero else { throw StoreError.invalidArgument }
+        let rule = self.claimRule
+        let claim = try await self.write { db -> DeliveryClaim in
+            let stored = try DeliveryRow.filter(key).fetchOne(db)?.delivery
+            switch rule.decide(stored: stored, fingerprint: fingerprint, now: now) {
+            case .answer(let claim):
+                return claim
+            case .take(let recoveredFromCrash):
+                let claim = StoredDelivery(
+                    fingerprint: fingerprint,
+                    requestID: requestID,
+                    claimedAt: now,
+                    expiresAt: now.adding(expiresAfter),
+                    response: nil
+                )
+                try DeliveryRow(key: key, delivery: claim).insert(db, onConflict: .replace)
+                return .claimed(recoveredFromCrash: recoveredFromCrash)
+            }
+        }
+        if claim == .claimed(recoveredFromCrash: true) {
+            self.logger.notice("Took over an unanswered delivery claim", metadata: ["caller": "\(key.caller)", "request.id": "\(requestID)"])
+        }
+        return claim
+    }
+
+    public func completeDelivery(_ key: DeliveryKey, response: StoredResponse) async throws {
+        let updated = try await self.write { db in
+            try DeliveryRow.unansweredClaim(key, requestID: response.requestID).updateAll(
+                db,
+                DeliveryRow.Columns.responseStatus.set(to: response.statusCode),
+                DeliveryRow.Columns.responseContentType.set(to: response.contentType),
+                DeliveryRow.Columns.responseBody.set(to: response.body),
+                DeliveryRow.Columns.completedAt.set(to: response.completedAt.millisecondsSince1970)
+            )
+        }
+        guard updated == 1 else { throw StoreError.claimNotHeld }
+    }
+
+    @discardableResult
+    public func releaseDelivery(_ key: DeliveryKey, requestID: String) async throws -> Bool {
+        try await self.write { db in try DeliveryRow.unansweredClaim(key, requestID: requestID).deleteAll(db) } == 1
+    }
+
+    public func purgeExpiredDeliveries(now: Date) async throws -> Int {
+        let purged = try await self.write { db in
+            try DeliveryRow.filter(DeliveryRow.Columns.expiresAt <= now.millisecondsSince1970).deleteAll(db)
+        }
+        self.logger.debug("Purged expired deliveries", metadata: ["deliveries.purged": "\(purged)"])
+        return purged
+    }
+
+    public func storedResponse(requestID: String, caller: String) async throws -> StoredResponse? {
+        try await self.read { db in
+            try DeliveryRow
+                .filter(DeliveryRow.Columns.caller == caller && DeliveryRow.Columns.requestID == requestID)
+                .filter(DeliveryRow.Columns.completedAt != nil)
+                .order(DeliveryRow.Columns.completedAt.desc)
+                .fetchOne(db)?.delivery.response
+        }
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ event: AuditEvent) async throws -> AuditRecord {
+        try await self.auditQueue.append(event)
+    }
+
+    public func auditHead() async throws -> AuditHead {
+        guard let head = try await self.read(AuditTable.head) else { throw StoreError.corruptedData }
+        return head
+    }
+
+    public func auditRecords(since: Date?, afterSequence: Int?) -> AsyncThrowingStream<AuditRecord, any Error> {
+        let pager = AuditRecordPager(afterSequence: afterSequence ?? 0, pageSize: self.exportPageSize) { after, limit in
+            try await self.read { db in try AuditTable.page(afterSequence: after, since: since, limit: limit, in: db) }
+        }
+        return pager.records
+    }
+
+    public func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification {
+        // One read transaction: a consistent snapshot even while appends continue.
+        try await self.read { db in try AuditTable.verify(anchor: anchor, in: db) }
+    }
+
+    public var statistics: GatewayStoreStatistics {
+        let committed = self.auditQueue.committed
+        return GatewayStoreStatistics(auditBatchesCommitted: committed.batches, auditRecordsCommitted: committed.items)
+    }
+
+    // MARK: Access
+
+    /// Runs `updates` in a write transaction that the caller's cancellation cannot abandon halfway: GRDB's
+    /// callback API does not observe task cancellation, so the caller always learns whether it committed.
+    private func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let result = await withCheckedContinuation { continuation in
+            self.pool.asyncWrite(updates) { _, result in continuation.resume(returning: result) }
+        }
+        return try result.mapError(self.storeError).get()
+    }
+
+    /// Runs `value` in a read transaction (a WAL snapshot), with errors mapped to ``StoreError``.
+    private func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await self.pool.read(value)
+        } catch {
+            throw self.storeError(error)
+        }
+    }
+
+    /// ``StoreError/closed`` for any failure after ``close()`` (GRDB's "connection is closed"), else the mapped error.
+    private func storeError(_ error: any Error) -> any Error {
+        self.isClosed.load(ordering: .sequentiallyConsistent) ? StoreError.closed : StoreError.wrapping(error)
+    }
+}
+
+extension StoreError {
+    /// Maps a GRDB error onto a store error that prints no SQL; store errors and cancellation pass through.
+    static func wrapping(_ error: any Error) -> any Error {
+        switch error {
+        case is StoreError, is CancellationError:
+            return error
+        case is RowDecodingError:
+            return StoreError.corruptedData(error)
+        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
+            return StoreError.busy(error)
+        case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT || error.resultCode == .SQLITE_CORRUPT:
+            return StoreError.corruptedData(error)
+        default:
+            return StoreError.databaseFailure(error)
+        }
+    }
+}

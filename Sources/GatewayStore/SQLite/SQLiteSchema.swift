@@ -1,0 +1,95 @@
+import GRDB
+
+/// The SQLite schema, as GRDB migrations applied in order when a store opens.
+///
+/// Times are INTEGER milliseconds since 1970 (UTC), the precision the domain types keep, so values compare
+/// and hash the same in every backend.
+enum SQLiteSchema {
+    /// Every migration, in the order they were introduced; never edit one that shipped, add another.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: Self.createVersion1)
+        return migrator
+    }
+
+    private static func createVersion1(_ db: Database) throws {
+        // One row per delivery key. `request_id` is the attempt holding the claim and, once answered, the
+        // attempt that acted. The response columns are NULL until the claim is answered; an empty body may be
+        // stored as NULL too (SQLite binds a zero-length blob without bytes as NULL).
+        try db.execute(
+            sql: """
+                CREATE TABLE delivery (
+                    caller TEXT NOT NULL,
+                    delivery_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    claimed_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    response_status INTEGER,
+                    response_content_type TEXT,
+                    response_body BLOB,
+                    completed_at INTEGER,
+                    PRIMARY KEY (caller, delivery_id),
+                    CHECK ((completed_at IS NULL) = (response_status IS NULL)),
+                    CHECK ((completed_at IS NULL) = (response_content_type IS NULL))
+                ) WITHOUT ROWID;
+                CREATE INDEX delivery_by_expiry ON delivery (expires_at);
+                CREATE INDEX delivery_by_request ON delivery (caller, request_id);
+                """
+        )
+        // The hash-chained trail. `sequence` is assigned by the store, never by SQLite.
+        try db.execute(
+            sql: """
+                CREATE TABLE audit (
+                    sequence INTEGER PRIMARY KEY NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    delivery_id TEXT,
+                    caller TEXT,
+                    decision TEXT NOT NULL,
+                    ticket TEXT,
+                    action TEXT,
+                    target_kind TEXT,
+                    target_id TEXT,
+                    outcome TEXT,
+                    upstream_status INTEGER,
+                    segura_code INTEGER,
+                    error_code TEXT,
+                    attempts INTEGER NOT NULL,
+                    latency_ms INTEGER,
+                    received_at INTEGER NOT NULL,
+                    occurred_at INTEGER NOT NULL
+                );
+                CREATE INDEX audit_by_request ON audit (request_id);
+                CREATE INDEX audit_by_occurrence ON audit (occurred_at);
+                """
+        )
+        // The chain's end, updated in the same transaction as every append, so a record deleted from the
+        // tail leaves the head pointing past the chain. Exactly one row.
+        try db.execute(
+            sql: """
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+                    sequence INTEGER NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                """
+        )
+        try db.execute(
+            literal: "INSERT INTO audit_head (id, sequence, hash) VALUES (1, \(AuditHead.genesis.sequence), \(AuditHead.genesis.hash))"
+        )
+        // Append-only by construction: a bug (or a careless manual query) cannot rewrite history. This is not
+        // a security boundary (anyone who can write the file can drop the triggers); the hash chain is.
+        try db.execute(
+            sql: """
+                CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                CREATE TRIGGER audit_head_is_kept BEFORE DELETE ON audit_head
+                BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;
+                """
+        )
+    }
+}

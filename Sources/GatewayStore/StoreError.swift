@@ -1,0 +1,51 @@
+/// Why a store operation failed.
+///
+/// A struct wrapping a private code, like async-http-client's `HTTPClientError`, so kinds can be added
+/// without breaking callers. ``description`` names the kind only: the underlying database error can carry
+/// SQL text and bound values (tickets, caller names), so it is kept in ``underlyingError`` for debug logs and
+/// never printed by default. Two errors are equal when their kinds are equal.
+public struct StoreError: Error, Hashable, CustomStringConvertible {
+    private enum Code: String, Hashable {
+        case closed
+        case invalidArgument = "invalid_argument"
+        case claimNotHeld = "claim_not_held"
+        case busy
+        case corruptedData = "corrupted_data"
+        case databaseFailure = "database_failure"
+    }
+
+    private let code: Code
+    /// The backend's own error, if any. It may contain SQL and data: log it with `String(reflecting:)` at
+    /// debug level only, never in a response.
+    public let underlyingError: (any Error)?
+
+    private init(_ code: Code, underlyingError: (any Error)? = nil) {
+        self.code = code
+        self.underlyingError = underlyingError
+    }
+
+    /// A short, fixed name for the failure kind, safe to use as a metric label.
+    public var shortDescription: String { self.code.rawValue }
+
+    public var description: String { "StoreError.\(self.code.rawValue)" }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.code) }
+
+    /// The store was closed; nothing was written.
+    public static let closed = Self(.closed)
+    /// An argument was out of range (for example a non-positive expiry); nothing was written.
+    public static let invalidArgument = Self(.invalidArgument)
+    /// The request does not hold an unanswered claim on the delivery, so its response was not stored.
+    public static let claimNotHeld = Self(.claimNotHeld)
+    /// The database stayed locked by another connection for longer than the busy timeout; retrying may work.
+    public static let busy = Self(.busy)
+    /// A stored value has the wrong type or is missing: the file was damaged or edited by hand.
+    public static let corruptedData = Self(.corruptedData)
+    /// Any other database failure (disk full, I/O error, unreadable file).
+    public static let databaseFailure = Self(.databaseFailure)
+
+    static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
+    static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }
+    static func databaseFailure(_ underlyingError: any Error) -> Self { Self(.databaseFailure, underlyingError: underlyingError) }
+}

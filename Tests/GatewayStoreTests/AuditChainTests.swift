@@ -1,0 +1,146 @@
+import Foundation
+import GatewayStore
+import Testing
+
+@Suite("Audit chain hashing and verification")
+struct AuditChainTests {
+    /// The documented example: the first record, with no caller.
+    private let firstEvent = AuditEvent(
+        requestID: "r1",
+        caller: nil,
+        decision: .rejectedSignature,
+        receivedAt: Date(timeIntervalSince1970: 1),
+        occurredAt: Date(timeIntervalSince1970: 1)
+    )
+
+    /// Every field set, with a newline, `=` and a multi-byte character in a value.
+    private let secondEvent = AuditEvent(
+        requestID: "r2",
+        deliveryID: "d-2",
+        caller: "jira",
+        decision: .alreadyInState,
+        ticket: "CHG-7\nsecond line=é",
+        action: "enable",
+        targetKind: "credential",
+        targetID: "42",
+        outcome: "already_in_state",
+        upstreamStatus: 400,
+        seguraCode: 1043,
+        errorCode: "",
+        attempts: 2,
+        latencyMilliseconds: -1,
+        receivedAt: Date(timeIntervalSince1970: 1_800_000_000.123),
+        occurredAt: Date(timeIntervalSince1970: 1_800_000_000.456)
+    )
+
+    @Test("The canonical serialization is the documented one")
+    func serializationMatchesTheDocumentation() {
+        let bytes = AuditChain.canonicalSerialization(sequence: 1, previousHash: AuditChain.genesisHash, event: self.firstEvent)
+        let expected =
+            "segura-gateway.audit.v1\nsequence=i1\nprevious_hash=s64:\(String(repeating: "0", count: 64))\nrequest_id=s2:r1\n"
+            + "delivery_id=n\ncaller=n\ndecision=s18:rejected_signature\nticket=n\naction=n\ntarget_kind=n\ntarget_id=n\n"
+            + "outcome=n\nupstream_status=n\nsegura_code=n\nerror_code=n\nattempts=i0\nlatency_ms=n\nreceived_at=i1000\n"
+            + "occurred_at=i1000\n"
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
+    @Test("Hashes match values computed independently from the documentation (Python hashlib)")
+    func hashesMatchKnownAnswers() {
+        let first = AuditRecord(appending: self.firstEvent, after: .genesis)
+        #expect(first.sequence == 1)
+        #expect(first.previousHash == String(repeating: "0", count: 64))
+        #expect(first.hash == "bf2adb4e3f75c39e39f460e46153a8e4e552c5ca5322dcbc1920434ca96c5c4f")
+
+        let second = AuditRecord(appending: self.secondEvent, after: first.head)
+        #expect(second.previousHash == first.hash)
+        #expect(second.hash == "3a221f59d9d027d08d8fd43640378a5acec68da43c9267bb5725291866569ed5")
+    }
+
+    @Test("An absent value and an empty string hash differently")
+    func absentAndEmptyDiffer() {
+        var withEmptyCaller = self.firstEvent
+        withEmptyCaller.caller = ""
+        #expect(
+            AuditChain.hash(sequence: 1, previousHash: AuditChain.genesisHash, event: withEmptyCaller)
+                != AuditChain.hash(sequence: 1, previousHash: AuditChain.genesisHash, event: self.firstEvent)
+        )
+    }
+
+    @Test("Times are kept to the millisecond, rounded")
+    func timesAreRoundedToMilliseconds() {
+        var event = self.firstEvent
+        event.occurredAt = Date(timeIntervalSince1970: 2.0006)
+        #expect(event.occurredAt == Date(timeIntervalSince1970: 2.001))
+    }
+
+    // MARK: Verifier
+
+    private func chain(_ count: Int) -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        var head = AuditHead.genesis
+        for number in 1...count {
+            let record = AuditRecord(appending: Fixtures.event(number), after: head)
+            records.append(record)
+            head = record.head
+        }
+        return records
+    }
+
+    private func verify(
+        _ records: [AuditRecord],
+        after start: AuditHead = .genesis,
+        anchor: AuditHead? = nil,
+        head: AuditHead?
+    ) -> AuditVerification {
+        var verifier = AuditChainVerifier(after: start, anchor: anchor)
+        for record in records {
+            if let broken = verifier.check(record) { return broken }
+        }
+        return verifier.finish(head: head)
+    }
+
+    @Test("An untouched chain is intact")
+    func untouchedChainIsIntact() {
+        let records = self.chain(5)
+        #expect(self.verify(records, head: records[4].head) == .intact(count: 5, lastHash: records[4].hash))
+        #expect(self.verify([], head: .genesis) == .intact(count: 0, lastHash: AuditChain.genesisHash))
+    }
+
+    @Test("Verification can resume after a head verified earlier, as for an incremental export")
+    func verificationResumes() {
+        let records = self.chain(5)
+        #expect(self.verify(Array(records[2...]), after: records[1].head, head: nil) == .intact(count: 3, lastHash: records[4].hash))
+        #expect(self.verify(Array(records[3...]), after: records[1].head, head: nil) == .broken(atSequence: 3, reason: .sequenceGap))
+    }
+
+    @Test("An edited field is detected at its record")
+    func editedRecordIsDetected() {
+        var records = self.chain(5)
+        records[2].event.outcome = "not_applied"
+        #expect(self.verify(records, head: records[4].head) == .broken(atSequence: 3, reason: .recordAltered))
+    }
+
+    @Test("A missing record is a gap")
+    func missingRecordIsAGap() {
+        var records = self.chain(5)
+        records.remove(at: 2)
+        #expect(self.verify(records, head: records[3].head) == .broken(atSequence: 3, reason: .sequenceGap))
+    }
+
+    @Test("A record edited with its hash recomputed breaks the next link")
+    func rehashedRecordBreaksTheNextLink() {
+        var records = self.chain(5)
+        records[2].event.ticket = "CHG-forged"
+        records[2].hash = AuditChain.hash(sequence: 3, previousHash: records[2].previousHash, event: records[2].event)
+        #expect(self.verify(records, head: records[4].head) == .broken(atSequence: 4, reason: .linkBroken))
+    }
+
+    @Test("A chain ending before the head, or before the anchor, is reported")
+    func truncationIsReported() {
+        let records = self.chain(5)
+        let truncated = Array(records.prefix(4))
+        #expect(self.verify(truncated, head: records[4].head) == .broken(atSequence: 5, reason: .headMismatch))
+        #expect(self.verify(truncated, anchor: records[4].head, head: nil) == .broken(atSequence: 5, reason: .anchorMismatch))
+        #expect(self.verify(records, head: records[3].head) == .broken(atSequence: 5, reason: .headMismatch))
+    }
+}

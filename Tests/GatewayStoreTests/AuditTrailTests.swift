@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import GatewayStore
+
+@Suite("Audit trail on SQLite")
+struct AuditTrailTests {
+    @Test("The writer connection uses WAL, synchronous FULL, a busy timeout and foreign keys")
+    func connectionIsConfiguredForDurability() async throws {
+        try await withStore { store in
+            let settings = try await store.pool.writeWithoutTransaction { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                    try Int.fetchOne(db, sql: "PRAGMA busy_timeout"),
+                    try Int.fetchOne(db, sql: "PRAGMA foreign_keys")
+                )
+            }
+            #expect(settings.0 == "wal")
+            #expect(settings.1 == 2, "2 is FULL: the WAL is fsynced at every commit")
+            #expect(settings.2 == 5000)
+            #expect(settings.3 == 1)
+        }
+    }
+
+    @Test("Appends get gapless sequence numbers, each linked to the one before")
+    func appendsChain() async throws {
+        try await withStore { store in
+            let records = try await store.appendEvents(5)
+            #expect(records.map(\.sequence) == [1, 2, 3, 4, 5])
+            #expect(records[0].previousHash == AuditChain.genesisHash)
+            for (previous, record) in zip(records, records.dropFirst()) {
+                #expect(record.previousHash == previous.hash)
+            }
+            for record in records {
+                #expect(record.hash == AuditChain.hash(sequence: record.sequence, previousHash: record.previousHash, event: record.event))
+            }
+            #expect(try await store.auditHead() == records[4].head)
+            #expect(try await store.verifyAuditChain() == .intact(count: 5, lastHash: records[4].hash))
+            #expect(try await store.verifyAuditChain(anchor: records[2].head) == .intact(count: 5, lastHash: records[4].hash))
+        }
+    }
+
+    @Test("An empty trail verifies, with the genesis head")
+    func emptyTrailIsIntact() async throws {
+        try await withStore { store in
+            let head = try await store.auditHead()
+            #expect(head == .genesis)
+            #expect(try await store.verifyAuditChain() == .intact(count: 0, lastHash: AuditChain.genesisHash))
+        }
+    }
+
+    @Test("Every field is stored and read back exactly")
+    func fieldsRoundTrip() async throws {
+        try await withStore { store in
+            let event = AuditEvent(
+                requestID: "r-ü",
+                deliveryID: "",
+                caller: "servicenow",
+                decision: AuditDecision(rawValue: "grant_expired"),
+                ticket: "INC0001\nline two",
+                action: "enable",
+                targetKind: "ssh_key",
+                targetID: "77",
+                outcome: "unknown",
+                upstreamStatus: 504,
+                seguraCode: 1017,
+                errorCode: "upstream_timeout",
+                attempts: 3,
+                latencyMilliseconds: 30_000,
+                receivedAt: Date(timeIntervalSince1970: 1_800_000_000.0004),
+                occurredAt: Date(timeIntervalSince1970: 1_800_000_030.9996)
+            )
+            let minimal = AuditEvent(
+                requestID: "r2", caller: nil, decision: .rejectedSignature, receivedAt: Fixtures.start, occurredAt: Fixtures.start
+            )
+            let appended = [try await store.appendAudit(event), try await store.appendAudit(minimal)]
+            #expect(appended[0].event == event)
+            #expect(try await store.exportedRecords() == appended)
+        }
+    }
+
+    @Test("Records survive closing and reopening, and the chain continues")
+    func recordsSurviveReopening() async throws {
+        try await withDatabasePath { path in
+            let first = try await SQLiteGatewayStore.open(path: path)
+            let before = try await first.appendEvents(3)
+            try await first.close()
+            await #expect(throws: StoreError.closed) { try await first.appendAudit(Fixtures.event(9)) }
+            await #expect(throws: StoreError.closed) { try await first.claim("r1") }
+            await #expect(throws: StoreError.closed) { try await first.verifyAuditChain() }
+
+            let second = try await SQLiteGatewayStore.open(path: path)
+            #expect(try await second.verifyAuditChain() == .intact(count: 3, lastHash: before[2].hash))
+            #expect(try await second.exportedRecords() == before)
+            let next = try await second.appendAudit(Fixtures.event(4))
+            #expect(next.sequence == 4)
+            #expect(next.previousHash == before[2].hash)
+            try await second.close()
+        }
+    }
+
+    @Test("A second store on the same file sees every committed record without the first closing, as after a crash")
+    func committedRecordsAreVisibleWithoutClosing() async throws {
+        try await withDatabasePath { path in
+            let crashed = try await SQLiteGatewayStore.open(path: path)
+            let before = try await crashed.appendEvents(10)
+            _ = try await crashed.claim("r1")
+            try await crashed.complete("r1")
+
+            // `crashed` is never closed: its WAL is not checkpointed, as when the process is killed.
+            let recovered = try await SQLiteGatewayStore.open(path: path)
+            #expect(try await recovered.verifyAuditChain() == .intact(count: 10, lastHash: before[9].hash))
+            #expect(try await recovered.exportedRecords() == before)
+            #expect(try await recovered.storedResponse(requestID: "r1", caller: "jira") == Fixtures.response(requestID: "r1"))
+
+            // Both writers append to one chain: the head is read inside each write transaction, so no fork.
+            let fromRecovered = try await recovered.appendAudit(Fixtures.event(11))
+            let fromCrashed = try await crashed.appendAudit(Fixtures.event(12))
+            #expect(fromRecovered.sequence == 11)
+            #expect(fromCrashed.sequence == 12)
+            #expect(fromCrashed.previousHash == fromRecovered.hash)
+            #expect(try await crashed.verifyAuditChain() == .intact(count: 12, lastHash: fromCrashed.hash))
+            try await recovered.close()
+            try await crashed.close()
+        }
+    }
+
+    @Test("A configuration value out of range is refused")
+    func invalidConfigurationIsRefused() async throws {
+        try await withDatabasePath { path in
+            await #expect(throws: StoreError.invalidArgument) {
+                try await SQLiteGatewayStore.open(path: path, configuration: SQLiteGatewayStore.Configuration(staleClaimAfter: .zero))
+            }
+            await #expect(throws: StoreError.invalidArgument) {
+                try await SQLiteGatewayStore.open(path: path, configuration: SQLiteGatewayStore.Configuration(maximumAuditBatchSize: 0))
+            }
+        }
+    }
+
+    @Test("A file that cannot be opened is a database failure that prints no detail")
+    func unopenableFileFails() async throws {
+        try await withDatabasePath { path in
+            let missingDirectory = path + ".d/nested/gateway.sqlite"
+            let error = await #expect(throws: StoreError.databaseFailure) {
+                try await SQLiteGatewayStore.open(path: missingDirectory)
+            }
+            #expect(error?.description == "StoreError.database_failure")
+            #expect(error?.underlyingError != nil)
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GatewayStore
+import Testing
+
+@Suite("Delivery claims")
+struct DeliveryClaimTests {
+    private let key = Fixtures.key
+
+    @Test("The first claim of a key may act")
+    func firstClaimIsClaimed() async throws {
+        try await withStore { store in
+            let claim = try await store.claim("r1")
+            #expect(claim == .claimed(recoveredFromCrash: false))
+        }
+    }
+
+    @Test("A second claim while the first is unanswered is in flight, naming the holder")
+    func unansweredClaimIsInFlight() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            #expect(try await store.claim("r2", at: 59.999) == .inFlight(requestID: "r1"))
+        }
+    }
+
+    @Test("An answered delivery replays the stored response, byte for byte")
+    func completedDeliveryReplays() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            let response = Fixtures.response(requestID: "r1", at: Fixtures.start.addingTimeInterval(0.1234))
+            try await store.completeDelivery(self.key, response: response)
+
+            let claim = try await store.claim("r2", at: 3600)
+            guard case .completed(let replayed) = claim else {
+                Issue.record("expected a replay, got \(claim)")
+                return
+            }
+            #expect(replayed == response)
+            #expect(Array(replayed.body) == Array(response.body))
+            #expect(replayed.requestID == "r1")
+            #expect(replayed.completedAt.timeIntervalSince1970 == 1_800_000_000.123)
+        }
+    }
+
+    @Test("An empty body (204) replays as empty")
+    func emptyBodyReplays() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            let response = StoredResponse(statusCode: 204, contentType: "text/plain", body: Data(), requestID: "r1", completedAt: Fixtures.start)
+            try await store.completeDelivery(self.key, response: response)
+            #expect(try await store.claim("r2") == .completed(response))
+        }
+    }
+
+    @Test("Reusing a key for another payload is refused, in flight, answered or stale")
+    func differentFingerprintIsRefused() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            #expect(try await store.claim("r2", fingerprint: Fixtures.otherFingerprint) == .fingerprintMismatch)
+
+            // Even a stale claim may not be taken over with a different payload.
+            #expect(try await store.claim("r3", at: 120, fingerprint: Fixtures.otherFingerprint) == .fingerprintMismatch)
+
+            try await store.complete("r1")
+            #expect(try await store.claim("r4", at: 130, fingerprint: Fixtures.otherFingerprint) == .fingerprintMismatch)
+        }
+    }
+
+    @Test("Keys are scoped to their caller")
+    func keysArePerCaller() async throws {
+        try await withStore { store in
+            let jira = try await store.claim("r1", key: DeliveryKey(caller: "jira", deliveryID: "same"))
+            let slack = try await store.claim("r2", key: DeliveryKey(caller: "slack", deliveryID: "same"), fingerprint: Fixtures.otherFingerprint)
+            #expect(jira == .claimed(recoveredFromCrash: false))
+            #expect(slack == .claimed(recoveredFromCrash: false))
+        }
+    }
+
+    @Test("An expired answered key is absent: any payload may claim it afresh")
+    func expiredAnsweredKeyIsReplaced() async throws {
+        try await withStore { store in
+            let hour = Duration.seconds(3600)
+            _ = try await store.claim("r1", expiresAfter: hour)
+            try await store.complete("r1")
+
+            #expect(try await store.claim("r2", at: 3599.999, expiresAfter: hour) == .completed(Fixtures.response(requestID: "r1")))
+            let other = Fixtures.otherFingerprint
+            #expect(try await store.claim("r3", at: 3600, fingerprint: other, expiresAfter: hour) == .claimed(recoveredFromCrash: false))
+            #expect(try await store.claim("r4", at: 3601, fingerprint: other, expiresAfter: hour) == .inFlight(requestID: "r3"))
+        }
+    }
+
+    @Test("An expired unanswered claim is replaced, flagged as a possible earlier action")
+    func expiredUnansweredClaimIsRecovered() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1", expiresAfter: .seconds(30))
+            let claim = try await store.claim("r2", at: 30, fingerprint: Fixtures.otherFingerprint, expiresAfter: .seconds(30))
+            #expect(claim == .claimed(recoveredFromCrash: true))
+        }
+    }
+
+    @Test("A claim left by a crashed attempt is taken over once stale, and only the new holder can answer")
+    func staleClaimIsTakenOver() async throws {
+        try await withStore(SQLiteGatewayStore.Configuration(staleClaimAfter: .seconds(60))) { store in
+            _ = try await store.claim("crashed")
+            #expect(try await store.claim("r2", at: 59.999) == .inFlight(requestID: "crashed"))
+            #expect(try await store.claim("r3", at: 60) == .claimed(recoveredFromCrash: true))
+
+            // The new claim is fresh: it blocks retries for another staleClaimAfter.
+            #expect(try await store.claim("r4", at: 119) == .inFlight(requestID: "r3"))
+
+            // A late answer or release from the first attempt must not touch the new holder's claim.
+            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("crashed") }
+            #expect(try await store.releaseDelivery(self.key, requestID: "crashed") == false)
+
+            try await store.complete("r3")
+            #expect(try await store.claim("r5", at: 120) == .completed(Fixtures.response(requestID: "r3")))
+        }
+    }
+
+    @Test("Releasing a claim lets a retry act; only the holder can release it")
+    func releaseLetsARetryAct() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            #expect(try await store.releaseDelivery(self.key, requestID: "someone-else") == false)
+            #expect(try await store.claim("r2") == .inFlight(requestID: "r1"))
+
+            #expect(try await store.releaseDelivery(self.key, requestID: "r1"))
+            #expect(try await store.claim("r3") == .claimed(recoveredFromCrash: false))
+        }
+    }
+
+    @Test("An answer needs an unanswered claim held by its request")
+    func completionNeedsTheClaim() async throws {
+        try await withStore { store in
+            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("r1") }
+            _ = try await store.claim("r1")
+            try await store.complete("r1")
+            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("r1") }
+            #expect(try await store.releaseDelivery(self.key, requestID: "r1") == false)
+        }
+    }
+
+    @Test("An answer given from a cancelled task is still stored: the action already happened")
+    func cancelledCompletionIsStored() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            let completion = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await store.complete("r1")
+            }
+            try await completion.value
+            #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == Fixtures.response(requestID: "r1"))
+        }
+    }
+
+    @Test("A non-positive expiry is refused", arguments: [Duration.zero, .seconds(-1)])
+    func nonPositiveExpiryIsRefused(expiry: Duration) async throws {
+        try await withStore { store in
+            await #expect(throws: StoreError.invalidArgument) { try await store.claim("r1", expiresAfter: expiry) }
+        }
+    }
+
+    @Test("Fifty concurrent claims of one key: exactly one may act")
+    func concurrentClaimsHaveOneWinner() async throws {
+        try await withStore { store in
+            let claims = try await withThrowingTaskGroup(of: (String, DeliveryClaim).self) { group in
+                for attempt in 0..<50 {
+                    group.addTask { ("r\(attempt)", try await store.claim("r\(attempt)")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let winners = claims.filter { $0.1 == .claimed(recoveredFromCrash: false) }
+            #expect(claims.count == 50)
+            try #require(winners.count == 1)
+            #expect(claims.filter { $0.1 == .inFlight(requestID: winners[0].0) }.count == 49)
+        }
+    }
+
+    @Test("Purging deletes expired deliveries, answered or not, and nothing else")
+    func purgeDeletesExpired() async throws {
+        try await withStore { store in
+            let answered = DeliveryKey(caller: "jira", deliveryID: "answered")
+            let abandoned = DeliveryKey(caller: "jira", deliveryID: "abandoned")
+            let long = DeliveryKey(caller: "jira", deliveryID: "long")
+            _ = try await store.claim("r1", key: answered, expiresAfter: .seconds(60))
+            try await store.complete("r1", key: answered)
+            _ = try await store.claim("r2", key: abandoned, expiresAfter: .seconds(60))
+            _ = try await store.claim("r3", key: long)
+            try await store.complete("r3", key: long)
+
+            #expect(try await store.purgeExpiredDeliveries(now: Fixtures.start.addingTimeInterval(59)) == 0)
+            #expect(try await store.purgeExpiredDeliveries(now: Fixtures.start.addingTimeInterval(60)) == 2)
+            #expect(try await store.purgeExpiredDeliveries(now: Fixtures.start.addingTimeInterval(60)) == 0)
+            #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == nil)
+            #expect(try await store.storedResponse(requestID: "r3", caller: "jira") == Fixtures.response(requestID: "r3"))
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import GatewayStore
+import Testing
+
+@Suite("Stored response lookup")
+struct StoredResponseLookupTests {
+    @Test("A caller finds its own answer by request id, and only its own")
+    func lookupIsScopedToTheCaller() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            try await store.complete("r1")
+
+            #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == Fixtures.response(requestID: "r1"))
+            #expect(try await store.storedResponse(requestID: "r1", caller: "slack") == nil)
+            #expect(try await store.storedResponse(requestID: "r2", caller: "jira") == nil)
+        }
+    }
+
+    @Test("An unanswered claim has no stored response yet")
+    func unansweredClaimIsNotFound() async throws {
+        try await withStore { store in
+            _ = try await store.claim("r1")
+            #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == nil)
+        }
+    }
+}
