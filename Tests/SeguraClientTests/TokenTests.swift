@@ -39,13 +39,14 @@ struct TokenTests {
 
     @Test func concurrentCallersShareOneRefresh() async throws {
         var simulatorConfiguration = SimulatorConfiguration()
-        simulatorConfiguration.tokenLifetime = .seconds(2)
+        // Long enough that the first 100 operations finish on one token even on a loaded machine.
+        simulatorConfiguration.tokenLifetime = .seconds(5)
         try await withSeguraClient(simulator: simulatorConfiguration) { simulator, client in
             // Slow the token endpoint so all 100 callers arrive while the first refresh is in flight.
             simulator.injectFault(.latency(.milliseconds(300)), on: .token, times: Int.max)
             try await Self.performConcurrently(100, client)
             #expect(simulator.stats.tokensIssued == 1)
-            try await Task.sleep(for: .milliseconds(2100))
+            try await Task.sleep(for: .milliseconds(5100))
             try await Self.performConcurrently(100, client)
             #expect(simulator.stats.tokensIssued == 2)
             #expect(simulator.stats.apiCalls == 200)
