@@ -14,8 +14,12 @@ struct APIImplementation: APIProtocol {
 
     func performAction(_ input: Operations.PerformAction.Input) async throws -> Operations.PerformAction.Output {
         guard let verified = VerifiedRequest.current else {
-            // The signature middleware guards this route; reaching here without it is a wiring defect.
-            preconditionFailure("performAction ran without SignatureVerificationMiddleware")
+            // The signature middleware guards this route; reaching here without it is a wiring defect, which
+            // must fail closed (nothing reaches Segura) without taking the process down.
+            self.logger.critical("performAction ran without SignatureVerificationMiddleware; refusing the request")
+            let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
+            let (status, result) = builder.problem(code: "internal_error", detail: "the request was not authenticated; nothing was done")
+            return Self.output(status: status, result: result)
         }
         let outcome = await ActionProcessor(segura: self.segura, metrics: self.metrics, logger: self.logger).process(verified)
         return Self.output(status: outcome.status, result: outcome.result)
