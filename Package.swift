@@ -126,8 +126,10 @@ let package = Package(
             dependencies: [
                 "GatewayAPI",
                 "GatewaySecurity",
+                "GatewayStore",
                 "SeguraClient",
                 "CurlHTTPClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -210,6 +212,7 @@ let package = Package(
                 "GatewayServer",
                 "GatewayAPI",
                 "GatewaySecurity",
+                "GatewayStore",
                 "SeguraClient",
                 "CurlHTTPClient",
                 "SeguraSimulator",

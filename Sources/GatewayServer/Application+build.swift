@@ -1,4 +1,5 @@
 import CurlHTTPClient
+import GatewayStore
 import GatewayAPI
 import Hummingbird
 import Logging
@@ -16,16 +17,19 @@ public func buildApplication(
     logger: Logger,
     metrics: GatewayMetrics = GatewayMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
+    let store = try await SQLiteGatewayStore.open(path: configuration.storePath)
+    let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
     let router = Router(context: GatewayRequestContext.self)
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware())
-    router.add(middleware: SignatureVerificationMiddleware(callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, metrics: metrics))
-    router.add(middleware: ErrorRenderingMiddleware(metrics: metrics))
-    try APIImplementation(segura: segura, metrics: metrics, logger: logger).registerHandlers(
+    router.add(middleware: SignatureVerificationMiddleware(
+        callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, metrics: metrics, ledger: ledger))
+    router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
+    try APIImplementation(segura: segura, metrics: metrics, ledger: ledger, logger: logger).registerHandlers(
         on: router,
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
     )
@@ -36,6 +40,17 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
-    app.addServices(http)
+    // Services stop in reverse order after the server: the store closes last, once every answer is stored.
+    app.addServices(StoreService(store: store), http)
     return app
+}
+
+/// Keeps the store open while the gateway runs and closes it, draining queued audit appends, on shutdown.
+struct StoreService: Service {
+    let store: SQLiteGatewayStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await self.store.close()
+    }
 }

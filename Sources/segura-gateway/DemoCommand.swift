@@ -46,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
         )
         var http = GatewayConfiguration.HTTP()
         http.port = self.port
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             http: http,
             segura: SeguraClient.Configuration(
                 baseURL: simulator.baseURL, clientID: simulatorConfiguration.clientID, clientSecret: simulatorConfiguration.clientSecret
@@ -64,12 +64,14 @@ struct DemoCommand: AsyncParsableCommand {
                 ),
             ]
         )
+        // The demo keeps its deliveries and audit trail in a fresh file, so every start is clean.
+        configuration.storePath = FileManager.default.temporaryDirectory.appendingPathComponent("segura-gateway-demo-\(UUID().uuidString).sqlite").path
         if let secretsFile {
             try "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
                 .write(toFile: secretsFile, atomically: true, encoding: .utf8)
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-        let app = try buildApplication(configuration: configuration, logger: logger) { port in
+        let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Written straight to the file handle: print() is block-buffered when stdout is a pipe.
             FileHandle.standardOutput.write(Data(Self.instructions(
                 port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken

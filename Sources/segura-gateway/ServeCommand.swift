@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try await loadOrExplain(self.config)
         bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "segura.gateway")
-        let app = try buildApplication(configuration: configuration, logger: logger)
+        let app = try await buildApplication(configuration: configuration, logger: logger)
         try await app.runService()
     }
 }

@@ -84,14 +84,31 @@ struct GatewayUnderTest {
     let simulator: SeguraSimulator
     let client: any TestClientProtocol
     let metrics: GatewayMetrics
+    /// The SQLite file with the gateway's deliveries and audit trail.
+    let storePath: String
 
     /// Sends `body` to `POST /v1/actions`, signed by `caller` unless `headers` replaces the signature.
-    func post(_ body: String, as caller: TestCaller? = .servicenow, headers extra: HTTPFields = [:], contentType: String = "application/json") async throws -> TestResponse {
+    func post(
+        _ body: String, as caller: TestCaller? = .servicenow, deliveryID: String = "msg_" + UUID().uuidString,
+        headers extra: HTTPFields = [:], contentType: String = "application/json"
+    ) async throws -> TestResponse {
         let bytes = Array(body.utf8)
-        var headers = try caller?.sign(bytes) ?? [:]
+        var headers = try caller?.sign(bytes, deliveryID: deliveryID) ?? [:]
         headers[.contentType] = contentType
         for field in extra { headers[field.name] = field.value }
         return try await self.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+}
+
+extension GatewayUnderTest {
+    /// Sends `body` on its own connection (the test client has one, which would serialize requests),
+    /// signed by `caller` with `deliveryID`. Returns the status code.
+    func postOnNewConnection(_ body: String, as caller: TestCaller = .servicenow, deliveryID: String, using http: CurlHTTPClient) async throws -> Int {
+        let bytes = Array(body.utf8)
+        var headers = try caller.sign(bytes, deliveryID: deliveryID).map { HTTPHeaderField($0.name.rawName, $0.value) }
+        headers.append(HTTPHeaderField("Content-Type", "application/json"))
+        let port = try #require(self.client.port)
+        return try await http.execute(OutboundRequest(method: .post, url: "http://127.0.0.1:\(port)/v1/actions", headers: headers, body: bytes)).status
     }
 }
 
@@ -113,11 +130,14 @@ func withGateway(
         var http = GatewayConfiguration.HTTP()
         http.port = 0
         http.maxBodyBytes = maxBodyBytes
-        let configuration = GatewayConfiguration(http: http, segura: segura, callers: try TestCaller.allCases.map { try $0.configuration() })
+        var configuration = GatewayConfiguration(http: http, segura: segura, callers: try TestCaller.allCases.map { try $0.configuration() })
+        configuration.storePath = temporaryStorePath()
+        defer { removeStore(at: configuration.storePath) }
         let metrics = GatewayMetrics()
-        let app = try buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics)
+        let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics)
+        let storePath = configuration.storePath
         try await app.test(.live) { client in
-            try await body(GatewayUnderTest(simulator: simulator, client: client, metrics: metrics))
+            try await body(GatewayUnderTest(simulator: simulator, client: client, metrics: metrics, storePath: storePath))
         }
     } catch {
         try await simulator.shutdown()
@@ -133,7 +153,7 @@ func withGateway(
 /// must be `application/problem+json` with RFC 9457 members that agree with the HTTP status.
 @discardableResult
 func expectConforms(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> Components.Schemas.ActionResult {
-    let documented: Set<Int> = [200, 400, 401, 403, 404, 405, 413, 415, 422, 500, 502, 503, 504]
+    let documented: Set<Int> = [200, 400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 502, 503, 504]
     #expect(documented.contains(Int(response.status.code)), "undocumented status \(response.status.code)", sourceLocation: sourceLocation)
     let result = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: response.body)))
     #expect(response.headers[.init("X-Request-Id")!] == result.requestId, sourceLocation: sourceLocation)
@@ -154,4 +174,14 @@ func expectConforms(_ response: TestResponse, sourceLocation: SourceLocation = #
 func structured(_ action: String = "enable", kind: String = "credential", id: Int = 42, ticket: String = "CHG0012345", duration: String? = nil) -> String {
     let durationField = duration.map { ",\"duration\":\"\($0)\"" } ?? ""
     return #"{"action":"\#(action)","target":{"kind":"\#(kind)","id":\#(id)},"ticket":"\#(ticket)","requested_by":"alice"\#(durationField)}"#
+}
+
+/// A new SQLite path in the temporary folder.
+func temporaryStorePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID().uuidString).sqlite").path
+}
+
+/// Removes a test store and its WAL files.
+func removeStore(at path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }

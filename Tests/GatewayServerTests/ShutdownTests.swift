@@ -22,13 +22,15 @@ struct ShutdownTests {
         simulator.injectFault(.latency(.milliseconds(800)), on: .operation(), times: 1)
         var http = GatewayConfiguration.HTTP()
         http.port = 0
-        let configuration = GatewayConfiguration(
+        var configuration = GatewayConfiguration(
             http: http,
             segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"),
             callers: [try TestCaller.jira.configuration()]
         )
+        configuration.storePath = temporaryStorePath()
+        defer { removeStore(at: configuration.storePath) }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try buildApplication(configuration: configuration, logger: Logger(label: "test")) { port in portContinuation.yield(port) }
+        let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test")) { port in portContinuation.yield(port) }
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()

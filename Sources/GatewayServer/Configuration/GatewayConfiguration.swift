@@ -48,6 +48,10 @@ public struct GatewayConfiguration: Sendable {
     public var callers: [Caller]
     /// The log level.
     public var logLevel: Logger.Level
+    /// The SQLite file holding deliveries and the audit trail. Default `segura-gateway.sqlite`.
+    public var storePath: String = "segura-gateway.sqlite"
+    /// How long a delivery id is remembered (and its answer replayed). Default 24 h.
+    public var deliveryExpiry: Duration = .seconds(24 * 3600)
 
     /// Creates a configuration.
     public init(

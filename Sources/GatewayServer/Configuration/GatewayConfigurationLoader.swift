@@ -14,6 +14,7 @@ import Yams
 /// ## Configuration keys
 /// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536)
 /// - `log.level` (trace … critical, default `info`)
+/// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24)
 /// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
 /// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
 ///   `segura.client_authentication` (`request_body` or `basic`)
@@ -66,8 +67,14 @@ public enum GatewayConfigurationLoader {
         if callerNames.isEmpty { root.fail("callers", "at least one caller is required") }
         let callers = callerNames.compactMap { self.caller($0, root.section("callers").section($0), environment: environment) }
 
+        let store = root.section("store")
+        let storePath = store.string("path")
+        let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
         guard recorder.issues.isEmpty, let segura else { throw ConfigurationError(issues: recorder.issues) }
-        return GatewayConfiguration(http: http, segura: segura, outbound: outbound, callers: callers, logLevel: logLevel)
+        var configuration = GatewayConfiguration(http: http, segura: segura, outbound: outbound, callers: callers, logLevel: logLevel)
+        configuration.storePath = storePath ?? configuration.storePath
+        configuration.deliveryExpiry = .seconds(expiryHours * 3600)
+        return configuration
     }
 
     /// The keys of the `callers` mapping, in file order.

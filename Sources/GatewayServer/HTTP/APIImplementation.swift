@@ -1,6 +1,7 @@
 import Foundation
 import GatewayAPI
 import GatewaySecurity
+import GatewayStore
 import HTTPTypes
 import Logging
 import OpenAPIRuntime
@@ -10,6 +11,7 @@ import SeguraClient
 struct APIImplementation: APIProtocol {
     let segura: SeguraClient
     let metrics: GatewayMetrics
+    let ledger: DeliveryLedger
     let logger: Logger
 
     func performAction(_ input: Operations.PerformAction.Input) async throws -> Operations.PerformAction.Output {
@@ -21,7 +23,7 @@ struct APIImplementation: APIProtocol {
             let (status, result) = builder.problem(code: "internal_error", detail: "the request was not authenticated; nothing was done")
             return Self.output(status: status, result: result)
         }
-        let outcome = await ActionProcessor(segura: self.segura, metrics: self.metrics, logger: self.logger).process(verified)
+        let outcome = try await ActionProcessor(segura: self.segura, metrics: self.metrics, ledger: self.ledger, logger: self.logger).process(verified)
         return Self.output(status: outcome.status, result: outcome.result)
     }
 
@@ -35,6 +37,7 @@ struct APIImplementation: APIProtocol {
         case 403: return .forbidden(problem)
         case 404: return .notFound(problem)
         case 405: return .methodNotAllowed(problem)
+        case 409: return .conflict(problem)
         case 413: return .contentTooLarge(problem)
         case 415: return .unsupportedMediaType(problem)
         case 422: return .unprocessableContent(problem)
@@ -67,9 +70,12 @@ struct APIImplementation: APIProtocol {
 struct ActionProcessor {
     let segura: SeguraClient
     let metrics: GatewayMetrics
+    let ledger: DeliveryLedger
     let logger: Logger
 
-    func process(_ verified: VerifiedRequest) async -> (status: HTTPResponse.Status, result: Components.Schemas.ActionResult) {
+    /// - Throws: only when an audit record cannot be written; then nothing more is done for the request.
+    func process(_ verified: VerifiedRequest) async throws -> (status: HTTPResponse.Status, result: Components.Schemas.ActionResult) {
+        let receivedDate = Date() - (ContinuousClock.now - verified.receivedAt).timeInterval
         var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(verified.requestID)"
@@ -84,6 +90,10 @@ struct ActionProcessor {
             try verified.caller.policy.evaluate(
                 action: request.action, kind: request.kind, id: request.id, ticket: request.ticket, duration: request.duration
             )
+            // Durable before acting: an accepted request is on record even if the process dies mid-call.
+            try await self.ledger.audit(
+                .accepted, requestID: verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request, receivedAt: receivedDate
+            )
             let result = try await self.segura.perform(request.operation)
             self.metrics.recordUpstream(
                 kind: request.kind.rawValue, action: request.action.rawValue, outcome: result.outcome.rawValue, duration: result.latency
@@ -93,11 +103,16 @@ struct ActionProcessor {
             answer = builder.problem(code: error.code, detail: error.message)
         } catch let violation as PolicyViolation {
             answer = builder.problem(code: violation.code, detail: violation.message)
-        } catch {
-            // Only cancellation reaches here: the client went away before Segura answered.
+        } catch is CancellationError {
+            // The client went away before Segura answered.
             answer = builder.problem(code: "upstream_timeout", detail: "the request was cancelled before Segura answered", outcome: .unknown)
         }
         let (status, result) = answer
+        try await self.ledger.audit(
+            DeliveryLedger.decision(for: result), requestID: verified.requestID, deliveryID: verified.deliveryID,
+            caller: verified.caller.name, request: builder.request, result: result, receivedAt: receivedDate
+        )
+        await self.ledger.finish(key: verified.deliveryKey, status: status, result: result)
         let code = result.error?.code.rawValue ?? "none"
         self.metrics.recordRequest(
             caller: verified.caller.name,
@@ -111,5 +126,12 @@ struct ActionProcessor {
             metadata: ["http.status": "\(status.code)", "outcome": "\(result.outcome.rawValue)", "error.code": "\(code)", "attempts": "\(result.attempts)"]
         )
         return answer
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, for `Date` arithmetic.
+    var timeInterval: TimeInterval {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
     }
 }

@@ -36,6 +36,8 @@ enum ErrorCatalogue {
         "signature_mismatch": Entry(status: .unauthorized, title: "The signature does not match", retryable: false),
         "duplicate_header": Entry(status: .unauthorized, title: "A signature header appears more than once", retryable: false),
         "malformed_delivery_id": Entry(status: .unauthorized, title: "The delivery id header is malformed", retryable: false),
+        "delivery_in_flight": Entry(status: .conflict, title: "The same delivery is being processed", retryable: true),
+        "idempotency_key_reused": Entry(status: .unprocessableContent, title: "The delivery id was used with another payload", retryable: false),
         "malformed_idempotency_key": Entry(status: .badRequest, title: "Idempotency-Key is not an RFC 8941 string", retryable: false),
         // Policy
         "action_not_allowed": Entry(status: .forbidden, title: "The caller may not perform this action", retryable: false),

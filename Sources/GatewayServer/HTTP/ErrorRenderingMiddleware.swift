@@ -1,4 +1,5 @@
 import Foundation
+import GatewayStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -13,6 +14,7 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let metrics: GatewayMetrics
+    let ledger: DeliveryLedger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -26,6 +28,11 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
                 : ("internal_error", "the gateway failed unexpectedly; the request id identifies it in the logs")
             let (status, result) = builder.problem(code: code, detail: detail)
             self.metrics.recordRequest(caller: verified.caller.name, action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - verified.receivedAt)
+            try await self.ledger.audit(
+                code == "internal_error" ? .failed : .rejectedInput, requestID: verified.requestID, deliveryID: verified.deliveryID,
+                caller: verified.caller.name, result: result, receivedAt: Date()
+            )
+            await self.ledger.finish(key: verified.deliveryKey, status: status, result: result)
             if code == "internal_error" {
                 context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))"])
             } else {

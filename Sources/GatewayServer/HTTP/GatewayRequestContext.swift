@@ -1,5 +1,6 @@
 import Foundation
 import GatewaySecurity
+import GatewayStore
 import Hummingbird
 
 /// Hummingbird's per-request context for the gateway.
@@ -24,6 +25,10 @@ struct VerifiedRequest: Sendable {
     let delivery: VerifiedDelivery
     /// The raw body the signature covered, byte for byte.
     let body: [UInt8]
+    /// The delivery's id (`Idempotency-Key`, the scheme's delivery header, or the signature's digest), if any.
+    let deliveryID: String?
+    /// The claim this request holds in the store; its answer is stored under it.
+    let deliveryKey: DeliveryKey?
     /// When the request arrived, for the latency in the answer.
     let receivedAt: ContinuousClock.Instant
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatewaySecurity
+import GatewayStore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -19,42 +20,70 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
     let callers: [GatewayConfiguration.Caller]
     let maxBodyBytes: Int
     let metrics: GatewayMetrics
+    let ledger: DeliveryLedger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path == "/v1/actions", request.method == .post else { return try await next(request, context) }
         let receivedAt = ContinuousClock.now
         let requestID = RequestID.current ?? RequestID.make()
-        let builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
-        let refuse = { (code: String, detail: String) -> Response in
+        let receivedDate = Date()
+        var builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
+        let refuse = { (code: String, detail: String, caller: String?, deliveryID: String?) async throws -> Response in
+            var builder = builder
+            builder.caller = caller
             let (status, result) = builder.problem(code: code, detail: detail)
-            self.metrics.recordRequest(caller: "unknown", action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - receivedAt)
-            context.logger.notice("Refused an unauthenticated request", metadata: ["error.code": "\(code)"])
+            self.metrics.recordRequest(caller: caller ?? "unknown", action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - receivedAt)
+            context.logger.notice("Refused a request before acting", metadata: ["error.code": "\(code)"])
+            let decision: AuditDecision = caller == nil
+                ? .rejectedSignature : (status == .conflict || code == "idempotency_key_reused" ? .rejectedConflict : .rejectedInput)
+            try await self.ledger.audit(decision, requestID: requestID, deliveryID: deliveryID, caller: caller, result: result, receivedAt: receivedDate)
             return result.response(status: status)
         }
 
         if let length = request.headers[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
-            return refuse("payload_too_large", "the body is \(length) bytes; the limit is \(self.maxBodyBytes)")
+            return try await refuse("payload_too_large", "the body is \(length) bytes; the limit is \(self.maxBodyBytes)", nil, nil)
         }
         var request = request
         let body: [UInt8]
         do {
             body = Array(buffer: try await request.collectBody(upTo: self.maxBodyBytes))
         } catch is NIOTooManyBytesError {
-            return refuse("payload_too_large", "the body is larger than \(self.maxBodyBytes) bytes")
+            return try await refuse("payload_too_large", "the body is larger than \(self.maxBodyBytes) bytes", nil, nil)
         }
 
         let verified: (GatewayConfiguration.Caller, VerifiedDelivery)
         switch self.identify(headerFields: request.headers, body: body) {
         case .success(let match): verified = match
-        case .failure(let error): return refuse(error.code, error.explanationForSender)
+        case .failure(let error): return try await refuse(error.code, error.explanationForSender, nil, nil)
         }
+        let caller = verified.0
+        let idempotencyKey: String?
         do {
             // Only a signed request's Idempotency-Key is looked at, and for every scheme alike.
-            _ = try CallerVerifier.idempotencyKey(from: request.headers)
+            idempotencyKey = try CallerVerifier.idempotencyKey(from: request.headers)
         } catch {
-            return refuse(error.code, error.explanationForSender)
+            return try await refuse(error.code, error.explanationForSender, caller.name, nil)
         }
-        let scope = VerifiedRequest(requestID: requestID, caller: verified.0, delivery: verified.1, body: body, receivedAt: receivedAt)
+        let deliveryID = idempotencyKey ?? verified.1.deliveryID ?? verified.1.signatureDigest
+        builder.caller = caller.name
+        let deliveryKey: DeliveryKey?
+        switch try await self.ledger.claim(caller: caller.name, deliveryID: deliveryID, body: body, requestID: requestID) {
+        case .act(let key):
+            deliveryKey = key
+        case .refuse(let code, let detail):
+            return try await refuse(code, detail, caller.name, deliveryID)
+        case .replay(let stored):
+            try await self.ledger.audit(.replayed, requestID: requestID, deliveryID: deliveryID, caller: caller.name, receivedAt: receivedDate)
+            self.metrics.recordRequest(caller: caller.name, action: "unknown", outcome: "replayed", code: "none", duration: ContinuousClock.now - receivedAt)
+            var headers = HTTPFields()
+            headers[.contentType] = stored.contentType
+            headers[.xRequestID] = stored.requestID
+            headers[.idempotentReplayed] = "true"
+            return Response(status: .init(code: stored.statusCode), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
+        }
+        let scope = VerifiedRequest(
+            requestID: requestID, caller: caller, delivery: verified.1, body: body, deliveryID: deliveryID, deliveryKey: deliveryKey, receivedAt: receivedAt
+        )
         return try await VerifiedRequest.$current.withValue(scope) {
             try await next(request, context)
         }
@@ -75,6 +104,11 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         guard let first = failures.first else { return .failure(.missingSignature) }
         return .failure(failures.allSatisfy { $0 == first } ? first : .signatureMismatch)
     }
+}
+
+extension HTTPField.Name {
+    /// `Idempotent-Replayed: true` marks an answer replayed from the store for a repeated delivery.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }
 
 extension SignatureError {
@@ -105,7 +139,10 @@ struct RequestIDMiddleware: RouterMiddleware {
         var response = try await RequestID.$current.withValue(requestID) {
             try await next(request, context)
         }
-        response.headers[.xRequestID] = requestID
+        // A replayed answer keeps the original request's id, like the rest of its stored bytes.
+        if response.headers[.xRequestID] == nil {
+            response.headers[.xRequestID] = requestID
+        }
         return response
     }
 }
