@@ -129,7 +129,6 @@ let package = Package(
                 "GatewayStore",
                 "SeguraClient",
                 "CurlHTTPClient",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GatewayAPI
 import GatewaySecurity
@@ -32,8 +31,7 @@ struct DeliveryLedger: Sendable {
     func claim(caller: String, deliveryID: String?, body: [UInt8], requestID: String) async throws -> Decision {
         guard let deliveryID else { return .act(key: nil) }
         let key = DeliveryKey(caller: caller, deliveryID: deliveryID)
-        let fingerprint = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        switch try await self.store.claimDelivery(key, fingerprint: fingerprint, requestID: requestID, now: Date(), expiresAfter: self.expiresAfter) {
+        switch try await self.store.claimDelivery(key, fingerprint: PayloadFingerprint.of(body), requestID: requestID, now: Date(), expiresAfter: self.expiresAfter) {
         case .claimed(let recoveredFromCrash):
             if recoveredFromCrash {
                 self.logger.warning("Recovered a delivery whose earlier attempt did not finish; acting again (enable and disable converge)")

@@ -7,14 +7,17 @@ import SeguraClient
 /// fields), and a failed `oneOf` decode says little. This decoder applies every constraint in
 /// `openapi.yaml` and names the offending field, so senders can fix their payloads from the answer.
 enum ActionRequestDecoder {
+    /// One decoder for every request: it holds no per-request state.
+    private static let decoder = JSONDecoder()
+
     static func decode(_ body: [UInt8]) throws(RequestValidationError) -> ActionRequest {
-        guard (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil else {
-            throw RequestValidationError(code: "invalid_json", message: "the body is not valid JSON")
-        }
         do {
-            return try JSONDecoder().decode(Form.self, from: Data(body)).request
+            return try Self.decoder.decode(Form.self, from: Data(body)).request
         } catch let error as RequestValidationError {
             throw error
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            // Malformed JSON is reported at the root, before any field is read.
+            throw RequestValidationError(code: "invalid_json", message: "the body is not valid JSON")
         } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
             throw .invalidRequest("the body must be a JSON object")
         } catch {
