@@ -2,19 +2,20 @@
 
 SEGURA_SIGNING selects the pass:
 
-- ``standard-webhooks``: every request to ``POST /v1/actions`` is signed as the demo caller
+- ``standard-webhooks``: every request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``) is
+  signed as the demo caller
   ``demo-servicenow`` (Standard Webhooks v1) with the secret in ``DEMO_SECRET``. The MAC covers the exact
   bytes that go on the wire: the hook serializes the case the way the transport would, signs those bytes and
   hands them to the transport as ``data``, so the transport sends them verbatim instead of serializing again.
   Every request gets a fresh ``webhook-id`` and the current ``webhook-timestamp``, so nothing is a replay.
-- ``none``: nothing is signed; the gateway must refuse every request to ``/v1/actions`` before it looks
+- ``none``: nothing is signed; the gateway must refuse every request under ``/v1/`` before it looks
   at the body.
 
 Two custom checks, named in ``--checks`` by the script, make a wrong pass fail loudly:
 ``signed_request_authenticated`` (a signed request is never refused for its signature, which proves the
 hook signs the bytes that are sent) and ``unsigned_request_refused`` (an unsigned request never gets past
 authentication). ``SEGURA_SUMMARY_FILE``, when set, receives a JSON tally of the statuses and error codes
-seen on ``/v1/actions``.
+seen under ``/v1/``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 import requests
 import schemathesis
 
-ACTIONS_PATH = "/v1/actions"
+SIGNED_PREFIX = "/v1/"
 MODE = os.environ.get("SEGURA_SIGNING", "standard-webhooks")
 if MODE not in ("standard-webhooks", "none"):
     raise RuntimeError(f"SEGURA_SIGNING must be 'standard-webhooks' or 'none', not {MODE!r}")
@@ -98,7 +99,7 @@ def _wire_body(case: Any) -> bytes | None:
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     global _signed
-    if MODE != "standard-webhooks" or case.path != ACTIONS_PATH:
+    if MODE != "standard-webhooks" or not case.path.startswith(SIGNED_PREFIX):
         return
     if any(name in kwargs for name in ("data", "json", "content", "files")):
         body = kwargs.get("data") or kwargs.get("content") or b""
@@ -134,7 +135,7 @@ def _error_code(response: Any) -> str | None:
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    if case.path != ACTIONS_PATH:
+    if not case.path.startswith(SIGNED_PREFIX):
         return
     with _lock:
         _tally[f"{response.status_code} {_error_code(response) or '-'}"] += 1
@@ -143,7 +144,7 @@ def after_call(context: Any, case: Any, response: Any) -> None:
 @schemathesis.check
 def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | None:
     """A request the hook signed is never refused for its signature headers."""
-    if MODE != "standard-webhooks" or case.path != ACTIONS_PATH:
+    if MODE != "standard-webhooks" or not case.path.startswith(SIGNED_PREFIX):
         return None
     code = _error_code(response)
     if code in SIGNATURE_FAILURE_CODES:
@@ -154,7 +155,7 @@ def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | N
 @schemathesis.check
 def unsigned_request_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     """An unsigned request never gets past authentication."""
-    if MODE != "none" or case.path != ACTIONS_PATH:
+    if MODE != "none" or not case.path.startswith(SIGNED_PREFIX):
         return None
     code = _error_code(response)
     # 405: a method other than POST is refused before authentication is even attempted.

@@ -26,10 +26,13 @@ public func buildApplication(
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware())
+    let refusals = RefusalResponder(metrics: metrics, ledger: ledger)
     router.add(middleware: SignatureVerificationMiddleware(
-        callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, metrics: metrics, ledger: ledger))
+        callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, refusals: refusals))
+    router.add(middleware: ActionAdmissionMiddleware(ledger: ledger, refusals: refusals))
     router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
-    try APIImplementation(segura: segura, metrics: metrics, ledger: ledger, logger: logger).registerHandlers(
+    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, serializer: TargetSerializer(), logger: logger)
+    try api.registerHandlers(
         on: router,
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
     )

@@ -9,34 +9,46 @@ import Foundation
 ///
 /// ## Idempotency
 ///
-/// Senders deliver at least once. Before acting on a delivery the server claims its ``DeliveryKey``:
+/// Senders deliver at least once. Before acting on a delivery the server claims its ``DeliveryKey``, and
+/// the claim commits together with the audit record that the request was accepted:
 ///
 /// ```swift
-/// switch try await store.claimDelivery(key, fingerprint: sha256(body), requestID: id, now: .now, expiresAfter: .seconds(86_400)) {
-/// case .claimed(let recoveredFromCrash):   // act, then completeDelivery (or releaseDelivery if nothing was done)
-/// case .inFlight:                          // 409: another attempt is still working on it
-/// case .completed(let response):           // replay `response` without acting
-/// case .fingerprintMismatch:               // 422: the key was reused for a different payload
+/// switch try await store.claimDelivery(request, now: .now) {
+/// case .claimed:              // act, then recordOutcome(event, answering: answer)
+/// case .inFlight:             // 409: another attempt is still working on it
+/// case .completed(let r):     // replay `r` without acting
+/// case .fingerprintMismatch:  // 422: the key was reused for a different payload
+/// case .signatureReused:      // 401: a captured signature replayed under a new delivery id
 /// }
 /// ```
 ///
+/// ## Durability and group commit
+///
+/// Every change (claim, outcome, audit record) goes through one queue and commits in batches: one
+/// transaction, so one fsync, for all the changes that arrived while the previous batch was being written.
+/// Each method returns once its change is durable, so a process killed right after loses nothing the caller
+/// saw, and concurrent requests share the cost of the fsync.
+///
 /// ## Audit
 ///
-/// ``appendAudit(_:)`` appends one ``AuditRecord`` to a single chain: gapless sequence numbers, each record
-/// hashing its predecessor (see ``AuditChain`` for the exact serialization). ``verifyAuditChain(anchor:)``
-/// detects edited, deleted and reordered records.
+/// The audit trail is one chain: gapless sequence numbers, each record hashing its predecessor (see
+/// ``AuditChain`` for the exact serialization). ``verifyAuditChain(anchor:)`` detects edited, deleted and
+/// reordered records.
 public protocol GatewayStore: Sendable {
-    /// Claims a delivery so exactly one attempt acts on it.
+    /// Claims a delivery so exactly one attempt acts on it, and on success appends `request.acceptance`
+    /// to the audit trail in the same transaction.
     ///
-    /// The claim is decided atomically, in one write transaction, from the key's stored state:
+    /// The claim is decided atomically from the key's stored state:
     ///
     /// | Stored state for `key` | Result |
     /// | --- | --- |
+    /// | the signature digest authenticated another live delivery id | ``DeliveryClaim/signatureReused`` |
     /// | none | ``DeliveryClaim/claimed(recoveredFromCrash:)`` with `false` |
     /// | expired (`now` ≥ claim time + its `expiresAfter`), answered | replaced; `claimed(recoveredFromCrash: false)` |
     /// | expired, never answered | replaced; `claimed(recoveredFromCrash: true)` |
     /// | live, another fingerprint | ``DeliveryClaim/fingerprintMismatch`` |
-    /// | live, answered | ``DeliveryClaim/completed(_:)`` with the stored response |
+    /// | live, answered, not reopened (see ``DeliveryAnswer/reopensAt``) | ``DeliveryClaim/completed(_:)`` |
+    /// | live, answered, reopened | replaced; `claimed(recoveredFromCrash: false)` |
     /// | live, unanswered, claimed at least `staleClaimAfter` ago | taken over; `claimed(recoveredFromCrash: true)` |
     /// | live, unanswered, recent | ``DeliveryClaim/inFlight(requestID:)`` |
     ///
@@ -47,38 +59,19 @@ public protocol GatewayStore: Sendable {
     /// attempt can take, retries included, or a slow attempt and its takeover would both act.
     ///
     /// - Parameters:
-    ///   - key: the caller and the sender's delivery id.
-    ///   - fingerprint: a digest of the payload (e.g. hex SHA-256 of the raw body), to refuse key reuse.
-    ///   - requestID: the gateway's id for this attempt; it owns the claim and must be the `requestID` of the
-    ///     response given to ``completeDelivery(_:response:)``.
+    ///   - request: the key, payload fingerprint, signature digest, owner and the acceptance record.
     ///   - now: the current time; passed in so tests and replicas agree on one clock reading.
-    ///   - expiresAfter: how long the key is remembered from this claim; must be positive.
-    func claimDelivery(
-        _ key: DeliveryKey,
-        fingerprint: String,
-        requestID: String,
-        now: Date,
-        expiresAfter: Duration
-    ) async throws -> DeliveryClaim
+    func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim
 
-    /// Stores the answer to a claimed delivery, so retries replay it instead of acting again.
+    /// Appends the outcome's audit record and, with `answer`, stores the delivery's answer, in one
+    /// transaction: a repeat never replays an answer whose outcome is not on record.
     ///
-    /// Runs to completion even if the calling task is cancelled: the action already happened.
-    ///
-    /// - Throws: ``StoreError/claimNotHeld`` when `response.requestID` no longer holds an unanswered claim on
-    ///   `key` (it was taken over as stale, released, purged or already answered). The response is then not
-    ///   stored; the server still returns it to its client.
-    func completeDelivery(_ key: DeliveryKey, response: StoredResponse) async throws
+    /// Runs to completion even if the calling task is cancelled: the action already happened. The answer is
+    /// stored only while `answer.response.requestID` still holds the unanswered claim (not taken over as
+    /// stale, not purged); ``RecordedOutcome/answerStored`` tells. The server returns the answer either way.
+    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome
 
-    /// Drops an unanswered claim when the server could not act at all, so a retry may act.
-    ///
-    /// Only the claim's owner can release it, so a late release cannot drop a claim taken over since.
-    ///
-    /// - Returns: whether a claim was dropped; `false` when `requestID` held none on `key`.
-    @discardableResult
-    func releaseDelivery(_ key: DeliveryKey, requestID: String) async throws -> Bool
-
-    /// Deletes every delivery whose expiry is at or before `now`, answered or not.
+    /// Deletes every delivery (and remembered signature) whose expiry is at or before `now`, answered or not.
     ///
     /// Expired keys already behave as absent; purging only reclaims space. Run it periodically.
     ///
@@ -93,7 +86,7 @@ public protocol GatewayStore: Sendable {
 
     /// Appends one event to the audit chain and returns its record once it is durable on disk.
     ///
-    /// Concurrent appends share one transaction (and so one fsync) per batch. Runs to completion even if
+    /// Concurrent writes share one transaction (and so one fsync) per batch. Runs to completion even if
     /// the calling task is cancelled: a decision already made must be recorded.
     func appendAudit(_ event: AuditEvent) async throws -> AuditRecord
 
@@ -117,7 +110,7 @@ public protocol GatewayStore: Sendable {
     ///   a record with that sequence and hash. Without one, a rewrite of the whole chain and head goes unseen.
     func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification
 
-    /// Counters for metrics and tests: how well appends are being grouped.
+    /// Counters for metrics and tests: how well writes are being grouped.
     var statistics: GatewayStoreStatistics { get }
 }
 

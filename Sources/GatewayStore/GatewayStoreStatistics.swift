@@ -1,14 +1,14 @@
 /// Counters a store keeps since it was opened, for metrics and tests.
 public struct GatewayStoreStatistics: Sendable, Hashable {
-    /// Audit transactions committed; each one cost one fsync.
-    public var auditBatchesCommitted: Int
-    /// Audit records committed in those transactions; divided by ``auditBatchesCommitted`` it gives the mean
-    /// batch size, which grows with concurrent load.
-    public var auditRecordsCommitted: Int
+    /// Write transactions committed; each one cost one fsync.
+    public var batchesCommitted: Int
+    /// Writes (claims, outcomes, audit records) committed in those transactions; divided by
+    /// ``batchesCommitted`` it gives the mean batch size, which grows with concurrent load.
+    public var writesCommitted: Int
 
     /// Creates counters with the given values.
-    public init(auditBatchesCommitted: Int = 0, auditRecordsCommitted: Int = 0) {
-        self.auditBatchesCommitted = auditBatchesCommitted
-        self.auditRecordsCommitted = auditRecordsCommitted
+    public init(batchesCommitted: Int = 0, writesCommitted: Int = 0) {
+        self.batchesCommitted = batchesCommitted
+        self.writesCommitted = writesCommitted
     }
 }

@@ -8,7 +8,6 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     private enum Code: String, Hashable {
         case closed
         case invalidArgument = "invalid_argument"
-        case claimNotHeld = "claim_not_held"
         case busy
         case corruptedData = "corrupted_data"
         case databaseFailure = "database_failure"
@@ -36,8 +35,6 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     public static let closed = Self(.closed)
     /// An argument was out of range (for example a non-positive expiry); nothing was written.
     public static let invalidArgument = Self(.invalidArgument)
-    /// The request does not hold an unanswered claim on the delivery, so its response was not stored.
-    public static let claimNotHeld = Self(.claimNotHeld)
     /// The database stayed locked by another connection for longer than the busy timeout; retrying may work.
     public static let busy = Self(.busy)
     /// A stored value has the wrong type or is missing: the file was damaged or edited by hand.

@@ -12,6 +12,11 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var appliedChanges: Int
     /// ``apiCalls`` per operation, keyed `"<action> <kind> <id>"`, e.g. `"enable credential 42"`.
     public var callsByOperation: [String: Int]
+    /// The most operation requests that were in progress at once (arrived, not yet answered), all items together.
+    public var maxConcurrentCalls: Int
+    /// The most operation requests on one single item that were in progress at once: 1 when a client
+    /// serializes its changes per item.
+    public var maxConcurrentCallsPerItem: Int
 
     /// Creates counters, all zero by default.
     public init(
@@ -19,13 +24,17 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
         tokensIssued: Int = 0,
         apiCalls: Int = 0,
         appliedChanges: Int = 0,
-        callsByOperation: [String: Int] = [:]
+        callsByOperation: [String: Int] = [:],
+        maxConcurrentCalls: Int = 0,
+        maxConcurrentCallsPerItem: Int = 0
     ) {
         self.acceptedConnections = acceptedConnections
         self.tokensIssued = tokensIssued
         self.apiCalls = apiCalls
         self.appliedChanges = appliedChanges
         self.callsByOperation = callsByOperation
+        self.maxConcurrentCalls = maxConcurrentCalls
+        self.maxConcurrentCallsPerItem = maxConcurrentCallsPerItem
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,5 +43,7 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
         case apiCalls = "api_calls"
         case appliedChanges = "applied_changes"
         case callsByOperation = "calls_by_operation"
+        case maxConcurrentCalls = "max_concurrent_calls"
+        case maxConcurrentCallsPerItem = "max_concurrent_calls_per_item"
     }
 }

@@ -62,9 +62,9 @@ enum TestCaller: String, CaseIterable, Sendable {
         )
     }
 
-    func configuration() throws -> GatewayConfiguration.Caller {
+    func configuration(tolerance: Duration = .seconds(300)) throws -> GatewayConfiguration.Caller {
         let secrets = try [self.secret, self.previousSecret].map { try WebhookSecret($0, scheme: self.scheme) }
-        return .init(name: self.rawValue, verifier: CallerVerifier(scheme: self.scheme, secrets: secrets), policy: try self.policy())
+        return .init(name: self.rawValue, verifier: CallerVerifier(scheme: self.scheme, secrets: secrets, tolerance: tolerance), policy: try self.policy())
     }
 
     /// Signature headers for `body`, as this caller's sender would make them.
@@ -90,13 +90,19 @@ struct GatewayUnderTest {
     /// Sends `body` to `POST /v1/actions`, signed by `caller` unless `headers` replaces the signature.
     func post(
         _ body: String, as caller: TestCaller? = .servicenow, deliveryID: String = "msg_" + UUID().uuidString,
-        headers extra: HTTPFields = [:], contentType: String = "application/json"
+        signedAt: Date = Date(), headers extra: HTTPFields = [:], contentType: String = "application/json"
     ) async throws -> TestResponse {
         let bytes = Array(body.utf8)
-        var headers = try caller?.sign(bytes, deliveryID: deliveryID) ?? [:]
+        var headers = try caller?.sign(bytes, timestamp: signedAt, deliveryID: deliveryID) ?? [:]
         headers[.contentType] = contentType
         for field in extra { headers[field.name] = field.value }
         return try await self.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    /// Sends a `GET` to `path`, signed over the empty body by `caller` (unsigned with `nil`).
+    func get(_ path: String, as caller: TestCaller? = .servicenow) async throws -> TestResponse {
+        let headers = try caller?.sign([]) ?? [:]
+        return try await self.client.execute(uri: path, method: .get, headers: headers, body: nil)
     }
 }
 
@@ -117,6 +123,7 @@ func withGateway(
     simulator simulatorConfiguration: SimulatorConfiguration = .init(),
     maxBodyBytes: Int = 64 * 1024,
     configureSegura: (inout SeguraClient.Configuration) -> Void = { _ in },
+    configure: (inout GatewayConfiguration) throws -> Void = { _ in },
     _ body: @Sendable (GatewayUnderTest) async throws -> Void
 ) async throws {
     let simulator = try await SeguraSimulator.start(simulatorConfiguration)
@@ -132,6 +139,7 @@ func withGateway(
         http.maxBodyBytes = maxBodyBytes
         var configuration = GatewayConfiguration(http: http, segura: segura, callers: try TestCaller.allCases.map { try $0.configuration() })
         configuration.storePath = temporaryStorePath()
+        try configure(&configuration)
         defer { removeStore(at: configuration.storePath) }
         let metrics = GatewayMetrics()
         let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics)

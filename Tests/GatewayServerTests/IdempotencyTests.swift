@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import GRDB
 import GatewayAPI
 import GatewaySecurity
 @testable import GatewayServer
@@ -70,42 +71,88 @@ struct IdempotencyTests {
         }
     }
 
-    @Test func aRetryableFailureIsNotReplayedSoARetryActs() async throws {
-        try await withGateway { gateway in
+    @Test func aRetryableFailureIsReplayedInsideTheToleranceAndActsAfterIt() async throws {
+        try await withGateway(configure: { $0.callers = [try TestCaller.servicenow.configuration(tolerance: .seconds(2))] }) { gateway in
             gateway.simulator.injectFault(.kongServiceUnavailable, on: .operation(), times: 3)
             let failed = try await gateway.post(structured(), deliveryID: "msg_retry")
             #expect(failed.status == .serviceUnavailable)
+            #expect(gateway.simulator.stats.apiCalls == 3)
+
+            // Inside the 2 s tolerance, a repeat with a fresh timestamp is a replay of the stored answer.
+            let replayed = try await gateway.post(structured(), deliveryID: "msg_retry", signedAt: Date().addingTimeInterval(1))
+            #expect(replayed.status == .serviceUnavailable)
+            #expect(replayed.headers[.init("Idempotent-Replayed")!] == "true")
+            #expect(try expectConforms(replayed).requestId == expectConforms(failed).requestId)
+            #expect(gateway.simulator.stats.apiCalls == 3)
+
+            // After it, the sender's retry acts.
+            try await Task.sleep(for: .milliseconds(2100))
             let retried = try await gateway.post(structured(), deliveryID: "msg_retry")
             #expect(retried.status == .ok)
             #expect(retried.headers[.init("Idempotent-Replayed")!] == nil)
             #expect(try expectConforms(retried).outcome == .applied)
+            #expect(gateway.simulator.stats.apiCalls == 4)
         }
     }
 
-    @Test func everyDecisionIsAuditedAndTheChainVerifies() async throws {
+    @Test func deliveryIDsExpireAfterTheConfiguredTime() async throws {
+        try await withGateway(configure: { $0.deliveryExpiry = .seconds(1) }) { gateway in
+            #expect(try expectConforms(try await gateway.post(structured(), deliveryID: "msg_expiring")).outcome == .applied)
+            let replayed = try await gateway.post(structured(), deliveryID: "msg_expiring")
+            #expect(replayed.headers[.init("Idempotent-Replayed")!] == "true")
+            #expect(gateway.simulator.stats.apiCalls == 1)
+
+            try await Task.sleep(for: .milliseconds(1100))
+            let afterExpiry = try await gateway.post(structured(), deliveryID: "msg_expiring")
+            #expect(afterExpiry.headers[.init("Idempotent-Replayed")!] == nil, "an expired id is a new delivery")
+            #expect(try expectConforms(afterExpiry).outcome == .alreadyInState)
+            #expect(gateway.simulator.stats.apiCalls == 2)
+        }
+    }
+
+    @Test func everyDecisionIsAuditedAndEditsOrDeletionsAreDetected() async throws {
         try await withGateway { gateway in
             _ = try await gateway.post(structured(), deliveryID: "msg_a")                    // accepted, applied
             _ = try await gateway.post(structured(), deliveryID: "msg_a")                    // replayed
+            _ = try await gateway.post(structured("disable"), deliveryID: "msg_a")           // rejected_conflict (422)
             _ = try await gateway.post(structured(), as: nil)                                // rejected_signature
             _ = try await gateway.post(structured("disable", id: 42), as: .restricted)      // rejected_policy
             _ = try await gateway.post("{not json")                                          // rejected_input
+            _ = try await gateway.post(structured(id: 41))                                   // accepted, already_in_state
             _ = try await gateway.post(structured(id: 99))                                   // accepted, failed
+            gateway.simulator.injectFault(.garbageBody, on: .operation(), times: 1)
+            _ = try await gateway.post(structured(kind: "password", id: 10))                 // accepted, unknown
 
             // A second store on the same file sees every committed record (the gateway's is still open).
             let store = try await SQLiteGatewayStore.open(path: gateway.storePath)
-            var decisions: [String] = []
+            var records: [AuditRecord] = []
             for try await record in store.auditRecords(since: nil, afterSequence: nil) {
-                decisions.append(record.event.decision.rawValue)
+                records.append(record)
                 #expect(record.event.requestID.hasPrefix("req_"))
             }
-            #expect(decisions == [
-                "accepted", "applied", "replayed", "rejected_signature", "rejected_policy", "rejected_input", "accepted", "failed",
+            #expect(records.map(\.event.decision.rawValue) == [
+                "accepted", "applied", "replayed", "rejected_conflict", "rejected_signature", "rejected_policy", "rejected_input",
+                "accepted", "already_in_state", "accepted", "failed", "accepted", "unknown",
             ])
-            guard case .intact(let count, _) = try await store.verifyAuditChain() else {
-                Issue.record("the audit chain does not verify")
-                return
+            let applied = records[1].event
+            #expect(applied.caller == "servicenow" && applied.ticket == "CHG0012345" && applied.action == "enable")
+            #expect(applied.targetKind == "credential" && applied.targetID == "42" && applied.outcome == "applied" && applied.attempts == 1)
+            #expect(applied.deliveryID == "msg_a" && applied.latencyMilliseconds != nil)
+            #expect(records[8].event.seguraCode == 1043, "already in state: Segura's code is on record")
+            #expect(try await store.verifyAuditChain() == .intact(count: 13, lastHash: records[12].hash))
+
+            // Someone with write access to the file edits, then deletes, a record: verification names the break.
+            let file = try DatabaseQueue(path: gateway.storePath)
+            try await file.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_is_append_only_update; DROP TRIGGER audit_is_append_only_delete")
+                try db.execute(sql: "UPDATE audit SET outcome = 'not_applied' WHERE sequence = 2")
             }
-            #expect(count == 8)
+            #expect(try await store.verifyAuditChain() == .broken(atSequence: 2, reason: .recordAltered))
+            try await file.write { db in try db.execute(sql: "UPDATE audit SET outcome = 'applied' WHERE sequence = 2") }
+            #expect(try await store.verifyAuditChain() == .intact(count: 13, lastHash: records[12].hash))
+            try await file.write { db in try db.execute(sql: "DELETE FROM audit WHERE sequence = 5") }
+            #expect(try await store.verifyAuditChain() == .broken(atSequence: 5, reason: .sequenceGap))
+            try file.close()
             try await store.close()
         }
     }

@@ -27,7 +27,7 @@ struct DeliveryClaimTests {
         try await withStore { store in
             _ = try await store.claim("r1")
             let response = Fixtures.response(requestID: "r1", at: Fixtures.start.addingTimeInterval(0.1234))
-            try await store.completeDelivery(self.key, response: response)
+            try await store.complete("r1", response: response)
 
             let claim = try await store.claim("r2", at: 3600)
             guard case .completed(let replayed) = claim else {
@@ -46,7 +46,7 @@ struct DeliveryClaimTests {
         try await withStore { store in
             _ = try await store.claim("r1")
             let response = StoredResponse(statusCode: 204, contentType: "text/plain", body: Data(), requestID: "r1", completedAt: Fixtures.start)
-            try await store.completeDelivery(self.key, response: response)
+            try await store.complete("r1", response: response)
             #expect(try await store.claim("r2") == .completed(response))
         }
     }
@@ -108,35 +108,67 @@ struct DeliveryClaimTests {
             // The new claim is fresh: it blocks retries for another staleClaimAfter.
             #expect(try await store.claim("r4", at: 119) == .inFlight(requestID: "r3"))
 
-            // A late answer or release from the first attempt must not touch the new holder's claim.
-            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("crashed") }
-            #expect(try await store.releaseDelivery(self.key, requestID: "crashed") == false)
+            // A late answer from the first attempt must not touch the new holder's claim.
+            #expect(try await store.complete("crashed") == false)
 
-            try await store.complete("r3")
+            #expect(try await store.complete("r3"))
             #expect(try await store.claim("r5", at: 120) == .completed(Fixtures.response(requestID: "r3")))
         }
     }
 
-    @Test("Releasing a claim lets a retry act; only the holder can release it")
-    func releaseLetsARetryAct() async throws {
+    @Test("An answer that is not final is replayed until it reopens, then the delivery may act again")
+    func provisionalAnswerReopens() async throws {
         try await withStore { store in
             _ = try await store.claim("r1")
-            #expect(try await store.releaseDelivery(self.key, requestID: "someone-else") == false)
-            #expect(try await store.claim("r2") == .inFlight(requestID: "r1"))
-
-            #expect(try await store.releaseDelivery(self.key, requestID: "r1"))
-            #expect(try await store.claim("r3") == .claimed(recoveredFromCrash: false))
+            #expect(try await store.complete("r1", reopensAt: 300))
+            #expect(try await store.claim("r2", at: 299.999) == .completed(Fixtures.response(requestID: "r1")))
+            #expect(try await store.claim("r3", at: 300, fingerprint: Fixtures.otherFingerprint) == .fingerprintMismatch)
+            #expect(try await store.claim("r4", at: 300) == .claimed(recoveredFromCrash: false))
+            #expect(try await store.claim("r5", at: 301) == .inFlight(requestID: "r4"))
+            #expect(try await store.complete("r4"))
+            #expect(try await store.claim("r6", at: 10_000) == .completed(Fixtures.response(requestID: "r4")))
         }
     }
 
-    @Test("An answer needs an unanswered claim held by its request")
+    @Test("An answer needs an unanswered claim held by its request; the outcome is recorded regardless")
     func completionNeedsTheClaim() async throws {
         try await withStore { store in
-            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("r1") }
+            #expect(try await store.complete("r1") == false)
             _ = try await store.claim("r1")
+            #expect(try await store.complete("r1"))
+            #expect(try await store.complete("r1") == false)
+            #expect(try await store.exportedRecords().map(\.event.requestID) == ["r1", "r1", "r1"])
+        }
+    }
+
+    @Test("A signature authenticates one delivery id: reused under another id it is refused, under its own it is not")
+    func signatureIsBoundToOneDelivery() async throws {
+        try await withStore { store in
+            let other = DeliveryKey(caller: "jira", deliveryID: "delivery-2")
+            #expect(try await store.claim("r1", signature: "sig-a") == .claimed(recoveredFromCrash: false))
+            #expect(try await store.claim("r2", key: other, signature: "sig-a") == .signatureReused)
+            #expect(try await store.claim("r3", key: DeliveryKey(caller: "slack", deliveryID: "delivery-2"), signature: "sig-a") == .claimed(recoveredFromCrash: false))
             try await store.complete("r1")
-            await #expect(throws: StoreError.claimNotHeld) { try await store.complete("r1") }
-            #expect(try await store.releaseDelivery(self.key, requestID: "r1") == false)
+            // A redelivery with the same signature (GitHub, Jira) is the same delivery: replayed.
+            #expect(try await store.claim("r4", signature: "sig-a") == .completed(Fixtures.response(requestID: "r1")))
+            // The memory of a signature ends with its delivery's expiry.
+            #expect(try await store.claim("r5", at: 86_400, key: other, signature: "sig-a") == .claimed(recoveredFromCrash: false))
+        }
+    }
+
+    @Test("The acceptance record commits with a granted claim, and only then")
+    func acceptanceCommitsWithTheClaim() async throws {
+        try await withStore { store in
+            let acceptance = { (number: Int) in
+                AuditEvent(requestID: "r\(number)", caller: "jira", decision: .accepted, receivedAt: Fixtures.start, occurredAt: Fixtures.start)
+            }
+            _ = try await store.claim("r1", acceptance: acceptance(1))
+            #expect(try await store.claim("r2", acceptance: acceptance(2)) == .inFlight(requestID: "r1"))
+            #expect(try await store.claim("r3", fingerprint: Fixtures.otherFingerprint, acceptance: acceptance(3)) == .fingerprintMismatch)
+            let records = try await store.exportedRecords()
+            #expect(records.map(\.event.requestID) == ["r1"])
+            #expect(records.map(\.event.decision) == [.accepted])
+            #expect(try await store.verifyAuditChain() == .intact(count: 1, lastHash: records[0].hash))
         }
     }
 

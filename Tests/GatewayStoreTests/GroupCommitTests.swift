@@ -27,18 +27,18 @@ struct GroupCommitTests {
             #expect(try await store.verifyAuditChain() == .intact(count: 200, lastHash: exported[199].hash))
 
             let statistics = store.statistics
-            #expect(statistics.auditRecordsCommitted == 200)
-            #expect(statistics.auditBatchesCommitted >= 1)
-            #expect(statistics.auditBatchesCommitted <= 50, "expected batches of 4 records or more, got \(statistics.auditBatchesCommitted) batches")
+            #expect(statistics.writesCommitted == 200)
+            #expect(statistics.batchesCommitted >= 1)
+            #expect(statistics.batchesCommitted <= 50, "expected batches of 4 records or more, got \(statistics.batchesCommitted) batches")
         }
     }
 
     @Test("A batch never exceeds the configured size")
     func batchesAreBounded() async throws {
-        try await withStore(SQLiteGatewayStore.Configuration(maximumAuditBatchSize: 8)) { store in
+        try await withStore(SQLiteGatewayStore.Configuration(maximumBatchSize: 8)) { store in
             let records = try await self.appendConcurrently(100, to: store)
             #expect(records.count == 100)
-            #expect(store.statistics.auditBatchesCommitted >= 13)
+            #expect(store.statistics.batchesCommitted >= 13)
             #expect(try await store.verifyAuditChain() == .intact(count: 100, lastHash: try await store.auditHead().hash))
         }
     }

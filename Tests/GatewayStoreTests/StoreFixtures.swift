@@ -72,20 +72,26 @@ extension SQLiteGatewayStore {
         at seconds: TimeInterval = 0,
         key: DeliveryKey = Fixtures.key,
         fingerprint: String = Fixtures.fingerprint,
-        expiresAfter: Duration = Fixtures.day
+        signature: String? = nil,
+        expiresAfter: Duration = Fixtures.day,
+        acceptance: AuditEvent? = nil
     ) async throws -> DeliveryClaim {
-        try await self.claimDelivery(
-            key,
-            fingerprint: fingerprint,
-            requestID: requestID,
-            now: Fixtures.start.addingTimeInterval(seconds),
-            expiresAfter: expiresAfter
+        let request = DeliveryClaimRequest(
+            key: key, fingerprint: fingerprint, signatureDigest: signature, requestID: requestID, expiresAfter: expiresAfter, acceptance: acceptance
         )
+        return try await self.claimDelivery(request, now: Fixtures.start.addingTimeInterval(seconds))
     }
 
-    /// Answers `key` with ``Fixtures/response(requestID:at:)``.
-    func complete(_ requestID: String, key: DeliveryKey = Fixtures.key) async throws {
-        try await self.completeDelivery(key, response: Fixtures.response(requestID: requestID))
+    /// Records an outcome for `requestID` answering `key` with `response` (by default
+    /// ``Fixtures/response(requestID:at:)``); returns whether the answer was stored. With `reopensAt` (seconds
+    /// after ``Fixtures/start``) the answer is not final.
+    @discardableResult
+    func complete(_ requestID: String, key: DeliveryKey = Fixtures.key, response: StoredResponse? = nil, reopensAt: TimeInterval? = nil) async throws -> Bool {
+        let answer = DeliveryAnswer(
+            key: key, response: response ?? Fixtures.response(requestID: requestID), reopensAt: reopensAt.map { Fixtures.start.addingTimeInterval($0) }
+        )
+        let event = AuditEvent(requestID: requestID, deliveryID: key.deliveryID, caller: key.caller, decision: .applied, receivedAt: Fixtures.start, occurredAt: Fixtures.start)
+        return try await self.recordOutcome(event, answering: answer).answerStored
     }
 
     /// Appends ``Fixtures/event(_:caller:)`` 1 through `count`, one after the other.

@@ -138,6 +138,31 @@ struct LoopbackTests {
         }
     }
 
+    @Test("overlapping calls are counted per item and in total, from arrival to answer")
+    func concurrencyHighWaterMarks() async throws {
+        try await self.withSimulator { simulator in
+            let setup = try RawHTTPConnection(port: simulator.port)
+            let bearer = [("Authorization", "Bearer \(try self.token(on: setup))")]
+            simulator.injectFault(.latency(.milliseconds(300)), on: .operation(), times: 3)
+            let connections = try (0..<3).map { _ in try RawHTTPConnection(port: simulator.port) }
+            // Two calls on credential 42 and one on 41, all sent before any is answered.
+            let paths = ["/api/pam/credential/42", "/api/pam/credential/42", "/api/pam/credential/41"]
+            for (connection, path) in zip(connections, paths) {
+                try connection.write(RawHTTPConnection.format("PUT", path, headers: bearer))
+            }
+            for connection in connections { _ = try connection.readResponse() }
+            #expect(simulator.stats.maxConcurrentCallsPerItem == 2)
+            #expect(simulator.stats.maxConcurrentCalls == 3)
+
+            // One at a time: the marks do not move, and nothing is left counted as in flight.
+            simulator.resetStats()
+            _ = try setup.request("DELETE", "/api/pam/credential/42", headers: bearer)
+            _ = try setup.request("DELETE", "/api/pam/credential/41", headers: bearer)
+            #expect(simulator.stats.maxConcurrentCallsPerItem == 1)
+            #expect(simulator.stats.maxConcurrentCalls == 1)
+        }
+    }
+
     @Test("the control API works over the wire")
     func controlAPI() async throws {
         try await self.withSimulator { simulator in

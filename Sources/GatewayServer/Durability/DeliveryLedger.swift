@@ -9,29 +9,48 @@ import SeguraClient
 /// The server's use of the durable store: one claim per delivery, the stored answer for repeats, and an
 /// audit record for every decision.
 ///
-/// The order keeps a crash from losing anything: the claim is taken before acting, the outcome is
-/// audited before the answer is stored, and the answer is stored before it is sent. A crash in between
-/// leaves a claim that a retry recovers (Segura's enable and disable converge, so acting again is safe).
+/// Two durable writes per action, each shared with concurrent requests by the store's group commit:
+///
+/// 1. Before acting, the claim and the `accepted` record commit together, so nothing reaches Segura that is
+///    not on record, and a concurrent repeat sees the claim.
+/// 2. After acting, the outcome's record and the stored answer commit together, before the answer is sent.
+///
+/// A crash in between leaves a claim that a retry takes over once stale (Segura's enable and disable
+/// converge, so acting again is safe), with `accepted` on record and no outcome.
 struct DeliveryLedger: Sendable {
     let store: any GatewayStore
+    /// How long a delivery id is remembered (`Idempotency-Key` expiry, documented in openapi.yaml).
     let expiresAfter: Duration
     let logger: Logger
 
-    /// What to do with a verified delivery.
+    /// What to do with an admitted delivery.
     enum Decision {
-        /// Act; `key` is held until the answer is stored (nil when the delivery carries no id).
-        case act(key: DeliveryKey?)
+        /// Act; `key` is held until the outcome is recorded.
+        case act(key: DeliveryKey)
         /// Answer with these stored bytes, without acting.
         case replay(StoredResponse)
-        /// Refuse with this error code: `delivery_in_flight` (409) or `idempotency_key_reused` (422).
+        /// Refuse with this error code: `delivery_in_flight` (409), `idempotency_key_reused` (422) or
+        /// `signature_replayed` (401).
         case refuse(code: String, detail: String)
     }
 
-    /// Claims `deliveryID` for `caller`, keyed by the payload's SHA-256 fingerprint.
-    func claim(caller: String, deliveryID: String?, body: [UInt8], requestID: String) async throws -> Decision {
-        guard let deliveryID else { return .act(key: nil) }
-        let key = DeliveryKey(caller: caller, deliveryID: deliveryID)
-        switch try await self.store.claimDelivery(key, fingerprint: PayloadFingerprint.of(body), requestID: requestID, now: Date(), expiresAfter: self.expiresAfter) {
+    /// Claims the request's delivery, keyed by the payload's SHA-256 fingerprint, and records `acceptance`
+    /// with the claim.
+    ///
+    /// A request without a delivery id (a static token without `Idempotency-Key`) is claimed under its own
+    /// request id, which no repeat can carry: it always acts, and its answer is still kept for
+    /// `GET /v1/actions/{request_id}`.
+    func claim(_ verified: VerifiedRequest, acceptance: AuditEvent) async throws -> Decision {
+        let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
+        let request = DeliveryClaimRequest(
+            key: key,
+            fingerprint: PayloadFingerprint.of(verified.body),
+            signatureDigest: verified.delivery.signatureDigest,
+            requestID: verified.requestID,
+            expiresAfter: self.expiresAfter,
+            acceptance: acceptance
+        )
+        switch try await self.store.claimDelivery(request, now: Date()) {
         case .claimed(let recoveredFromCrash):
             if recoveredFromCrash {
                 self.logger.warning("Recovered a delivery whose earlier attempt did not finish; acting again (enable and disable converge)")
@@ -43,59 +62,89 @@ struct DeliveryLedger: Sendable {
             return .refuse(code: "delivery_in_flight", detail: "this delivery is being processed; retry it unchanged later")
         case .fingerprintMismatch:
             return .refuse(code: "idempotency_key_reused", detail: "this delivery id was used with a different payload")
+        case .signatureReused:
+            return .refuse(code: "signature_replayed", detail: "this signature was already used for another delivery")
         }
     }
 
-    /// Stores a final answer so repeats replay it, or releases the claim when a retry should act again
-    /// (a retryable failure, or an unknown outcome that a retry resolves by converging).
-    func finish(key: DeliveryKey?, status: HTTPResponse.Status, result: Components.Schemas.ActionResult) async {
-        guard let key else { return }
-        do {
-            let retryAgain = result.outcome == .unknown || result.error?.retryable == true
-            if retryAgain {
-                try await self.store.releaseDelivery(key, requestID: result.requestId)
-            } else {
-                let body = (try? JSONEncoder.gateway.encode(result)) ?? Data()
-                let contentType = status == .ok ? "application/json" : "application/problem+json"
-                try await self.store.completeDelivery(
-                    key,
-                    response: StoredResponse(statusCode: Int(status.code), contentType: contentType, body: body, requestID: result.requestId, completedAt: Date())
-                )
-            }
-        } catch {
-            self.logger.error("Could not store the delivery's answer; a repeat will act again", metadata: ["store.error": "\(error)"])
+    /// Records the outcome and, for a claimed delivery, the answer repeats get.
+    ///
+    /// A final answer is replayed until the key expires. An answer a retry could change (a retryable failure,
+    /// an unknown outcome) is replayed only within the caller's signature tolerance: inside that window a
+    /// repeat is a replay whatever its timestamp says; after it the sender's retry may act again, which
+    /// converges.
+    func recordOutcome(
+        _ verified: VerifiedRequest,
+        key: DeliveryKey?,
+        request: ActionRequest?,
+        status: HTTPResponse.Status,
+        result: Components.Schemas.ActionResult,
+        upstream: UpstreamFacts? = nil
+    ) async throws {
+        let event = self.event(
+            Self.decision(for: result), verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request,
+            result: result, upstream: upstream, receivedAt: verified.receivedDate
+        )
+        let answer = key.map { key in
+            let now = Date()
+            let isFinal = result.outcome != .unknown && result.error?.retryable != true
+            return DeliveryAnswer(
+                key: key,
+                response: StoredResponse(
+                    statusCode: Int(status.code), contentType: result.contentType(for: status), body: result.encoded(), requestID: result.requestId,
+                    completedAt: now
+                ),
+                reopensAt: isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
+            )
+        }
+        let recorded = try await self.store.recordOutcome(event, answering: answer)
+        if answer != nil, !recorded.answerStored {
+            self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
     }
 
-    /// Appends the audit record of one decision; it is on disk when this returns.
-    func audit(
+    /// The stored answer of `requestID`, if `caller` made it and it is still kept.
+    func storedResult(requestID: String, caller: String) async throws -> Components.Schemas.ActionResult? {
+        guard let stored = try await self.store.storedResponse(requestID: requestID, caller: caller) else { return nil }
+        return try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: stored.body)
+    }
+
+    /// Appends the audit record of a decision that does not act (a refusal or a replay); durable on return.
+    func audit(_ event: AuditEvent) async throws {
+        _ = try await self.store.appendAudit(event)
+    }
+
+    /// The audit event of one decision. Never holds a secret, a signature or a body.
+    ///
+    /// `upstream` is what Segura answered, when it was asked: a success's status and code (such as 1043 for
+    /// "already activated") are not in the answer, only failures carry them.
+    func event(
         _ decision: AuditDecision,
-        requestID: String,
+        _ requestID: String,
         deliveryID: String?,
         caller: String?,
         request: ActionRequest? = nil,
         result: Components.Schemas.ActionResult? = nil,
+        upstream: UpstreamFacts? = nil,
         receivedAt: Date
-    ) async throws {
-        _ = try await self.store.appendAudit(
-            AuditEvent(
-                requestID: requestID,
-                deliveryID: deliveryID,
-                caller: caller,
-                decision: decision,
-                ticket: request?.ticket,
-                action: request?.action.rawValue,
-                targetKind: request?.kind.rawValue,
-                targetID: request.map { String($0.id) },
-                outcome: result?.outcome.rawValue,
-                upstreamStatus: result?.error?.upstream?.httpStatus,
-                seguraCode: result?.error?.upstream?.seguraCode,
-                errorCode: result?.error?.code.rawValue,
-                attempts: result?.attempts ?? 0,
-                latencyMilliseconds: result.map { Int($0.latencyMs.rounded()) },
-                receivedAt: receivedAt,
-                occurredAt: Date()
-            )
+    ) -> AuditEvent {
+        AuditEvent(
+            requestID: requestID,
+            deliveryID: deliveryID,
+            caller: caller,
+            decision: decision,
+            ticket: request?.ticket,
+            action: request?.action.rawValue,
+            targetKind: request?.kind.rawValue,
+            targetID: request.map { String($0.id) },
+            outcome: result?.outcome.rawValue,
+            upstreamStatus: upstream?.httpStatus ?? result?.error?.upstream?.httpStatus,
+            seguraCode: upstream?.seguraCode ?? result?.error?.upstream?.seguraCode,
+            errorCode: result?.error?.code.rawValue,
+            attempts: result?.attempts ?? 0,
+            latencyMilliseconds: result.map { Int($0.latencyMs.rounded()) },
+            receivedAt: receivedAt,
+            occurredAt: Date()
         )
     }
 
@@ -106,9 +155,13 @@ struct DeliveryLedger: Sendable {
         case .alreadyInState: return .alreadyInState
         case .unknown: return .unknown
         case .notApplied:
-            switch result.error.map({ ErrorCatalogue.entry(for: $0.code.rawValue).status.code }) {
+            guard let error = result.error, error.code != .targetWrongKind else { return .failed }
+            switch ErrorCatalogue.entry(for: error.code.rawValue).status.code {
+            case 401: return .rejectedSignature
             case 403: return .rejectedPolicy
-            case 400, 413, 415, 422: return result.error?.code == .targetWrongKind ? .failed : .rejectedInput
+            case 409: return .rejectedConflict
+            case 422 where error.code == .idempotencyKeyReused: return .rejectedConflict
+            case 400, 413, 415, 422: return .rejectedInput
             default: return .failed
             }
         }

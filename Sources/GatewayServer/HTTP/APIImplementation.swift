@@ -12,18 +12,20 @@ struct APIImplementation: APIProtocol {
     let segura: SeguraClient
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
+    let serializer: TargetSerializer
     let logger: Logger
 
     func performAction(_ input: Operations.PerformAction.Input) async throws -> Operations.PerformAction.Output {
-        guard let verified = VerifiedRequest.current else {
-            // The signature middleware guards this route; reaching here without it is a wiring defect, which
-            // must fail closed (nothing reaches Segura) without taking the process down.
-            self.logger.critical("performAction ran without SignatureVerificationMiddleware; refusing the request")
+        guard let verified = VerifiedRequest.current, let admitted = AdmittedAction.current else {
+            // The signature and admission middleware guard this route; reaching here without them is a wiring
+            // defect, which must fail closed (nothing reaches Segura) without taking the process down.
+            self.logger.critical("performAction ran without SignatureVerificationMiddleware and ActionAdmissionMiddleware; refusing the request")
             let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
             let (status, result) = builder.problem(code: "internal_error", detail: "the request was not authenticated; nothing was done")
             return Self.output(status: status, result: result)
         }
-        let outcome = try await ActionProcessor(segura: self.segura, metrics: self.metrics, ledger: self.ledger, logger: self.logger).process(verified)
+        let processor = ActionProcessor(segura: self.segura, metrics: self.metrics, ledger: self.ledger, serializer: self.serializer, logger: self.logger)
+        let outcome = try await processor.perform(admitted, verified: verified)
         return Self.output(status: outcome.status, result: outcome.result)
     }
 
@@ -48,6 +50,23 @@ struct APIImplementation: APIProtocol {
         }
     }
 
+    func getAction(_ input: Operations.GetAction.Input) async throws -> Operations.GetAction.Output {
+        let requestID = RequestID.current ?? RequestID.make()
+        guard let verified = VerifiedRequest.current else {
+            self.logger.critical("getAction ran without SignatureVerificationMiddleware; refusing the request")
+            let (_, result) = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: .now)
+                .problem(code: "internal_error", detail: "the request was not authenticated; nothing was read")
+            return .internalServerError(.init(headers: .init(xRequestId: requestID), body: .applicationProblemJson(result)))
+        }
+        // Scoped to the verified caller: another caller's id is indistinguishable from an unknown one.
+        guard let stored = try await self.ledger.storedResult(requestID: input.path.requestId, caller: verified.caller.name) else {
+            let (_, result) = ActionResultBuilder(requestID: requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+                .problem(code: "action_not_found", detail: "no stored action \(excerpt(input.path.requestId)) for this caller")
+            return .notFound(.init(headers: .init(xRequestId: requestID), body: .applicationProblemJson(result)))
+        }
+        return .ok(.init(headers: .init(xRequestId: requestID), body: .json(stored)))
+    }
+
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         .ok(.init(body: .json(.init(status: .ok))))
     }
@@ -66,66 +85,48 @@ struct APIImplementation: APIProtocol {
     }
 }
 
-/// Validates, authorizes and performs one verified action request.
+/// Performs one admitted action on Segura and records its outcome.
 struct ActionProcessor {
     let segura: SeguraClient
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
+    let serializer: TargetSerializer
     let logger: Logger
 
-    /// - Throws: only when an audit record cannot be written; then nothing more is done for the request.
-    func process(_ verified: VerifiedRequest) async throws -> (status: HTTPResponse.Status, result: Components.Schemas.ActionResult) {
-        let receivedDate = Date() - (ContinuousClock.now - verified.receivedAt).timeInterval
-        var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+    /// - Throws: only when the outcome cannot be recorded; the answer is then not sent (500 instead).
+    func perform(_ admitted: AdmittedAction, verified: VerifiedRequest) async throws -> (status: HTTPResponse.Status, result: Components.Schemas.ActionResult) {
+        let request = admitted.request
+        let builder = ActionResultBuilder(requestID: verified.requestID, request: request, caller: verified.caller.name, receivedAt: verified.receivedAt)
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(verified.requestID)"
         logger[metadataKey: "caller"] = "\(verified.caller.name)"
+        logger[metadataKey: "action"] = "\(request.operation)"
+        logger[metadataKey: "ticket"] = "\(request.ticket)"
 
-        let answer: (HTTPResponse.Status, Components.Schemas.ActionResult)
+        let (status, result): (HTTPResponse.Status, Components.Schemas.ActionResult)
+        var upstream: UpstreamFacts?
         do {
-            let request = try ActionRequestDecoder.decode(verified.body)
-            builder.request = request
-            logger[metadataKey: "action"] = "\(request.operation)"
-            logger[metadataKey: "ticket"] = "\(request.ticket)"
-            try verified.caller.policy.evaluate(
-                action: request.action, kind: request.kind, id: request.id, ticket: request.ticket, duration: request.duration
-            )
-            // Durable before acting: an accepted request is on record even if the process dies mid-call.
-            try await self.ledger.audit(
-                .accepted, requestID: verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request, receivedAt: receivedDate
-            )
-            let result = try await self.segura.perform(request.operation)
-            self.metrics.recordUpstream(
-                kind: request.kind.rawValue, action: request.action.rawValue, outcome: result.outcome.rawValue, duration: result.latency
-            )
-            answer = builder.result(result)
-        } catch let error as RequestValidationError {
-            answer = builder.problem(code: error.code, detail: error.message)
-        } catch let violation as PolicyViolation {
-            answer = builder.problem(code: violation.code, detail: violation.message)
+            let segura = try await self.serializer.withExclusiveAccess(to: .init(kind: request.kind, id: request.id)) {
+                try await self.segura.perform(request.operation)
+            }
+            self.metrics.recordUpstream(kind: request.kind.rawValue, action: request.action.rawValue, outcome: segura.outcome.rawValue, duration: segura.latency)
+            (status, result) = builder.result(segura)
+            upstream = segura.upstream
         } catch is CancellationError {
             // The client went away before Segura answered.
-            answer = builder.problem(code: "upstream_timeout", detail: "the request was cancelled before Segura answered", outcome: .unknown)
+            (status, result) = builder.problem(code: "upstream_timeout", detail: "the request was cancelled before Segura answered", outcome: .unknown)
         }
-        let (status, result) = answer
-        try await self.ledger.audit(
-            DeliveryLedger.decision(for: result), requestID: verified.requestID, deliveryID: verified.deliveryID,
-            caller: verified.caller.name, request: builder.request, result: result, receivedAt: receivedDate
-        )
-        await self.ledger.finish(key: verified.deliveryKey, status: status, result: result)
+        try await self.ledger.recordOutcome(verified, key: admitted.deliveryKey, request: request, status: status, result: result, upstream: upstream)
         let code = result.error?.code.rawValue ?? "none"
         self.metrics.recordRequest(
-            caller: verified.caller.name,
-            action: result.action?.rawValue ?? "unknown",
-            outcome: result.outcome.rawValue,
-            code: code,
+            caller: verified.caller.name, action: request.action.rawValue, outcome: result.outcome.rawValue, code: code,
             duration: ContinuousClock.now - verified.receivedAt
         )
         logger.info(
             "Action answered",
             metadata: ["http.status": "\(status.code)", "outcome": "\(result.outcome.rawValue)", "error.code": "\(code)", "attempts": "\(result.attempts)"]
         )
-        return answer
+        return (status, result)
     }
 }
 

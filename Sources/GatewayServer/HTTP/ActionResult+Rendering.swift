@@ -1,5 +1,6 @@
 import Foundation
 import GatewayAPI
+import GatewayStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -78,11 +79,32 @@ extension Double {
 extension Components.Schemas.ActionResult {
     /// This result as a Hummingbird response, for answers given before the OpenAPI handler runs.
     func response(status: HTTPResponse.Status) -> Response {
-        let body = (try? JSONEncoder.gateway.encode(self)) ?? Data()
         var headers = HTTPFields()
-        headers[.contentType] = status == .ok ? "application/json" : "application/problem+json"
+        headers[.contentType] = self.contentType(for: status)
         headers[.xRequestID] = self.requestId
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.encoded())))
+    }
+
+    /// The JSON bytes of this result, keys sorted.
+    func encoded() -> Data {
+        // Every member is a string, number, boolean or nested object of those: encoding cannot fail.
+        (try? JSONEncoder.gateway.encode(self)) ?? Data()
+    }
+
+    /// `application/json` for a success, `application/problem+json` (RFC 9457) for anything else.
+    func contentType(for status: HTTPResponse.Status) -> String {
+        status == .ok ? "application/json" : "application/problem+json"
+    }
+}
+
+extension StoredResponse {
+    /// The stored answer of a repeated delivery, byte for byte, marked `Idempotent-Replayed: true`.
+    func replayResponse() -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = self.contentType
+        headers[.xRequestID] = self.requestID
+        headers[.idempotentReplayed] = "true"
+        return Response(status: .init(code: self.statusCode), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.body)))
     }
 }
 
@@ -98,4 +120,6 @@ extension JSONEncoder {
 extension HTTPField.Name {
     /// `X-Request-Id`: the gateway's request id.
     static let xRequestID = HTTPField.Name("X-Request-Id")!
+    /// `Idempotent-Replayed: true` marks an answer replayed from the store for a repeated delivery.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }

@@ -36,6 +36,7 @@ enum ErrorCatalogue {
         "signature_mismatch": Entry(status: .unauthorized, title: "The signature does not match", retryable: false),
         "duplicate_header": Entry(status: .unauthorized, title: "A signature header appears more than once", retryable: false),
         "malformed_delivery_id": Entry(status: .unauthorized, title: "The delivery id header is malformed", retryable: false),
+        "signature_replayed": Entry(status: .unauthorized, title: "The signature was already used for another delivery", retryable: false),
         "delivery_in_flight": Entry(status: .conflict, title: "The same delivery is being processed", retryable: true),
         "idempotency_key_reused": Entry(status: .unprocessableContent, title: "The delivery id was used with another payload", retryable: false),
         "malformed_idempotency_key": Entry(status: .badRequest, title: "Idempotency-Key is not an RFC 8941 string", retryable: false),
@@ -45,6 +46,8 @@ enum ErrorCatalogue {
         "target_not_allowed": Entry(status: .forbidden, title: "The caller may not change this object", retryable: false),
         "ticket_pattern_mismatch": Entry(status: .forbidden, title: "The ticket does not match the caller's pattern", retryable: false),
         "duration_exceeds_maximum": Entry(status: .forbidden, title: "The duration exceeds the caller's maximum", retryable: false),
+        // Lookup
+        "action_not_found": Entry(status: .notFound, title: "No stored action has this id for this caller", retryable: false),
         // Upstream
         "target_not_found": Entry(status: .notFound, title: "Segura does not know the target", retryable: false),
         "target_access_denied": Entry(status: .badGateway, title: "Segura denies the gateway access to the target", retryable: false),

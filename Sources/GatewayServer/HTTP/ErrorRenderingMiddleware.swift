@@ -4,12 +4,13 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import OpenAPIRuntime
+import SeguraClient
 
-/// Turns any error thrown below it on `/v1/actions` into the stable problem answer.
+/// Turns any error thrown below it on a signed route into the stable problem answer.
 ///
-/// The OpenAPI layer throws before the handler runs when the body cannot be decoded or the content
-/// type is wrong. Without this, Hummingbird would answer 500 with no body; here the sender gets 415,
-/// 400 or 422 with the same `ActionResult` shape and the exact field that is wrong.
+/// Admission has already checked the content type and decoded the body, so the OpenAPI layer should not
+/// fail; if it does (a `ServerError`), the sender gets 422 `invalid_request` rather than Hummingbird's bare
+/// 500. Anything else is a defect, answered 500 `internal_error` and audited as `failed`.
 struct ErrorRenderingMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -21,37 +22,19 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             guard let verified = VerifiedRequest.current else { throw error }
-            let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            // The OpenAPI layer wraps what it could not decode in ServerError; anything else is a defect.
+            let admitted = AdmittedAction.current
+            let builder = ActionResultBuilder(requestID: verified.requestID, request: admitted?.request, caller: verified.caller.name, receivedAt: verified.receivedAt)
             let (code, detail) = error is ServerError
-                ? Self.explain(request: request, body: verified.body)
+                ? ("invalid_request", "the request does not match the schema in openapi.yaml")
                 : ("internal_error", "the gateway failed unexpectedly; the request id identifies it in the logs")
             let (status, result) = builder.problem(code: code, detail: detail)
-            self.metrics.recordRequest(caller: verified.caller.name, action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - verified.receivedAt)
-            try await self.ledger.audit(
-                code == "internal_error" ? .failed : .rejectedInput, requestID: verified.requestID, deliveryID: verified.deliveryID,
-                caller: verified.caller.name, result: result, receivedAt: Date()
+            self.metrics.recordRequest(
+                caller: verified.caller.name, action: admitted?.request.action.rawValue ?? "unknown", outcome: "not_applied", code: code,
+                duration: ContinuousClock.now - verified.receivedAt
             )
-            await self.ledger.finish(key: verified.deliveryKey, status: status, result: result)
-            if code == "internal_error" {
-                context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))"])
-            } else {
-                context.logger.notice("Refused an invalid request", metadata: ["error.code": "\(code)"])
-            }
+            try await self.ledger.recordOutcome(verified, key: admitted?.deliveryKey, request: admitted?.request, status: status, result: result)
+            context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))", "error.code": "\(code)"])
             return result.response(status: status)
-        }
-    }
-
-    private static func explain(request: Request, body: [UInt8]) -> (String, String) {
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if !(contentType.hasPrefix("application/json") || contentType.hasPrefix("application/") && contentType.contains("+json")) {
-            return ("unsupported_media_type", "Content-Type must be application/json, found '\(excerpt(contentType))'")
-        }
-        do {
-            _ = try ActionRequestDecoder.decode(body)
-            return ("invalid_request", "the body does not match either request form")
-        } catch {
-            return (error.code, error.message)
         }
     }
 }

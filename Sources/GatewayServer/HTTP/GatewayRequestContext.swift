@@ -12,7 +12,8 @@ public struct GatewayRequestContext: RequestContext {
     }
 }
 
-/// What the signature middleware learned about a request, handed to the OpenAPI handler.
+/// What the signature middleware learned about a request, handed to the admission middleware and the
+/// OpenAPI handlers.
 ///
 /// The generated handler receives only decoded operation input, so the verified caller and the raw
 /// body travel in a task-local value: the middleware and the handler run in the same task.
@@ -27,12 +28,22 @@ struct VerifiedRequest: Sendable {
     let body: [UInt8]
     /// The delivery's id (`Idempotency-Key`, the scheme's delivery header, or the signature's digest), if any.
     let deliveryID: String?
-    /// The claim this request holds in the store; its answer is stored under it.
-    let deliveryKey: DeliveryKey?
     /// When the request arrived, for the latency in the answer.
     let receivedAt: ContinuousClock.Instant
+    /// When the request arrived, on the wall clock, for the audit trail.
+    let receivedDate: Date
 
     @TaskLocal static var current: VerifiedRequest?
+}
+
+/// An action request that passed validation, policy and the delivery claim, handed to `performAction`.
+struct AdmittedAction: Sendable {
+    /// The decoded request.
+    let request: ActionRequest
+    /// The claim this request holds in the store; its answer is stored under it.
+    let deliveryKey: DeliveryKey
+
+    @TaskLocal static var current: AdmittedAction?
 }
 
 /// Request ids: random, unguessable and short enough for a log line.

@@ -6,85 +6,83 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Authenticates `POST /v1/actions` before anything parses the body.
+/// Authenticates every request under `/v1/` before anything parses its body.
 ///
 /// 1. Refuses a body over the limit with 413, from `Content-Length` before reading, or while reading.
 /// 2. Collects the raw bytes (Hummingbird puts them back for the OpenAPI handler).
 /// 3. Finds the caller whose signature verifies over those exact bytes, trying each configured caller
 ///    whose scheme's headers are present. Failures answer 401 (400 for a malformed timestamp) with a
 ///    stable code; the computed MAC is never echoed and nothing tells which secret was close.
-/// 4. Hands the caller, the delivery and the raw body to the handler in ``VerifiedRequest/current``.
+/// 4. Hands the caller, the delivery and the raw body on in ``VerifiedRequest/current``.
+///
+/// A `GET` is signed like a `POST`, over an empty body, so one caller cannot read another's actions.
 struct SignatureVerificationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
+    /// The paths that need a signature; health, readiness and metrics stay open for probes and scrapers.
+    static let signedPathPrefix = "/v1/"
+
     let callers: [GatewayConfiguration.Caller]
     let maxBodyBytes: Int
-    let metrics: GatewayMetrics
-    let ledger: DeliveryLedger
+    let refusals: RefusalResponder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path == "/v1/actions", request.method == .post else { return try await next(request, context) }
+        guard request.uri.path.hasPrefix(Self.signedPathPrefix) else { return try await next(request, context) }
         let receivedAt = ContinuousClock.now
-        let requestID = RequestID.current ?? RequestID.make()
         let receivedDate = Date()
+        let requestID = RequestID.current ?? RequestID.make()
         var builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
-        let refuse = { (code: String, detail: String, caller: String?, deliveryID: String?) async throws -> Response in
-            var builder = builder
-            builder.caller = caller
-            let (status, result) = builder.problem(code: code, detail: detail)
-            self.metrics.recordRequest(caller: caller ?? "unknown", action: "unknown", outcome: "not_applied", code: code, duration: ContinuousClock.now - receivedAt)
-            context.logger.notice("Refused a request before acting", metadata: ["error.code": "\(code)"])
-            let decision: AuditDecision = caller == nil
-                ? .rejectedSignature : (status == .conflict || code == "idempotency_key_reused" ? .rejectedConflict : .rejectedInput)
-            try await self.ledger.audit(decision, requestID: requestID, deliveryID: deliveryID, caller: caller, result: result, receivedAt: receivedDate)
-            return result.response(status: status)
+        let refuse = { (error: SignatureError, builder: ActionResultBuilder) async throws -> Response in
+            try await self.refusals.refuse(
+                code: error.code, detail: error.explanationForSender, builder: builder, deliveryID: nil, receivedDate: receivedDate, logger: context.logger
+            )
         }
 
         if let length = request.headers[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
-            return try await refuse("payload_too_large", "the body is \(length) bytes; the limit is \(self.maxBodyBytes)", nil, nil)
+            return try await self.refusals.refuse(
+                code: "payload_too_large", detail: "the body is \(length) bytes; the limit is \(self.maxBodyBytes)", builder: builder, deliveryID: nil,
+                receivedDate: receivedDate, logger: context.logger
+            )
         }
         var request = request
         let body: [UInt8]
         do {
             body = Array(buffer: try await request.collectBody(upTo: self.maxBodyBytes))
         } catch is NIOTooManyBytesError {
-            return try await refuse("payload_too_large", "the body is larger than \(self.maxBodyBytes) bytes", nil, nil)
+            return try await self.refusals.refuse(
+                code: "payload_too_large", detail: "the body is larger than \(self.maxBodyBytes) bytes", builder: builder, deliveryID: nil,
+                receivedDate: receivedDate, logger: context.logger
+            )
         }
 
-        let verified: (GatewayConfiguration.Caller, VerifiedDelivery)
+        let caller: GatewayConfiguration.Caller
+        let delivery: VerifiedDelivery
         switch self.identify(headerFields: request.headers, body: body) {
-        case .success(let match): verified = match
-        case .failure(let error): return try await refuse(error.code, error.explanationForSender, nil, nil)
+        case .success(let match): (caller, delivery) = match
+        case .failure(let error): return try await refuse(error, builder)
         }
-        let caller = verified.0
+        builder.caller = caller.name
         let idempotencyKey: String?
         do {
             // Only a signed request's Idempotency-Key is looked at, and for every scheme alike.
             idempotencyKey = try CallerVerifier.idempotencyKey(from: request.headers)
         } catch {
-            return try await refuse(error.code, error.explanationForSender, caller.name, nil)
+            return try await refuse(error, builder)
         }
-        let deliveryID = idempotencyKey ?? verified.1.deliveryID ?? verified.1.signatureDigest
-        builder.caller = caller.name
-        let deliveryKey: DeliveryKey?
-        switch try await self.ledger.claim(caller: caller.name, deliveryID: deliveryID, body: body, requestID: requestID) {
-        case .act(let key):
-            deliveryKey = key
-        case .refuse(let code, let detail):
-            return try await refuse(code, detail, caller.name, deliveryID)
-        case .replay(let stored):
-            try await self.ledger.audit(.replayed, requestID: requestID, deliveryID: deliveryID, caller: caller.name, receivedAt: receivedDate)
-            self.metrics.recordRequest(caller: caller.name, action: "unknown", outcome: "replayed", code: "none", duration: ContinuousClock.now - receivedAt)
-            var headers = HTTPFields()
-            headers[.contentType] = stored.contentType
-            headers[.xRequestID] = stored.requestID
-            headers[.idempotentReplayed] = "true"
-            return Response(status: .init(code: stored.statusCode), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
-        }
-        let scope = VerifiedRequest(
-            requestID: requestID, caller: caller, delivery: verified.1, body: body, deliveryID: deliveryID, deliveryKey: deliveryKey, receivedAt: receivedAt
+        var logger = context.logger
+        logger[metadataKey: "caller"] = "\(caller.name)"
+        let verified = VerifiedRequest(
+            requestID: requestID,
+            caller: caller,
+            delivery: delivery,
+            body: body,
+            deliveryID: idempotencyKey ?? delivery.deliveryID ?? delivery.signatureDigest,
+            receivedAt: receivedAt,
+            receivedDate: receivedDate
         )
-        return try await VerifiedRequest.$current.withValue(scope) {
+        var context = context
+        context.logger = logger
+        return try await VerifiedRequest.$current.withValue(verified) {
             try await next(request, context)
         }
     }
@@ -104,11 +102,6 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         guard let first = failures.first else { return .failure(.missingSignature) }
         return .failure(failures.allSatisfy { $0 == first } ? first : .signatureMismatch)
     }
-}
-
-extension HTTPField.Name {
-    /// `Idempotent-Replayed: true` marks an answer replayed from the store for a repeated delivery.
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }
 
 extension SignatureError {
@@ -148,21 +141,28 @@ struct RequestIDMiddleware: RouterMiddleware {
 }
 
 /// Answers 405 with `Allow` for a method a documented path does not take, instead of the router's 404,
-/// so senders learn the request was wrong rather than the URL. `/v1/actions` answers in the problem schema.
+/// so senders learn the request was wrong rather than the URL. `/v1/` paths answer in the problem schema.
 struct MethodNotAllowedMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     /// The one method each documented path takes (openapi.yaml).
     static let allowed: [String: HTTPRequest.Method] = ["/v1/actions": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get]
+    /// `/v1/actions/{request_id}` takes GET.
+    static let actionLookupPrefix = "/v1/actions/"
+
+    static func allowedMethod(for path: String) -> HTTPRequest.Method? {
+        self.allowed[path] ?? (path.hasPrefix(self.actionLookupPrefix) ? .get : nil)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let method = Self.allowed[request.uri.path], request.method != method, !(method == .get && request.method == .head) else {
+        let path = request.uri.path
+        guard let method = Self.allowedMethod(for: path), request.method != method, !(method == .get && request.method == .head) else {
             return try await next(request, context)
         }
         var response: Response
-        if request.uri.path == "/v1/actions" {
+        if path.hasPrefix(SignatureVerificationMiddleware.signedPathPrefix) {
             let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
-            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(request.uri.path) takes \(method.rawValue) only")
+            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(excerpt(path)) takes \(method.rawValue) only")
             response = result.response(status: status)
         } else {
             response = Response(status: .methodNotAllowed)

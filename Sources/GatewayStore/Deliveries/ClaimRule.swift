@@ -8,9 +8,11 @@ struct StoredDelivery: Sendable {
     var expiresAt: Date
     /// `nil` while the claim is unanswered.
     var response: StoredResponse?
+    /// For an answer that is not final, when the delivery may be claimed again (``DeliveryAnswer/reopensAt``).
+    var reopensAt: Date?
 }
 
-/// The claim decision of ``GatewayStore/claimDelivery(_:fingerprint:requestID:now:expiresAfter:)``, kept free of
+/// The claim decision of ``GatewayStore/claimDelivery(_:now:)``, kept free of
 /// any database so every backend applies the same table of rules.
 struct ClaimRule: Sendable {
     /// What the backend must do within the claim's transaction.
@@ -35,6 +37,9 @@ struct ClaimRule: Sendable {
             return .answer(.fingerprintMismatch)
         }
         if let response = stored.response {
+            if let reopensAt = stored.reopensAt, now >= reopensAt {
+                return .take(recoveredFromCrash: false)
+            }
             return .answer(.completed(response))
         }
         if now >= stored.claimedAt.adding(self.staleClaimAfter) {

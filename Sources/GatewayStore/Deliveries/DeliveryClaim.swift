@@ -1,7 +1,9 @@
-/// What the server may do with a delivery it tried to claim; see ``GatewayStore/claimDelivery(_:fingerprint:requestID:now:expiresAfter:)``.
+import Foundation
+
+/// What the server may do with a delivery it tried to claim; see ``GatewayStore/claimDelivery(_:now:)``.
 public enum DeliveryClaim: Sendable, Hashable {
-    /// The attempt now owns the delivery and may act on it, then must answer it with
-    /// ``GatewayStore/completeDelivery(_:response:)`` or give it back with ``GatewayStore/releaseDelivery(_:requestID:)``.
+    /// The attempt now owns the delivery and may act on it, then must answer it through
+    /// ``GatewayStore/recordOutcome(_:answering:)``. The claim's acceptance event, if any, is on record.
     ///
     /// `recoveredFromCrash` is `true` when an earlier attempt claimed the key and never answered it: that
     /// attempt may have acted before it died, so the server should audit the takeover and rely on the
@@ -13,4 +15,76 @@ public enum DeliveryClaim: Sendable, Hashable {
     case completed(StoredResponse)
     /// The key was used before with a different payload: answer 422.
     case fingerprintMismatch
+    /// This exact signature already authenticated another delivery id: a captured request replayed with a
+    /// new, unsigned delivery id (`Idempotency-Key`, `X-GitHub-Delivery`). Refuse it as a replay.
+    case signatureReused
+}
+
+/// Everything the store needs to decide a claim, and the record to keep if it is granted.
+public struct DeliveryClaimRequest: Sendable, Hashable {
+    /// The caller and the sender's delivery id.
+    public var key: DeliveryKey
+    /// A digest of the payload (e.g. hex SHA-256 of the raw body), to refuse key reuse.
+    public var fingerprint: String
+    /// A digest of the signature that authenticated the request, or `nil` when the scheme has no per-request
+    /// signature (a static token). A digest may authenticate one delivery id only while the key is remembered.
+    public var signatureDigest: String?
+    /// The gateway's id for this attempt; it owns the claim and answers it.
+    public var requestID: String
+    /// How long the key is remembered from this claim; must be positive.
+    public var expiresAfter: Duration
+    /// Appended to the audit trail in the claim's own transaction when the claim is granted, so no attempt
+    /// acts without its acceptance on record and the two cost one durable write.
+    public var acceptance: AuditEvent?
+
+    /// Creates a claim request; see each property.
+    public init(
+        key: DeliveryKey,
+        fingerprint: String,
+        signatureDigest: String?,
+        requestID: String,
+        expiresAfter: Duration,
+        acceptance: AuditEvent?
+    ) {
+        self.key = key
+        self.fingerprint = fingerprint
+        self.signatureDigest = signatureDigest
+        self.requestID = requestID
+        self.expiresAfter = expiresAfter
+        self.acceptance = acceptance
+    }
+}
+
+/// The answer to store for a claimed delivery, with how long repeats replay it.
+public struct DeliveryAnswer: Sendable, Hashable {
+    /// The claimed delivery.
+    public var key: DeliveryKey
+    /// The bytes sent to the client; `response.requestID` must be the claim's owner.
+    public var response: StoredResponse
+    /// `nil` for a final answer, replayed until the key expires. For an answer a retry could change (a
+    /// retryable failure, an unknown outcome), the time from which the delivery may be claimed and acted on
+    /// again; until then a repeat, whatever its timestamp, is a replay and gets this answer.
+    public var reopensAt: Date?
+
+    /// Creates an answer; see each property.
+    public init(key: DeliveryKey, response: StoredResponse, reopensAt: Date?) {
+        self.key = key
+        self.response = response
+        self.reopensAt = reopensAt
+    }
+}
+
+/// What ``GatewayStore/recordOutcome(_:answering:)`` committed.
+public struct RecordedOutcome: Sendable, Hashable {
+    /// The outcome's audit record, durable.
+    public var record: AuditRecord
+    /// Whether the answer was stored; `false` when there was none, or when its claim was no longer held
+    /// (taken over as stale, or purged), in which case a repeat acts again.
+    public var answerStored: Bool
+
+    /// Creates a result; see each property.
+    public init(record: AuditRecord, answerStored: Bool) {
+        self.record = record
+        self.answerStored = answerStored
+    }
 }

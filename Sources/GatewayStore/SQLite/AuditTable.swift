@@ -9,24 +9,6 @@ enum AuditTable {
         return AuditHead(sequence: try row.decode(forColumn: "sequence"), hash: try row.decode(forColumn: "hash"))
     }
 
-    /// Chains `events` after the current head, inserts them and moves the head, all in the caller's transaction.
-    ///
-    /// The head is read inside the write transaction, so even two processes appending to one file cannot fork
-    /// the chain: SQLite lets one write transaction run at a time.
-    static func append(_ events: [AuditEvent], in db: Database) throws -> [AuditRecord] {
-        guard var head = try Self.head(db) else { throw StoreError.corruptedData }
-        var records: [AuditRecord] = []
-        records.reserveCapacity(events.count)
-        for event in events {
-            let record = AuditRecord(appending: event, after: head)
-            try AuditRow(record).insert(db)
-            records.append(record)
-            head = record.head
-        }
-        try db.execute(literal: "UPDATE audit_head SET sequence = \(head.sequence), hash = \(head.hash) WHERE id = 1")
-        return records
-    }
-
     /// Up to `limit` records after `afterSequence`, occurred at or after `since` when given, in sequence order.
     static func page(afterSequence: Int, since: Date?, limit: Int, in db: Database) throws -> [AuditRecord] {
         var request = AuditRow.filter(AuditRow.Columns.sequence > afterSequence)

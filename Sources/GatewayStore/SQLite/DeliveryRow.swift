@@ -14,6 +14,7 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
         static let responseContentType = Column("response_content_type")
         static let responseBody = Column("response_body")
         static let completedAt = Column("completed_at")
+        static let reopensAt = Column("reopens_at")
     }
 
     static var databaseTableName: String { "delivery" }
@@ -21,7 +22,7 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
     static var databaseSelection: [any SQLSelectable] {
         [
             Columns.caller, Columns.deliveryID, Columns.fingerprint, Columns.requestID, Columns.claimedAt, Columns.expiresAt,
-            Columns.responseStatus, Columns.responseContentType, Columns.responseBody, Columns.completedAt,
+            Columns.responseStatus, Columns.responseContentType, Columns.responseBody, Columns.completedAt, Columns.reopensAt,
         ]
     }
 
@@ -36,6 +37,7 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
     init(row: Row) throws {
         self.key = DeliveryKey(caller: try row.decode(forColumn: Columns.caller), deliveryID: try row.decode(forColumn: Columns.deliveryID))
         let requestID: String = try row.decode(forColumn: Columns.requestID)
+        let reopensAt: Int64? = try row.decode(forColumn: Columns.reopensAt)
         var response: StoredResponse?
         if let completedAt: Int64 = try row.decode(forColumn: Columns.completedAt) {
             let body: Data? = try row.decode(forColumn: Columns.responseBody)
@@ -52,7 +54,8 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
             requestID: requestID,
             claimedAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.claimedAt)),
             expiresAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.expiresAt)),
-            response: response
+            response: response,
+            reopensAt: reopensAt.map(Date.init(millisecondsSince1970:))
         )
     }
 
@@ -67,6 +70,7 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
         container[Columns.responseContentType] = self.delivery.response?.contentType
         container[Columns.responseBody] = self.delivery.response?.body
         container[Columns.completedAt] = self.delivery.response?.completedAt.millisecondsSince1970
+        container[Columns.reopensAt] = self.delivery.reopensAt?.millisecondsSince1970
     }
 
     /// The row of `key`, if any.

@@ -10,9 +10,9 @@ extension SQLiteGatewayStore {
         /// How long an operation waits for another connection's write lock (another process on the same
         /// file, a checkpoint) before failing with ``StoreError/busy``. Default: 5 seconds.
         public var busyTimeout: Duration
-        /// The most audit records one group-commit transaction takes; bounds a transaction under a burst.
-        /// Default: 256.
-        public var maximumAuditBatchSize: Int
+        /// The most writes (claims, outcomes, audit records) one group-commit transaction takes; bounds a
+        /// transaction under a burst. Default: 256.
+        public var maximumBatchSize: Int
         /// Records fetched per query when streaming an export. Default: 500.
         public var exportPageSize: Int
         /// Concurrent read connections (lookups, exports, verification) beside the one writer. Default: 4.
@@ -24,14 +24,14 @@ extension SQLiteGatewayStore {
         public init(
             staleClaimAfter: Duration = .seconds(60),
             busyTimeout: Duration = .seconds(5),
-            maximumAuditBatchSize: Int = 256,
+            maximumBatchSize: Int = 256,
             exportPageSize: Int = 500,
             maximumReaderCount: Int = 4,
             logger: Logger = Logger(label: "segura-gateway.store")
         ) {
             self.staleClaimAfter = staleClaimAfter
             self.busyTimeout = busyTimeout
-            self.maximumAuditBatchSize = maximumAuditBatchSize
+            self.maximumBatchSize = maximumBatchSize
             self.exportPageSize = exportPageSize
             self.maximumReaderCount = maximumReaderCount
             self.logger = logger

@@ -18,23 +18,22 @@ import Synchronization
 public final class SQLiteGatewayStore: GatewayStore {
     /// The connections; internal so tests can inspect pragmas.
     let pool: DatabasePool
-    private let claimRule: ClaimRule
     private let exportPageSize: Int
     private let logger: Logger
-    private let auditQueue: GroupCommitQueue<AuditEvent, AuditRecord>
+    private let writeQueue: GroupCommitQueue<StoreWrite, StoreWriteResult>
     private let isClosed = Atomic(false)
 
     private init(pool: DatabasePool, configuration: Configuration) {
         self.pool = pool
-        self.claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
         self.exportPageSize = configuration.exportPageSize
         let logger = configuration.logger
         self.logger = logger
-        self.auditQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumAuditBatchSize) { events, completion in
-            pool.asyncWrite({ db in try AuditTable.append(events, in: db) }) { _, result in
+        let claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
+        self.writeQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumBatchSize) { writes, completion in
+            pool.asyncWrite({ db in try WriteBatch.apply(writes, claimRule: claimRule, in: db) }) { _, result in
                 let result = result.mapError(StoreError.wrapping)
                 if case .failure(let error) = result {
-                    logger.error("Audit batch failed", metadata: ["audit.batch_size": "\(events.count)", "error": "\(error)"])
+                    logger.error("Write batch failed", metadata: ["store.batch_size": "\(writes.count)", "error": "\(error)"])
                 }
                 completion(result)
             }
@@ -48,7 +47,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     /// - Throws: ``StoreError/invalidArgument`` for a configuration value out of range, otherwise a
     ///   ``StoreError`` for a file that cannot be opened or migrated.
     public static func open(path: String, configuration: Configuration = Configuration()) async throws -> SQLiteGatewayStore {
-        guard configuration.staleClaimAfter > .zero, configuration.busyTimeout >= .zero, configuration.maximumAuditBatchSize > 0,
+        guard configuration.staleClaimAfter > .zero, configuration.busyTimeout >= .zero, configuration.maximumBatchSize > 0,
             configuration.exportPageSize > 0, configuration.maximumReaderCount > 0
         else { throw StoreError.invalidArgument }
         let pool = try await Self.blocking { try Self.openPool(path: path, configuration: configuration) }
@@ -78,68 +77,37 @@ public final class SQLiteGatewayStore: GatewayStore {
         return pool
     }
 
-    /// Waits for queued audit appends, then closes every connection; later calls throw ``StoreError/closed``.
+    /// Waits for queued writes, then closes every connection; later calls throw ``StoreError/closed``.
     public func close() async throws {
         self.isClosed.store(true, ordering: .sequentiallyConsistent)
-        await self.auditQueue.close()
+        await self.writeQueue.close()
         try await Self.blocking { [pool] in try pool.close() }
     }
 
     // MARK: Deliveries
 
-    public func claimDelivery(
-        _ key: DeliveryKey,
-        fingerprint: String,
-        requestID: String,
-        now: Date,
-        expiresAfter: Duration
-    ) async throws -> DeliveryClaim {
-        guard expiresAfter > .zero else { throw StoreError.invalidArgument }
-        let rule = self.claimRule
-        let claim = try await self.write { db -> DeliveryClaim in
-            let stored = try DeliveryRow.filter(key).fetchOne(db)?.delivery
-            switch rule.decide(stored: stored, fingerprint: fingerprint, now: now) {
-            case .answer(let claim):
-                return claim
-            case .take(let recoveredFromCrash):
-                let claim = StoredDelivery(
-                    fingerprint: fingerprint,
-                    requestID: requestID,
-                    claimedAt: now,
-                    expiresAt: now.adding(expiresAfter),
-                    response: nil
-                )
-                try DeliveryRow(key: key, delivery: claim).insert(db, onConflict: .replace)
-                return .claimed(recoveredFromCrash: recoveredFromCrash)
-            }
-        }
+    public func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim {
+        guard request.expiresAfter > .zero else { throw StoreError.invalidArgument }
+        guard case .claim(let claim) = try await self.writeQueue.append(.claim(request, now: now)) else { preconditionFailure(WriteBatch.sameCase) }
         if claim == .claimed(recoveredFromCrash: true) {
-            self.logger.notice("Took over an unanswered delivery claim", metadata: ["caller": "\(key.caller)", "request.id": "\(requestID)"])
+            self.logger.notice(
+                "Took over an unanswered delivery claim", metadata: ["caller": "\(request.key.caller)", "request.id": "\(request.requestID)"]
+            )
         }
         return claim
     }
 
-    public func completeDelivery(_ key: DeliveryKey, response: StoredResponse) async throws {
-        let updated = try await self.write { db in
-            try DeliveryRow.unansweredClaim(key, requestID: response.requestID).updateAll(
-                db,
-                DeliveryRow.Columns.responseStatus.set(to: response.statusCode),
-                DeliveryRow.Columns.responseContentType.set(to: response.contentType),
-                DeliveryRow.Columns.responseBody.set(to: response.body),
-                DeliveryRow.Columns.completedAt.set(to: response.completedAt.millisecondsSince1970)
-            )
-        }
-        guard updated == 1 else { throw StoreError.claimNotHeld }
-    }
-
-    @discardableResult
-    public func releaseDelivery(_ key: DeliveryKey, requestID: String) async throws -> Bool {
-        try await self.write { db in try DeliveryRow.unansweredClaim(key, requestID: requestID).deleteAll(db) } == 1
+    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
+        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer)) else { preconditionFailure(WriteBatch.sameCase) }
+        return outcome
     }
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int {
         let purged = try await self.write { db in
-            try DeliveryRow.filter(DeliveryRow.Columns.expiresAt <= now.millisecondsSince1970).deleteAll(db)
+            try db.execute(
+                sql: "DELETE FROM delivery_signature WHERE expires_at <= ?", arguments: [now.millisecondsSince1970]
+            )
+            return try DeliveryRow.filter(DeliveryRow.Columns.expiresAt <= now.millisecondsSince1970).deleteAll(db)
         }
         self.logger.debug("Purged expired deliveries", metadata: ["deliveries.purged": "\(purged)"])
         return purged
@@ -158,7 +126,8 @@ public final class SQLiteGatewayStore: GatewayStore {
     // MARK: Audit
 
     public func appendAudit(_ event: AuditEvent) async throws -> AuditRecord {
-        try await self.auditQueue.append(event)
+        guard case .audit(let record) = try await self.writeQueue.append(.audit(event)) else { preconditionFailure(WriteBatch.sameCase) }
+        return record
     }
 
     public func auditHead() async throws -> AuditHead {
@@ -179,8 +148,8 @@ public final class SQLiteGatewayStore: GatewayStore {
     }
 
     public var statistics: GatewayStoreStatistics {
-        let committed = self.auditQueue.committed
-        return GatewayStoreStatistics(auditBatchesCommitted: committed.batches, auditRecordsCommitted: committed.items)
+        let committed = self.writeQueue.committed
+        return GatewayStoreStatistics(batchesCommitted: committed.batches, writesCommitted: committed.items)
     }
 
     // MARK: Access

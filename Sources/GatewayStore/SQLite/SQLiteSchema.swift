@@ -9,6 +9,7 @@ enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: Self.createVersion1)
+        migrator.registerMigration("v2-replay-window", migrate: Self.addReplayWindow)
         return migrator
     }
 
@@ -89,6 +90,24 @@ enum SQLiteSchema {
                 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
                 CREATE TRIGGER audit_head_is_kept BEFORE DELETE ON audit_head
                 BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;
+                """
+        )
+    }
+
+    /// Replay protection (issue #4): answers that are not final reopen after the replay window, and every
+    /// signature is remembered with the one delivery id it authenticated.
+    private static func addReplayWindow(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE delivery ADD COLUMN reopens_at INTEGER")
+        try db.execute(
+            sql: """
+                CREATE TABLE delivery_signature (
+                    caller TEXT NOT NULL,
+                    signature_digest TEXT NOT NULL,
+                    delivery_id TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (caller, signature_digest)
+                ) WITHOUT ROWID;
+                CREATE INDEX delivery_signature_by_expiry ON delivery_signature (expires_at);
                 """
         )
     }

@@ -18,6 +18,10 @@ struct SimulatorEngine: Sendable {
     var faults: [FaultRule] = []
     /// The counters behind ``SeguraSimulator/stats``.
     var stats = SimulatorStats()
+    /// Operation requests received and not yet answered, per item; the transport reports both ends.
+    private var callsInFlight: [ObjectKey: Int] = [:]
+    /// The sum of ``callsInFlight``.
+    private var totalCallsInFlight = 0
 
     /// Creates an engine with the configuration's store; call ``SimulatorConfiguration/validate()`` first.
     init(configuration: SimulatorConfiguration) {
@@ -58,6 +62,27 @@ struct SimulatorEngine: Sendable {
         case .noRoute:
             return .respond(.kongNoRoute(for: request))
         }
+    }
+
+    /// Notes that an operation request on an item arrived, for the concurrency high-water marks; returns the
+    /// item to pass to ``endCall(on:)`` once the answer is written, or `nil` for other routes.
+    mutating func beginCall(_ request: SimulatorRequest) -> ObjectKey? {
+        guard case .operation(let operation) = SimulatorRoute(method: request.method, path: request.path, tokenPaths: self.configuration.tokenPaths) else {
+            return nil
+        }
+        let item = ObjectKey(kind: operation.kind, id: operation.id)
+        self.callsInFlight[item, default: 0] += 1
+        self.totalCallsInFlight += 1
+        self.stats.maxConcurrentCalls = max(self.stats.maxConcurrentCalls, self.totalCallsInFlight)
+        self.stats.maxConcurrentCallsPerItem = max(self.stats.maxConcurrentCallsPerItem, self.callsInFlight[item]!)
+        return item
+    }
+
+    /// Notes that the answer to a call on `item` was written (or the connection reset).
+    mutating func endCall(on item: ObjectKey) {
+        self.callsInFlight[item, default: 1] -= 1
+        if self.callsInFlight[item] == 0 { self.callsInFlight[item] = nil }
+        self.totalCallsInFlight -= 1
     }
 
     /// Counts one accepted TCP connection.

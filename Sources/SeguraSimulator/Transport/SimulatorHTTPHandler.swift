@@ -64,18 +64,25 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             body: self.body,
             peerIsLoopback: self.peerIsLoopback
         )
-        let outcome = self.engine.withLock { $0.handle(request, at: .now) }
+        let (outcome, call) = self.engine.withLock { engine in
+            let call = engine.beginCall(request)
+            return (engine.handle(request, at: .now), call)
+        }
+        let endCall = { if let call { self.engine.withLock { $0.endCall(on: call) } } }
         switch outcome {
         case .respond(let response, let delay) where delay > .zero:
             self.logger.trace("delaying response", metadata: ["delay": "\(delay)", "path": "\(request.path)"])
             context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
                 self.write(response, to: head, context: context)
+                endCall()
             }
         case .respond(let response, _):
             self.write(response, to: head, context: context)
+            endCall()
         case .resetConnection:
             self.logger.trace("resetting connection", metadata: ["path": "\(request.path)"])
             context.triggerUserOutboundEvent(ConnectionResetHandler.ResetEvent(), promise: nil)
+            endCall()
         }
     }
 

@@ -1,0 +1,59 @@
+import SeguraClient
+import Synchronization
+
+/// Runs at most one change per Segura target at a time; changes to other targets run in parallel.
+///
+/// Segura's enable and disable are not idempotent (1043 "already activated", 1008 "inactive"), so two
+/// interleaved changes to one credential can leave it in a state neither request asked for last, and
+/// their answers would disagree with it. Serializing per target makes the answers match the order in
+/// which the changes happened. Waiters are served first come, first served.
+///
+/// The lock lives in this process; replicas sharing one store each serialize their own requests.
+final class TargetSerializer: Sendable {
+    /// A target: its kind and id.
+    struct Target: Hashable, Sendable {
+        var kind: TargetKind
+        var id: Int
+    }
+
+    /// For each busy target, the tasks waiting for it, oldest first. A target with no entry is free.
+    private let waiters = Mutex<[Target: [CheckedContinuation<Void, Never>]]>([:])
+
+    /// Runs `body` once no other change to `target` is running.
+    ///
+    /// Waiting is not cancellable: the wait is bounded by the running change's own deadline, and a waiter
+    /// that left the queue early would break the first-come order.
+    func withExclusiveAccess<T: Sendable>(to target: Target, _ body: () async throws -> T) async rethrows -> T {
+        await self.acquire(target)
+        defer { self.release(target) }
+        return try await body()
+    }
+
+    private func acquire(_ target: Target) async {
+        await withCheckedContinuation { continuation in
+            let isFree = self.waiters.withLock { waiters in
+                guard waiters[target] != nil else {
+                    waiters[target] = []
+                    return true
+                }
+                waiters[target]!.append(continuation)
+                return false
+            }
+            if isFree { continuation.resume() }
+        }
+    }
+
+    /// Hands the target to the oldest waiter, or frees it.
+    private func release(_ target: Target) {
+        let next = self.waiters.withLock { waiters -> CheckedContinuation<Void, Never>? in
+            guard var queue = waiters[target], !queue.isEmpty else {
+                waiters[target] = nil
+                return nil
+            }
+            let next = queue.removeFirst()
+            waiters[target] = queue
+            return next
+        }
+        next?.resume()
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+
+/// One durable change; the store's group commit writes a batch of them in one transaction (one fsync).
+///
+/// Every change the server waits on goes through the same queue, so concurrent requests share fsyncs
+/// whichever step they are at: one request's claim and another's outcome commit together.
+enum StoreWrite: Sendable {
+    /// ``GatewayStore/claimDelivery(_:now:)``.
+    case claim(DeliveryClaimRequest, now: Date)
+    /// ``GatewayStore/recordOutcome(_:answering:)``.
+    case outcome(AuditEvent, answer: DeliveryAnswer?)
+    /// ``GatewayStore/appendAudit(_:)``.
+    case audit(AuditEvent)
+}
+
+/// The result of one ``StoreWrite``, in the same case.
+enum StoreWriteResult: Sendable {
+    case claim(DeliveryClaim)
+    case outcome(RecordedOutcome)
+    case audit(AuditRecord)
+}
+
+/// Applies a batch of writes in order within one write transaction.
+///
+/// Order matters and is kept: a claim later in the batch sees an earlier claim of the same key, and the
+/// audit records are chained in batch order. The chain's head is read once and stored once per batch.
+struct WriteBatch {
+    /// The invariant callers rely on: each write's result is of the write's own case.
+    static let sameCase = "WriteBatch answers each write with a result of the same case"
+
+    let claimRule: ClaimRule
+    private var chain: AuditChainWriter
+
+    /// Reads the audit head inside `db`'s transaction, so two processes on one file cannot fork the chain:
+    /// SQLite runs one write transaction at a time.
+    init(claimRule: ClaimRule, in db: Database) throws {
+        self.claimRule = claimRule
+        guard let head = try AuditTable.head(db) else { throw StoreError.corruptedData }
+        self.chain = AuditChainWriter(head: head)
+    }
+
+    /// Applies `writes` and moves the audit head; the caller's transaction commits them all or none.
+    static func apply(_ writes: [StoreWrite], claimRule: ClaimRule, in db: Database) throws -> [StoreWriteResult] {
+        var batch = try WriteBatch(claimRule: claimRule, in: db)
+        let results = try writes.map { try batch.apply($0, in: db) }
+        try batch.chain.storeHead(in: db)
+        return results
+    }
+
+    private mutating func apply(_ write: StoreWrite, in db: Database) throws -> StoreWriteResult {
+        switch write {
+        case .claim(let request, let now):
+            return .claim(try self.claim(request, now: now, in: db))
+        case .outcome(let event, let answer):
+            let record = try self.chain.append(event, in: db)
+            let stored = try answer.map { try Self.store($0, in: db) } ?? false
+            return .outcome(RecordedOutcome(record: record, answerStored: stored))
+        case .audit(let event):
+            return .audit(try self.chain.append(event, in: db))
+        }
+    }
+
+    private mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
+        if let digest = request.signatureDigest {
+            guard try Self.signature(digest, mayAuthenticate: request.key, now: now, in: db) else { return .signatureReused }
+            try Self.remember(digest, for: request.key, until: now.adding(request.expiresAfter), in: db)
+        }
+        let stored = try DeliveryRow.filter(request.key).fetchOne(db)?.delivery
+        switch self.claimRule.decide(stored: stored, fingerprint: request.fingerprint, now: now) {
+        case .answer(let claim):
+            return claim
+        case .take(let recoveredFromCrash):
+            let claim = StoredDelivery(
+                fingerprint: request.fingerprint,
+                requestID: request.requestID,
+                claimedAt: now,
+                expiresAt: now.adding(request.expiresAfter),
+                response: nil,
+                reopensAt: nil
+            )
+            try DeliveryRow(key: request.key, delivery: claim).insert(db, onConflict: .replace)
+            if let acceptance = request.acceptance {
+                _ = try self.chain.append(acceptance, in: db)
+            }
+            return .claimed(recoveredFromCrash: recoveredFromCrash)
+        }
+    }
+
+    /// Whether `digest` is unknown, expired, or was last seen authenticating `key` itself.
+    private static func signature(_ digest: String, mayAuthenticate key: DeliveryKey, now: Date, in db: Database) throws -> Bool {
+        let owner = try String.fetchOne(
+            db,
+            sql: "SELECT delivery_id FROM delivery_signature WHERE caller = ? AND signature_digest = ? AND expires_at > ?",
+            arguments: [key.caller, digest, now.millisecondsSince1970]
+        )
+        return owner == nil || owner == key.deliveryID
+    }
+
+    private static func remember(_ digest: String, for key: DeliveryKey, until expiry: Date, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO delivery_signature (caller, signature_digest, delivery_id, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (caller, signature_digest) DO UPDATE SET delivery_id = excluded.delivery_id, expires_at = excluded.expires_at
+                """,
+            arguments: [key.caller, digest, key.deliveryID, expiry.millisecondsSince1970]
+        )
+    }
+
+    /// Stores `answer` if its request still holds the unanswered claim; returns whether it did.
+    private static func store(_ answer: DeliveryAnswer, in db: Database) throws -> Bool {
+        let response = answer.response
+        let updated = try DeliveryRow.unansweredClaim(answer.key, requestID: response.requestID).updateAll(
+            db,
+            DeliveryRow.Columns.responseStatus.set(to: response.statusCode),
+            DeliveryRow.Columns.responseContentType.set(to: response.contentType),
+            DeliveryRow.Columns.responseBody.set(to: response.body),
+            DeliveryRow.Columns.completedAt.set(to: response.completedAt.millisecondsSince1970),
+            DeliveryRow.Columns.reopensAt.set(to: answer.reopensAt?.millisecondsSince1970)
+        )
+        return updated == 1
+    }
+}
+
+/// Chains audit events after a head held in memory for the length of one transaction.
+struct AuditChainWriter {
+    private(set) var head: AuditHead
+
+    init(head: AuditHead) {
+        self.head = head
+    }
+
+    /// Chains `event` after the head and inserts it.
+    mutating func append(_ event: AuditEvent, in db: Database) throws -> AuditRecord {
+        let record = AuditRecord(appending: event, after: self.head)
+        try AuditRow(record).insert(db)
+        self.head = record.head
+        return record
+    }
+
+    /// Moves the stored head to the last record appended.
+    func storeHead(in db: Database) throws {
+        try db.execute(literal: "UPDATE audit_head SET sequence = \(self.head.sequence), hash = \(self.head.hash) WHERE id = 1")
+    }
+}

@@ -1,0 +1,101 @@
+import CurlHTTPClient
+import Foundation
+import GatewayAPI
+@testable import GatewayServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SeguraSimulator
+import Testing
+
+/// Replays inside the signature window, per-target serialization, and `GET /v1/actions/{request_id}`.
+@Suite(.timeLimit(.minutes(3)))
+struct ReplayAndSerializationTests {
+    @Test func aReplayWithAFreshTimestampDoesNotActAgain() async throws {
+        try await withGateway { gateway in
+            let first = try await gateway.post(structured(), deliveryID: "msg_fresh")
+            #expect(try expectConforms(first).outcome == .applied)
+            // Re-signed by someone holding the secret, 5 s later: a new timestamp and signature, the same delivery.
+            let replay = try await gateway.post(structured(), deliveryID: "msg_fresh", signedAt: Date().addingTimeInterval(5))
+            #expect(replay.status == .ok)
+            #expect(replay.headers[.init("Idempotent-Replayed")!] == "true")
+            #expect(gateway.simulator.stats.apiCalls == 1)
+        }
+    }
+
+    @Test func aCapturedSignatureCannotAuthenticateAnotherDeliveryID() async throws {
+        try await withGateway { gateway in
+            let signedAt = Date()
+            #expect(try await gateway.post(structured(), deliveryID: "msg_captured", signedAt: signedAt).status == .ok)
+            // The same signed bytes, replayed with an unsigned Idempotency-Key added to dodge deduplication.
+            let replay = try await gateway.post(
+                structured(), deliveryID: "msg_captured", signedAt: signedAt, headers: [.init("Idempotency-Key")!: "\"fresh-key\""]
+            )
+            #expect(replay.status == .unauthorized)
+            #expect(try expectConforms(replay).error?.code == .signatureReplayed)
+
+            // GitHub signs the body only and not X-GitHub-Delivery: a new delivery header is not a new delivery.
+            #expect(try await gateway.post(structured(id: 41), as: .github, deliveryID: "gh-1").status == .ok)
+            let forged = try await gateway.post(structured(id: 41), as: .github, deliveryID: "gh-2")
+            #expect(forged.status == .unauthorized)
+            #expect(try expectConforms(forged).error?.code == .signatureReplayed)
+            let redelivery = try await gateway.post(structured(id: 41), as: .github, deliveryID: "gh-1")
+            #expect(redelivery.headers[.init("Idempotent-Replayed")!] == "true", "GitHub's own redelivery is replayed")
+            #expect(gateway.simulator.stats.apiCalls == 2)
+        }
+    }
+
+    @Test func changesToOneTargetAreSerializedWhileOtherTargetsRunInParallel() async throws {
+        try await withGateway { gateway in
+            gateway.simulator.injectFault(.latency(.milliseconds(200)), on: .operation(), times: 8)
+            var configuration = CurlHTTPClient.Configuration()
+            configuration.maxConnectionsPerHost = 16
+            let http = try CurlHTTPClient(configuration: configuration)
+            let sameTarget = (0..<4).map { structured($0.isMultiple(of: 2) ? "enable" : "disable", id: 42) }
+            let otherTargets = [structured(id: 41), structured(kind: "password", id: 10), structured(kind: "password", id: 11), structured(kind: "device", id: 20)]
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for body in sameTarget + otherTargets {
+                    group.addTask { try await gateway.postOnNewConnection(body, deliveryID: "msg_" + UUID().uuidString, using: http) }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            await http.shutdown()
+            #expect(statuses == Array(repeating: 200, count: 8))
+            let stats = gateway.simulator.stats
+            #expect(stats.apiCalls == 8)
+            #expect(stats.maxConcurrentCallsPerItem == 1, "two changes to one target overlapped in Segura")
+            #expect(stats.maxConcurrentCalls >= 2, "changes to different targets should overlap")
+        }
+    }
+
+    @Test func aCallerReadsItsOwnStoredActionsAndNoOneElses() async throws {
+        try await withGateway { gateway in
+            let applied = try expectConforms(try await gateway.post(structured()))
+            let lookup = try await gateway.get("/v1/actions/\(applied.requestId)")
+            #expect(lookup.status == .ok)
+            #expect(lookup.headers[.contentType]?.hasPrefix("application/json") == true)
+            let stored = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: lookup.body)))
+            #expect(stored == applied)
+
+            // A failure is stored too, with its problem members; a static-token caller without a key is kept.
+            let failed = try expectConforms(try await gateway.post(structured(id: 99), as: .jira))
+            let failedLookup = try await gateway.get("/v1/actions/\(failed.requestId)", as: .jira)
+            #expect(failedLookup.status == .ok)
+            let storedFailure = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: failedLookup.body)))
+            #expect(storedFailure.error?.code == .targetNotFound && storedFailure.status == 404)
+
+            let otherCaller = try await gateway.get("/v1/actions/\(applied.requestId)", as: .github)
+            #expect(otherCaller.status == .notFound)
+            #expect(try expectConforms(otherCaller).error?.code == .actionNotFound)
+            #expect(try expectConforms(try await gateway.get("/v1/actions/req_unknown")).error?.code == .actionNotFound)
+
+            let unsigned = try await gateway.get("/v1/actions/\(applied.requestId)", as: nil)
+            #expect(unsigned.status == .unauthorized)
+            #expect(try expectConforms(unsigned).error?.code == .missingSignature)
+
+            let wrongMethod = try await gateway.client.execute(uri: "/v1/actions/\(applied.requestId)", method: .delete, headers: [:], body: nil)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET")
+        }
+    }
+}
