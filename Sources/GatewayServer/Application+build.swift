@@ -18,7 +18,7 @@ public func buildApplication(
     metrics: GatewayMetrics = GatewayMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let store = try await SQLiteGatewayStore.open(path: configuration.storePath)
+    let store = configuration.keepsDurableState ? try await SQLiteGatewayStore.open(path: configuration.storePath) : nil
     let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
@@ -44,7 +44,10 @@ public func buildApplication(
         logger: logger
     )
     // Services stop in reverse order after the server: the store closes last, once every answer is stored.
-    app.addServices(StoreService(store: store), http)
+    if let store {
+        app.addServices(StoreService(store: store))
+    }
+    app.addServices(http)
     return app
 }
 

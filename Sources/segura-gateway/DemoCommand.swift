@@ -28,6 +28,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Write the demo callers' secrets to this file (KEY=value lines), for scripts.")
     var secretsFile: String?
 
+    @Flag(help: "Benchmark baseline only: keep no store, so no idempotency, replay protection or audit trail.")
+    var withoutStore = false
+
     func run() async throws {
         bootstrapLogging(level: .notice)
         let logger = Logger(label: "segura.gateway")
@@ -66,6 +69,10 @@ struct DemoCommand: AsyncParsableCommand {
         )
         // The demo keeps its deliveries and audit trail in a fresh file, so every start is clean.
         configuration.storePath = FileManager.default.temporaryDirectory.appendingPathComponent("segura-gateway-demo-\(UUID().uuidString).sqlite").path
+        configuration.keepsDurableState = !self.withoutStore
+        if self.withoutStore {
+            logger.warning("Running without a store: repeated deliveries act again and nothing is audited (benchmark baseline only)")
+        }
         if let secretsFile {
             try "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
                 .write(toFile: secretsFile, atomically: true, encoding: .utf8)

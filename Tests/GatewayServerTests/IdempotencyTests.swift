@@ -110,6 +110,18 @@ struct IdempotencyTests {
         }
     }
 
+    @Test func theBenchmarkBaselineWithoutAStoreActsOnEveryRepeat() async throws {
+        try await withGateway(configure: { $0.keepsDurableState = false }) { gateway in
+            let first = try expectConforms(try await gateway.post(structured(), deliveryID: "msg_baseline"))
+            let repeated = try await gateway.post(structured(), deliveryID: "msg_baseline")
+            #expect(repeated.headers[.init("Idempotent-Replayed")!] == nil)
+            #expect(try expectConforms(repeated).outcome == .alreadyInState)
+            #expect(gateway.simulator.stats.apiCalls == 2)
+            #expect(try await gateway.get("/v1/actions/\(first.requestId)").status == .notFound)
+            #expect(!FileManager.default.fileExists(atPath: gateway.storePath), "no store file is created")
+        }
+    }
+
     @Test func everyDecisionIsAuditedAndEditsOrDeletionsAreDetected() async throws {
         try await withGateway { gateway in
             _ = try await gateway.post(structured(), deliveryID: "msg_a")                    // accepted, applied

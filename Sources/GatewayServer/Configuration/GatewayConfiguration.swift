@@ -52,6 +52,10 @@ public struct GatewayConfiguration: Sendable {
     public var storePath: String = "segura-gateway.sqlite"
     /// How long a delivery id is remembered (and its answer replayed). Default 24 h.
     public var deliveryExpiry: Duration = .seconds(24 * 3600)
+    /// `false` runs with no store at all: no idempotency, no replay protection, no audit trail. It exists only
+    /// as the baseline of the durability benchmark (`segura-gateway demo --without-store`); the configuration
+    /// file has no key for it, so `serve` always keeps durable state.
+    public var keepsDurableState = true
 
     /// Creates a configuration.
     public init(

@@ -18,7 +18,9 @@ import SeguraClient
 /// A crash in between leaves a claim that a retry takes over once stale (Segura's enable and disable
 /// converge, so acting again is safe), with `accepted` on record and no outcome.
 struct DeliveryLedger: Sendable {
-    let store: any GatewayStore
+    /// `nil` only for the durability benchmark's baseline (``GatewayConfiguration/keepsDurableState``):
+    /// then every request acts, and nothing is claimed, stored or audited.
+    let store: (any GatewayStore)?
     /// How long a delivery id is remembered (`Idempotency-Key` expiry, documented in openapi.yaml).
     let expiresAfter: Duration
     let logger: Logger
@@ -42,6 +44,7 @@ struct DeliveryLedger: Sendable {
     /// `GET /v1/actions/{request_id}`.
     func claim(_ verified: VerifiedRequest, acceptance: AuditEvent) async throws -> Decision {
         let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
+        guard let store = self.store else { return .act(key: key) }
         let request = DeliveryClaimRequest(
             key: key,
             fingerprint: PayloadFingerprint.of(verified.body),
@@ -50,7 +53,7 @@ struct DeliveryLedger: Sendable {
             expiresAfter: self.expiresAfter,
             acceptance: acceptance
         )
-        switch try await self.store.claimDelivery(request, now: Date()) {
+        switch try await store.claimDelivery(request, now: Date()) {
         case .claimed(let recoveredFromCrash):
             if recoveredFromCrash {
                 self.logger.warning("Recovered a delivery whose earlier attempt did not finish; acting again (enable and disable converge)")
@@ -81,6 +84,7 @@ struct DeliveryLedger: Sendable {
         result: Components.Schemas.ActionResult,
         upstream: UpstreamFacts? = nil
     ) async throws {
+        guard let store = self.store else { return }
         let event = self.event(
             Self.decision(for: result), verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request,
             result: result, upstream: upstream, receivedAt: verified.receivedDate
@@ -97,7 +101,7 @@ struct DeliveryLedger: Sendable {
                 reopensAt: isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
-        let recorded = try await self.store.recordOutcome(event, answering: answer)
+        let recorded = try await store.recordOutcome(event, answering: answer)
         if answer != nil, !recorded.answerStored {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
@@ -105,13 +109,13 @@ struct DeliveryLedger: Sendable {
 
     /// The stored answer of `requestID`, if `caller` made it and it is still kept.
     func storedResult(requestID: String, caller: String) async throws -> Components.Schemas.ActionResult? {
-        guard let stored = try await self.store.storedResponse(requestID: requestID, caller: caller) else { return nil }
+        guard let stored = try await self.store?.storedResponse(requestID: requestID, caller: caller) else { return nil }
         return try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: stored.body)
     }
 
     /// Appends the audit record of a decision that does not act (a refusal or a replay); durable on return.
     func audit(_ event: AuditEvent) async throws {
-        _ = try await self.store.appendAudit(event)
+        _ = try await self.store?.appendAudit(event)
     }
 
     /// The audit event of one decision. Never holds a secret, a signature or a body.
