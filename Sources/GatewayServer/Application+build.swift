@@ -18,7 +18,10 @@ public func buildApplication(
     metrics: GatewayMetrics = GatewayMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let store = configuration.keepsDurableState ? try await SQLiteGatewayStore.open(path: configuration.storePath) : nil
+    let store = configuration.keepsDurableState
+        ? try await SQLiteGatewayStore.open(
+            path: configuration.storePath, configuration: .init(staleClaimAfter: configuration.staleClaimAfter, logger: logger))
+        : nil
     let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)

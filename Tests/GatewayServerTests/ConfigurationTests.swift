@@ -111,6 +111,19 @@ struct ConfigurationTests {
         #expect(configuration.segura.clientSecret == "from-the-environment")
     }
 
+    @Test func aStaleClaimTimeoutMustExceedTheSeguraDeadline() async throws {
+        let environment = ["SEGURA_SECRET": "s3cr3t", "SN_SECRET": "whsec_" + Data(repeating: 4, count: 32).base64EncodedString(), "JIRA_TOKEN": "a-long-enough-static-token"]
+        let file = { (seconds: Int) in
+            try self.write(Self.valid.replacingOccurrences(of: ", file:SECRET_FILE", with: "") + "\nstore:\n  stale_claim_seconds: \(seconds)\n")
+        }
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: try file(30), environment: environment)
+        }
+        #expect(error.issues.map(\.keyPath) == ["store.stale_claim_seconds"])
+        #expect(error.issues.first?.message.contains("segura.deadline_seconds (30)") == true)
+        #expect(try await GatewayConfigurationLoader.load(path: try file(45), environment: environment).staleClaimAfter == .seconds(45))
+    }
+
     @Test func aFileWithoutCallersIsRefused() async throws {
         let path = try self.write("segura:\n  base_url: http://127.0.0.1:1\n  client_id: a\n  client_secret: env:S\n")
         let error = try await #require(throws: ConfigurationError.self) {

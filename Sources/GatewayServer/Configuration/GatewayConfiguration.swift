@@ -52,6 +52,9 @@ public struct GatewayConfiguration: Sendable {
     public var storePath: String = "segura-gateway.sqlite"
     /// How long a delivery id is remembered (and its answer replayed). Default 24 h.
     public var deliveryExpiry: Duration = .seconds(24 * 3600)
+    /// How long an unanswered claim (its process died) blocks its delivery before a retry takes it over and
+    /// acts again. Must exceed the Segura deadline, or a slow attempt and its takeover would both act. Default 60 s.
+    public var staleClaimAfter: Duration = .seconds(60)
     /// `false` runs with no store at all: no idempotency, no replay protection, no audit trail. It exists only
     /// as the baseline of the durability benchmark (`segura-gateway demo --without-store`); the configuration
     /// file has no key for it, so `serve` always keeps durable state.

@@ -14,7 +14,8 @@ import Yams
 /// ## Configuration keys
 /// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536)
 /// - `log.level` (trace … critical, default `info`)
-/// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24)
+/// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24),
+///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`)
 /// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
 /// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
 ///   `segura.client_authentication` (`request_body` or `basic`)
@@ -70,10 +71,15 @@ public enum GatewayConfigurationLoader {
         let store = root.section("store")
         let storePath = store.string("path")
         let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
+        let staleClaimSeconds = store.int("stale_claim_seconds", default: 60, range: 2...3600)
+        if let segura, .seconds(staleClaimSeconds) <= segura.retry.deadline {
+            store.fail("stale_claim_seconds", "must exceed segura.deadline_seconds (\(segura.retry.deadline.components.seconds)), or a slow attempt could be taken over and act twice")
+        }
         guard recorder.issues.isEmpty, let segura else { throw ConfigurationError(issues: recorder.issues) }
         var configuration = GatewayConfiguration(http: http, segura: segura, outbound: outbound, callers: callers, logLevel: logLevel)
         configuration.storePath = storePath ?? configuration.storePath
         configuration.deliveryExpiry = .seconds(expiryHours * 3600)
+        configuration.staleClaimAfter = .seconds(staleClaimSeconds)
         return configuration
     }
 
