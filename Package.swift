@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "GatewayServer",
                 "GatewaySecurity",
+                "GatewayStore",
                 "SeguraClient",
                 "SeguraSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),

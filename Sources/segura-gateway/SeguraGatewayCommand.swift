@@ -6,6 +6,6 @@ struct SeguraGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segura-gateway",
         abstract: "A signed-webhook gateway that enables and disables Segura PAM objects.",
-        subcommands: [ServeCommand.self, DemoCommand.self, SignCommand.self, CheckConfigCommand.self]
+        subcommands: [ServeCommand.self, DemoCommand.self, SignCommand.self, CheckConfigCommand.self, AuditCommand.self]
     )
 }
