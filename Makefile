@@ -1,15 +1,20 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway schemathesis bootstrap
+.PHONY: demo test simulator bench-client bench-gateway schemathesis crash-test bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
-## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, then
-## Swift Testing over real loopback HTTP (last, so its summary is the closing line).
+## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
+## crash test (debug binaries, which swift test builds anyway), then Swift Testing over real loopback HTTP
+## (last, so its summary is the closing line).
 test: bootstrap
 	scripts/check-openapi
 	scripts/schemathesis
+	swift build --product segura-gateway
+	swift build --product segura-simulator
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/crash-test
 	swift test --disable-xctest
 
 ## Property-based API tests against openapi.yaml (demo gateway; installs Schemathesis into .build-tools/venv).
@@ -27,6 +32,11 @@ bench-client: bootstrap
 ## Benchmark: the gateway against nginx proxy_pass in front of the same simulator (release; installs wrk and nginx).
 bench-gateway: bootstrap
 	scripts/bench-gateway
+
+## Crash test (issue #4): SIGKILL the gateway under load against a slow simulator, then check the audit chain,
+## that every 2xx is audited and that re-sending every delivery converges with no double action (release; ~1 min).
+crash-test: bootstrap
+	scripts/crash-test
 
 bootstrap:
 	@scripts/bootstrap
