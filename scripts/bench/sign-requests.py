@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Pre-signs COUNT Standard Webhooks deliveries of one body for scripts/bench/standard-webhooks.lua.
+"""Pre-signs COUNT Standard Webhooks deliveries for scripts/bench/standard-webhooks.lua.
 
-Reads the whsec_ secret from DEMO_SECRET and the body from BENCH_BODY (the environment, never argv), and
-writes one "webhook-id webhook-timestamp webhook-signature" line per delivery to PATH. Every id is new;
-all share the current timestamp, which the gateway accepts for 5 minutes.
+Reads the whsec_ secret from DEMO_SECRET, the body from BENCH_BODY_TEMPLATE with its @ID@ replaced by a
+target id, and the ids from BENCH_TARGET_FIRST and BENCH_TARGET_COUNT (all from the environment, never
+argv). Writes one "webhook-id webhook-timestamp webhook-signature body" line per delivery to PATH; line i
+names target FIRST + i mod COUNT, so consecutive deliveries name different targets. Every id is new (a
+random prefix per file, then the line number); all share the current timestamp, which the gateway accepts
+for 5 minutes.
 
     sign-requests.py COUNT PATH
 """
 
 import base64
-import hashlib
 import hmac
 import os
 import sys
@@ -23,14 +25,19 @@ def main() -> None:
     if not secret.startswith("whsec_"):
         sys.exit("DEMO_SECRET is not a whsec_ secret")
     key = base64.b64decode(secret[len("whsec_"):], validate=True)
-    body = os.environ["BENCH_BODY"].encode("utf-8")
+    template = os.environ["BENCH_BODY_TEMPLATE"]
+    first, targets = int(os.environ["BENCH_TARGET_FIRST"]), int(os.environ["BENCH_TARGET_COUNT"])
+    bodies = [template.replace("@ID@", str(first + offset)).encode("utf-8") for offset in range(targets)]
+    if any(b"\n" in body for body in bodies):
+        sys.exit("BENCH_BODY_TEMPLATE must fit on one line")
     timestamp = str(int(time.time()))
     prefix = uuid.uuid4().hex[:12]
-    with open(path, "w", encoding="ascii") as out:
+    with open(path, "wb") as out:
         for index in range(count):
             message_id = f"msg_{prefix}{index:010d}"
-            mac = hmac.new(key, f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
-            out.write(f"{message_id} {timestamp} v1,{base64.b64encode(mac).decode('ascii')}\n")
+            body = bodies[index % targets]
+            mac = hmac.digest(key, f"{message_id}.{timestamp}.".encode("ascii") + body, "sha256")
+            out.write(f"{message_id} {timestamp} v1,{base64.b64encode(mac).decode('ascii')} ".encode("ascii") + body + b"\n")
 
 
 if __name__ == "__main__":

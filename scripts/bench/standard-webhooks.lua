@@ -1,12 +1,12 @@
--- Gateway, caller demo-servicenow (Standard Webhooks): every request carries its own pre-signed
--- webhook-id / webhook-timestamp / webhook-signature, read from BENCH_SIGNED_FILE (one "id timestamp
--- signature" line each, made by sign-requests.py just before the run). Thread n of N (the global `tid`,
--- set by report.lua's setup()) takes lines n+1, n+1+N, ... so no two threads send the same id; a thread
--- that runs out starts its slice again, and every request it sends from then on is counted in the global
--- `replayed`, which done() reports (the gateway would be right to refuse a replayed id one day).
+-- Gateway, caller demo-servicenow (Standard Webhooks): every request is its own pre-signed delivery, read
+-- from BENCH_SIGNED_FILE (one "webhook-id webhook-timestamp webhook-signature body" line each, made by
+-- sign-requests.py for this gateway's secret just before this wrk run; consecutive lines name consecutive
+-- targets). Thread n of N (the global `tid`, set by report.lua's setup()) takes lines n+1, n+1+N, ... so no
+-- two threads send the same id; a thread that runs out starts its slice again, and every request it sends
+-- from then on is counted in the global `replayed`, which done() reports (a durable gateway answers a
+-- replayed id from its store without acting, which would flatter it).
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
-local body = assert(os.getenv("BENCH_BODY"), "BENCH_BODY is not set")
 local deliveries = {}
 local next_index = 1
 local wrapped = false
@@ -17,7 +17,8 @@ function init(args)
     local line_number = 0
     for line in io.lines((assert(os.getenv("BENCH_SIGNED_FILE"), "BENCH_SIGNED_FILE is not set"))) do
         if line_number % stride == tid then
-            local id, timestamp, signature = line:match("^(%S+) (%S+) (%S+)$")
+            local id, timestamp, signature, body = line:match("^(%S+) (%S+) (%S+) (.+)$")
+            assert(body, "a signed line is not 'id timestamp signature body'")
             deliveries[#deliveries + 1] = wrk.format("POST", nil, {
                 ["Content-Type"] = "application/json",
                 ["webhook-id"] = id,
