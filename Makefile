@@ -29,7 +29,7 @@ simulator: bootstrap
 bench-client: bootstrap
 	swift run -c release segura-client-bench
 
-## Benchmark: the gateway with and without its durable store, and nginx proxy_pass, before one simulator (release; installs wrk and nginx).
+## Benchmark: the gateway with and without its durable store, against nginx proxy_pass (release; installs wrk and nginx).
 bench-gateway: bootstrap
 	scripts/bench-gateway
 
