@@ -75,17 +75,6 @@ struct Delivery {
 }
 
 extension HTTPField.Name {
-    static let webhookID = Self("webhook-id")!
-    static let webhookTimestamp = Self("webhook-timestamp")!
-    static let webhookSignature = Self("webhook-signature")!
-    static let svixID = Self("svix-id")!
-    static let svixTimestamp = Self("svix-timestamp")!
-    static let svixSignature = Self("svix-signature")!
-    static let hubSignature256 = Self("X-Hub-Signature-256")!
+    /// The SHA-1 header some Jira versions send; the scheme names in the source cover only what it reads.
     static let hubSignature = Self("X-Hub-Signature")!
-    static let gitHubDelivery = Self("X-GitHub-Delivery")!
-    static let atlassianWebhookIdentifier = Self("X-Atlassian-Webhook-Identifier")!
-    static let slackSignature = Self("X-Slack-Signature")!
-    static let slackRequestTimestamp = Self("X-Slack-Request-Timestamp")!
-    static let idempotencyKey = Self("Idempotency-Key")!
 }
