@@ -107,10 +107,13 @@ struct DeliveryLedger: Sendable {
         }
     }
 
+    /// Decodes stored answers for `GET /v1/actions/{request_id}`; one for the process.
+    private static let decoder = JSONDecoder()
+
     /// The stored answer of `requestID`, if `caller` made it and it is still kept.
     func storedResult(requestID: String, caller: String) async throws -> Components.Schemas.ActionResult? {
         guard let stored = try await self.store?.storedResponse(requestID: requestID, caller: caller) else { return nil }
-        return try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: stored.body)
+        return try Self.decoder.decode(Components.Schemas.ActionResult.self, from: stored.body)
     }
 
     /// Appends the audit record of a decision that does not act (a refusal or a replay); durable on return.

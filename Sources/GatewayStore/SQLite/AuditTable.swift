@@ -5,7 +5,7 @@ import GRDB
 enum AuditTable {
     /// The head recorded with the last append; `nil` only if the `audit_head` row was removed by hand.
     static func head(_ db: Database) throws -> AuditHead? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1") else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")) else { return nil }
         return AuditHead(sequence: try row.decode(forColumn: "sequence"), hash: try row.decode(forColumn: "hash"))
     }
 
