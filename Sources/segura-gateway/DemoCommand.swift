@@ -77,19 +77,24 @@ struct DemoCommand: AsyncParsableCommand {
             try "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
                 .write(toFile: secretsFile, atomically: true, encoding: .utf8)
         }
+        let storePath = configuration.keepsDurableState ? configuration.storePath : nil
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Written straight to the file handle: print() is block-buffered when stdout is a pipe.
             FileHandle.standardOutput.write(Data(Self.instructions(
-                port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken
+                port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken,
+                storePath: storePath
             ).utf8 + [0x0A]))
         }
         try await app.runService()
         try await simulator.shutdown()
     }
 
-    private static func instructions(port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String) -> String {
-        """
+    private static func instructions(port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String, storePath: String?) -> String {
+        let audit = storePath.map { path in
+            "\n  \(executable) audit verify --store \(path)\n  \(executable) audit export --store \(path)\n"
+        } ?? ""
+        return """
         segura-gateway demo: gateway on http://127.0.0.1:\(port), Segura simulator on \(simulator)
         Demo callers (secrets are generated anew on every start; nothing is stored):
           demo-servicenow       Standard Webhooks, secret \(webhookSecret)
@@ -109,7 +114,7 @@ struct DemoCommand: AsyncParsableCommand {
           curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' -d "$BODY"   # unsigned: 401
           curl -sS http://127.0.0.1:\(port)/readyz
           curl -sS http://127.0.0.1:\(port)/metrics
-
+        \(audit)
         Simulated objects: credentials 41 (active), 42 (inactive), 43 (no access), 44 (wrong kind); passwords 10, 11;
         devices 20, 21; SSH keys 30, 31. Press Ctrl-C to stop.
         """
