@@ -156,6 +156,25 @@ struct DeliveryClaimTests {
         }
     }
 
+    @Test("A signature that fixes its own delivery id still authenticates that id only, whichever comes first")
+    func signatureFixingItsIDIsBoundToIt() async throws {
+        try await withStore { store async throws in
+            func claim(_ requestID: String, at seconds: TimeInterval = 0, _ deliveryID: String, _ signature: String, fixing signedID: String) async throws -> DeliveryClaim {
+                try await store.claim(requestID, at: seconds, key: DeliveryKey(caller: "jira", deliveryID: deliveryID), signature: signature, signedID: signedID)
+            }
+            let claimed = DeliveryClaim.claimed(recoveredFromCrash: false)
+            // Claimed under its signed id first, then replayed under an unsigned Idempotency-Key.
+            #expect(try await claim("r1", "msg-1", "sig-a", fixing: "msg-1") == claimed)
+            #expect(try await claim("r2", "idempotency-key", "sig-a", fixing: "msg-1") == .signatureReused)
+            #expect(try await claim("r3", "msg-1", "sig-a", fixing: "msg-1") == .inFlight(requestID: "r1"))
+            // Claimed under an unsigned key first, then replayed under its signed id.
+            #expect(try await claim("r4", "key-2", "sig-b", fixing: "msg-2") == claimed)
+            #expect(try await claim("r5", "msg-2", "sig-b", fixing: "msg-2") == .signatureReused)
+            // Once the signed delivery expired, its id no longer blocks the signature under another key.
+            #expect(try await claim("r6", at: 86_400, "key-3", "sig-a", fixing: "msg-1") == claimed)
+        }
+    }
+
     @Test("The acceptance record commits with a granted claim, and only then")
     func acceptanceCommitsWithTheClaim() async throws {
         try await withStore { store in

@@ -73,11 +73,12 @@ extension SQLiteGatewayStore {
         key: DeliveryKey = Fixtures.key,
         fingerprint: String = Fixtures.fingerprint,
         signature: String? = nil,
+        signedID: String? = nil,
         expiresAfter: Duration = Fixtures.day,
         acceptance: AuditEvent? = nil
     ) async throws -> DeliveryClaim {
         let request = DeliveryClaimRequest(
-            key: key, fingerprint: fingerprint, signatureDigest: signature, requestID: requestID, expiresAfter: expiresAfter, acceptance: acceptance
+            key: key, fingerprint: fingerprint, signatureDigest: signature, signedDeliveryID: signedID, requestID: requestID, expiresAfter: expiresAfter, acceptance: acceptance
         )
         return try await self.claimDelivery(request, now: Fixtures.start.addingTimeInterval(seconds))
     }

@@ -49,6 +49,7 @@ struct DeliveryLedger: Sendable {
             key: key,
             fingerprint: PayloadFingerprint.of(verified.body),
             signatureDigest: verified.delivery.signatureDigest,
+            signedDeliveryID: verified.signedDeliveryID,
             requestID: verified.requestID,
             expiresAfter: self.expiresAfter,
             acceptance: acceptance

@@ -34,6 +34,12 @@ struct VerifiedRequest: Sendable {
     let receivedDate: Date
 
     @TaskLocal static var current: VerifiedRequest?
+
+    /// The delivery id the signature itself fixes: the signed `webhook-id` of Standard Webhooks, otherwise the
+    /// signature's digest, which stands in for the id when the sender gives none (Slack).
+    var signedDeliveryID: String? {
+        self.delivery.scheme.signsDeliveryID ? self.delivery.deliveryID : self.delivery.signatureDigest
+    }
 }
 
 /// An action request that passed validation, policy and the delivery claim, handed to `performAction`.
@@ -46,10 +52,23 @@ struct AdmittedAction: Sendable {
     @TaskLocal static var current: AdmittedAction?
 }
 
-/// Request ids: random, unguessable and short enough for a log line.
+/// Request ids: unguessable, short enough for a log line, and ordered by time.
+///
+/// The 32 hex digits are laid out as a UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
+/// Time order keeps the store's indexes on request ids appending to their last page instead of dirtying a
+/// random page per request, which the benchmark showed to be most of the bytes each commit fsyncs.
 enum RequestID {
-    static func make() -> String {
-        "req_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    static func make(now: Date = Date()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
+        let high = milliseconds << 16 | 0x7000 | generator.next() & 0x0FFF  // version 7, 12 random bits
+        let low = 0x8000_0000_0000_0000 | generator.next() & 0x3FFF_FFFF_FFFF_FFFF  // variant 10, 62 random bits
+        return "req_" + Self.hex(high) + Self.hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     @TaskLocal static var current: String?

@@ -29,6 +29,11 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     /// A digest of the signature that authenticated the request, or `nil` when the scheme has no per-request
     /// signature (a static token). A digest may authenticate one delivery id only while the key is remembered.
     public var signatureDigest: String?
+    /// The delivery id the signature itself fixes, if any: Standard Webhooks' signed `webhook-id`, or the
+    /// digest when it stands in for a missing id. Claimed under that id, the signature cannot name another
+    /// one, so the store keeps no separate record of it (one write less per request) and instead refuses
+    /// the signature under any other id while that delivery is remembered.
+    public var signedDeliveryID: String?
     /// The gateway's id for this attempt; it owns the claim and answers it.
     public var requestID: String
     /// How long the key is remembered from this claim; must be positive.
@@ -42,6 +47,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         key: DeliveryKey,
         fingerprint: String,
         signatureDigest: String?,
+        signedDeliveryID: String? = nil,
         requestID: String,
         expiresAfter: Duration,
         acceptance: AuditEvent?
@@ -49,6 +55,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         self.key = key
         self.fingerprint = fingerprint
         self.signatureDigest = signatureDigest
+        self.signedDeliveryID = signedDeliveryID
         self.requestID = requestID
         self.expiresAfter = expiresAfter
         self.acceptance = acceptance

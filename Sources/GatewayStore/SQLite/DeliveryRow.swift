@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A row of the `delivery` table: one delivery key with its claim and, once answered, its response.
-struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
+struct DeliveryRow: FetchableRecord, TableRecord, Sendable {
     enum Columns {
         static let caller = Column("caller")
         static let deliveryID = Column("delivery_id")
@@ -19,12 +19,13 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
 
     static var databaseTableName: String { "delivery" }
 
-    static var databaseSelection: [any SQLSelectable] {
-        [
-            Columns.caller, Columns.deliveryID, Columns.fingerprint, Columns.requestID, Columns.claimedAt, Columns.expiresAt,
-            Columns.responseStatus, Columns.responseContentType, Columns.responseBody, Columns.completedAt, Columns.reopensAt,
-        ]
-    }
+    /// Every column but the rowid, in the order ``insertReplacing(_:)`` binds its values.
+    private static let columns = [
+        Columns.caller, Columns.deliveryID, Columns.fingerprint, Columns.requestID, Columns.claimedAt, Columns.expiresAt,
+        Columns.responseStatus, Columns.responseContentType, Columns.responseBody, Columns.completedAt, Columns.reopensAt,
+    ]
+
+    static var databaseSelection: [any SQLSelectable] { Self.columns }
 
     var key: DeliveryKey
     var delivery: StoredDelivery
@@ -59,23 +60,20 @@ struct DeliveryRow: FetchableRecord, PersistableRecord, Sendable {
         )
     }
 
-    func encode(to container: inout PersistenceContainer) {
-        container[Columns.caller] = self.key.caller
-        container[Columns.deliveryID] = self.key.deliveryID
-        container[Columns.fingerprint] = self.delivery.fingerprint
-        container[Columns.requestID] = self.delivery.requestID
-        container[Columns.claimedAt] = self.delivery.claimedAt.millisecondsSince1970
-        container[Columns.expiresAt] = self.delivery.expiresAt.millisecondsSince1970
-        container[Columns.responseStatus] = self.delivery.response?.statusCode
-        container[Columns.responseContentType] = self.delivery.response?.contentType
-        container[Columns.responseBody] = self.delivery.response?.body
-        container[Columns.completedAt] = self.delivery.response?.completedAt.millisecondsSince1970
-        container[Columns.reopensAt] = self.delivery.reopensAt?.millisecondsSince1970
+    /// Inserts the row, replacing the row of the same key, through a cached prepared statement.
+    func insertReplacing(_ db: Database) throws {
+        let response = self.delivery.response
+        let values: [(any DatabaseValueConvertible)?] = [
+            self.key.caller, self.key.deliveryID, self.delivery.fingerprint, self.delivery.requestID,
+            self.delivery.claimedAt.millisecondsSince1970, self.delivery.expiresAt.millisecondsSince1970, response?.statusCode,
+            response?.contentType, response?.body, response?.completedAt.millisecondsSince1970,
+            self.delivery.reopensAt?.millisecondsSince1970,
+        ]
+        try db.cachedStatement(sql: Self.insertReplacingSQL).execute(arguments: StatementArguments(values))
     }
 
+    private static let insertReplacingSQL = SQLText.insert(into: Self.databaseTableName, columns: Self.columns, orReplace: true)
+
     /// Selects the row of one key; arguments: caller, delivery id. Used with a cached statement on the claim path.
-    static let selectByKeySQL = """
-        SELECT caller, delivery_id, fingerprint, request_id, claimed_at, expires_at, response_status, response_content_type,
-        response_body, completed_at, reopens_at FROM delivery WHERE caller = ? AND delivery_id = ?
-        """
+    static let selectByKeySQL = SQLText.select(Self.columns, from: Self.databaseTableName, where: [Columns.caller, Columns.deliveryID])
 }

@@ -67,11 +67,16 @@ struct WriteBatch {
     private mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
         if let digest = request.signatureDigest {
             guard try Self.signature(digest, mayAuthenticate: request.key, now: now, in: db) else { return .signatureReused }
-            try Self.remember(digest, for: request.key, until: now.adding(request.expiresAfter), in: db)
+            if request.key.deliveryID != request.signedDeliveryID {
+                if let signedID = request.signedDeliveryID,
+                    let earlier = try Self.delivery(DeliveryKey(caller: request.key.caller, deliveryID: signedID), in: db), earlier.expiresAt > now
+                {
+                    return .signatureReused
+                }
+                try Self.remember(digest, for: request.key, until: now.adding(request.expiresAfter), in: db)
+            }
         }
-        let stored = try DeliveryRow.fetchOne(
-            db.cachedStatement(sql: DeliveryRow.selectByKeySQL), arguments: [request.key.caller, request.key.deliveryID]
-        )?.delivery
+        let stored = try Self.delivery(request.key, in: db)
         switch self.claimRule.decide(stored: stored, fingerprint: request.fingerprint, now: now) {
         case .answer(let claim):
             return claim
@@ -84,12 +89,16 @@ struct WriteBatch {
                 response: nil,
                 reopensAt: nil
             )
-            try DeliveryRow(key: request.key, delivery: claim).insert(db, onConflict: .replace)
+            try DeliveryRow(key: request.key, delivery: claim).insertReplacing(db)
             if let acceptance = request.acceptance {
                 _ = try self.chain.append(acceptance, in: db)
             }
             return .claimed(recoveredFromCrash: recoveredFromCrash)
         }
+    }
+
+    private static func delivery(_ key: DeliveryKey, in db: Database) throws -> StoredDelivery? {
+        try DeliveryRow.fetchOne(db.cachedStatement(sql: DeliveryRow.selectByKeySQL), arguments: [key.caller, key.deliveryID])?.delivery
     }
 
     /// Whether `digest` is unknown, expired, or was last seen authenticating `key` itself.

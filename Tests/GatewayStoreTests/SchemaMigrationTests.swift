@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+@testable import GatewayStore
+import Testing
+
+/// A store written by an older release opens under the current schema with nothing lost.
+@Suite("Schema migrations")
+struct SchemaMigrationTests {
+    private static let inFlightKey = DeliveryKey(caller: "jira", deliveryID: "delivery-2")
+
+    /// Builds a file at migration `v2-replay-window` holding one answered and one unanswered delivery, as the
+    /// release before v3 left them.
+    private func makeVersion2Store(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(queue, upTo: "v2-replay-window")
+        let start = Fixtures.start.millisecondsSince1970
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO delivery (caller, delivery_id, fingerprint, request_id, claimed_at, expires_at, response_status,
+                        response_content_type, response_body, completed_at, reopens_at)
+                    VALUES (?, ?, ?, 'r1', ?, ?, 200, 'application/json', ?, ?, NULL),
+                           (?, ?, ?, 'r2', ?, ?, NULL, NULL, NULL, NULL, NULL)
+                    """,
+                arguments: [
+                    Fixtures.key.caller, Fixtures.key.deliveryID, Fixtures.fingerprint, start, start + 86_400_000,
+                    Fixtures.response(requestID: "r1").body, start,
+                    Self.inFlightKey.caller, Self.inFlightKey.deliveryID, Fixtures.fingerprint, start, start + 86_400_000,
+                ]
+            )
+        }
+        try queue.close()
+    }
+
+    @Test("v3 keeps every delivery: an answered one replays byte for byte, an unanswered one is still in flight")
+    func version3KeepsDeliveries() async throws {
+        try await withDatabasePath { path in
+            try self.makeVersion2Store(at: path)
+            let store = try await SQLiteGatewayStore.open(path: path)
+
+            #expect(try await store.claim("r3", at: 60) == .completed(Fixtures.response(requestID: "r1")))
+            #expect(try await store.claim("r4", at: 1, key: Self.inFlightKey) == .inFlight(requestID: "r2"))
+            #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == Fixtures.response(requestID: "r1"))
+            #expect(try await store.complete("r2", key: Self.inFlightKey))
+            try await store.close()
+        }
+    }
+
+    @Test("v3 turns delivery into a rowid table with a unique key and drops the unused audit_by_request index")
+    func version3Schema() async throws {
+        try await withDatabasePath { path in
+            try self.makeVersion2Store(at: path)
+            try await SQLiteGatewayStore.open(path: path).close()
+
+            let queue = try DatabaseQueue(path: path)
+            defer { try? queue.close() }
+            try await queue.read { db in
+                let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'delivery'") ?? ""
+                #expect(table.contains("id INTEGER PRIMARY KEY"))
+                #expect(!table.contains("WITHOUT ROWID"))
+                #expect(try db.indexes(on: "delivery").contains { $0.isUnique && $0.columns == ["caller", "delivery_id"] })
+                #expect(try !db.indexes(on: "audit").contains { $0.name == "audit_by_request" })
+            }
+        }
+    }
+}
