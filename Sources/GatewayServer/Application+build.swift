@@ -34,7 +34,27 @@ public func buildApplication(
         callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, refusals: refusals))
     router.add(middleware: ActionAdmissionMiddleware(ledger: ledger, refusals: refusals))
     router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
-    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, serializer: TargetSerializer(), logger: logger)
+    let serializer = TargetSerializer()
+    // Grants need the store (their timers must survive a restart); callbacks get their own client, so the
+    // Segura client's TLS identity is never presented to a callback host.
+    var grantServices: [any Service] = []
+    var revoker: GrantRevoker?
+    if let store {
+        let callbackHTTP = try CurlHTTPClient(logger: logger)
+        let callbacks = CallbackNotifier(
+            callers: configuration.callers, http: callbackHTTP, attempts: configuration.grants.callbackAttempts,
+            firstRetry: configuration.grants.retryInitial, metrics: metrics, logger: logger
+        )
+        let grantRevoker = GrantRevoker(
+            store: store, segura: segura, serializer: serializer, callbacks: callbacks, metrics: metrics, settings: configuration.grants,
+            lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
+        )
+        revoker = grantRevoker
+        grantServices = [
+            callbackHTTP, callbacks, RevocationScheduler(store: store, revoker: grantRevoker, settings: configuration.grants, logger: logger),
+        ]
+    }
+    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, serializer: serializer, grants: revoker, logger: logger)
     try api.registerHandlers(
         on: router,
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
@@ -51,6 +71,7 @@ public func buildApplication(
         app.addServices(StoreService(store: store))
     }
     app.addServices(http)
+    for service in grantServices { app.addServices(service) }
     return app
 }
 

@@ -69,7 +69,10 @@ public protocol GatewayStore: Sendable {
     /// Runs to completion even if the calling task is cancelled: the action already happened. The answer is
     /// stored only while `answer.response.requestID` still holds the unanswered claim (not taken over as
     /// stale, not purged); ``RecordedOutcome/answerStored`` tells. The server returns the answer either way.
-    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome
+    /// With `grant`, the change to the target's open grant (an extension, a cancellation, an early end) and
+    /// its audit record commit in the same transaction; ``RecordedOutcome/grantChanged`` tells whether the
+    /// grant was still open to change.
+    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?) async throws -> RecordedOutcome
 
     /// Deletes every delivery (and remembered signature) whose expiry is at or before `now`, answered or not.
     ///
@@ -110,11 +113,50 @@ public protocol GatewayStore: Sendable {
     ///   a record with that sequence and hash. Without one, a rewrite of the whole chain and head goes unseen.
     func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification
 
+    // MARK: Grants
+
+    /// The grant `id`, in whatever state.
+    func grant(id: String) async throws -> Grant?
+
+    /// The target's open grant (active, revoking or revoke_failed), if any; there is at most one.
+    func openGrant(kind: String, id: Int) async throws -> Grant?
+
+    /// Grants matching `query`, newest first, keeping only those `isVisible` accepts (the caller's scope),
+    /// until `query.limit` are found.
+    func grants(matching query: GrantQuery, isVisible: @escaping @Sendable (Grant) -> Bool) async throws -> [Grant]
+
+    /// When the scheduler next has something to do (an expiry, a retry, the end of a lease); `nil` if nothing.
+    func nextRevocationDue() async throws -> Date?
+
+    /// Atomically leases up to `limit` grants due at `now` to new revocation attempts, until `now + lease`,
+    /// recording `grant_revocation_started` for each. Two schedulers on one store never get the same grant;
+    /// a lease that is never completed (its process died) falls due again when it ends.
+    func claimDueRevocations(now: Date, limit: Int, lease: Duration, owner: String) async throws -> [RevocationClaim]
+
+    /// Leases the open grant `grantID` to the attempt `requestID` now, whatever its expiry (`DELETE`).
+    func claimRevocation(grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String) async throws -> RevocationRequest
+
+    /// Whether the attempt `token` still holds the grant's lease: an extension or a disable since the claim
+    /// takes it away, and the attempt must then not disable the target.
+    func holdsRevocationLease(grantID: String, token: String) async throws -> Bool
+
+    /// Records a revocation attempt's result with its audit record; returns the grant afterwards, or `nil`
+    /// when the attempt no longer held the lease (the record is appended regardless: the call happened).
+    func completeRevocation(_ completion: RevocationCompletion, now: Date) async throws -> Grant?
+
+    /// Makes every lease `owner` held due at once: on start-up, the attempts a killed process left.
+    func releaseRevocationLeases(owner: String, now: Date) async throws -> Int
+
     /// Counters for metrics and tests: how well writes are being grouped.
     var statistics: GatewayStoreStatistics { get }
 }
 
 extension GatewayStore {
+    /// Records an outcome that changes no grant.
+    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
+        try await self.recordOutcome(event, answering: answer, grant: nil)
+    }
+
     /// Re-computes the whole chain without an external anchor.
     public func verifyAuditChain() async throws -> AuditVerification {
         try await self.verifyAuditChain(anchor: nil)

@@ -100,8 +100,14 @@ public final class SeguraSimulator: Sendable {
         self.engine.withLock { $0.stats }
     }
 
-    /// Sets every counter back to zero.
+    /// The operation calls that reached the simulator (those counted in ``SimulatorStats/apiCalls``), oldest
+    /// first, with the time each one arrived; the most recent 100 000 are kept.
+    public var calls: [SimulatorCall] {
+        self.engine.withLock { $0.calls }
+    }
+
+    /// Sets every counter back to zero and empties ``calls``.
     public func resetStats() {
-        self.engine.withLock { $0.stats = SimulatorStats() }
+        self.engine.withLock { $0.resetStats() }
     }
 }

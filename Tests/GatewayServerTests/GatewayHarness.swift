@@ -101,8 +101,17 @@ struct GatewayUnderTest {
 
     /// Sends a `GET` to `path`, signed over the empty body by `caller` (unsigned with `nil`).
     func get(_ path: String, as caller: TestCaller? = .servicenow) async throws -> TestResponse {
+        try await self.send(.get, path, as: caller)
+    }
+
+    /// Sends a `DELETE` to `path`, signed over the empty body by `caller` (unsigned with `nil`).
+    func delete(_ path: String, as caller: TestCaller? = .servicenow) async throws -> TestResponse {
+        try await self.send(.delete, path, as: caller)
+    }
+
+    private func send(_ method: HTTPRequest.Method, _ path: String, as caller: TestCaller?) async throws -> TestResponse {
         let headers = try caller?.sign([]) ?? [:]
-        return try await self.client.execute(uri: path, method: .get, headers: headers, body: nil)
+        return try await self.client.execute(uri: path, method: method, headers: headers, body: nil)
     }
 }
 

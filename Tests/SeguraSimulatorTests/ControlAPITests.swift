@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOHTTP1
 import Testing
 
@@ -27,6 +28,115 @@ struct ControlAPITests {
         let reset = harness.response(self.control(.POST, "stats/reset"))
         #expect(reset.status == .ok)
         #expect(harness.engine.stats == SimulatorStats())
+    }
+
+    /// Now, as ``SimulatorCall/receivedAtMilliseconds`` counts it.
+    private static func unixMilliseconds() -> Int64 {
+        Int64((Date.now.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    @Test("operation calls are logged with their arrival time, answer and whether they applied")
+    func calls() throws {
+        var harness = EngineHarness()
+        let token = try harness.token()
+        #expect(harness.response(.operation(.credential, .enable, id: 42, token: nil)).status == .notFound)
+        let before = Self.unixMilliseconds()
+        #expect(harness.response(.operation(.credential, .enable, id: 42, token: token)).status == .ok)
+        let after = Self.unixMilliseconds()
+        let again = harness.response(.operation(.credential, .enable, id: 42, token: token))
+        #expect(again.body.contains("1043: Credential is already activated!"))
+
+        let calls = harness.engine.calls
+        try #require(calls.count == 2, "the token request and the unauthenticated call are not logged")
+        #expect((before...after).contains(calls[0].receivedAtMilliseconds))
+        #expect(
+            calls[0]
+                == SimulatorCall(
+                    operation: "enable credential 42", kind: .credential, id: 42, action: .enable,
+                    receivedAtMilliseconds: calls[0].receivedAtMilliseconds, status: 200, applied: true))
+        #expect(calls[1].operation == "enable credential 42")
+        #expect(calls[1].status == 400)
+        #expect(!calls[1].applied)
+        #expect(calls[0].receivedAtMilliseconds <= calls[1].receivedAtMilliseconds)
+    }
+
+    @Test("calls answered by a fault are logged with the fault's status")
+    func faultedCalls() throws {
+        var harness = EngineHarness()
+        let token = try harness.token()
+        harness.engine.injectFault(.kongGatewayTimeout, on: .operation(.credential, .enable), times: 1)
+        harness.engine.injectFault(.applyThenGatewayTimeout, on: .operation(.credential, .enable), times: 1)
+        harness.engine.injectFault(.connectionReset, on: .operation(.credential, .disable), times: 1)
+        for action: SimulatedAction in [.enable, .enable, .disable] {
+            _ = harness.send(.operation(.credential, action, id: 42, token: token))
+        }
+        #expect(harness.engine.calls.map(\.status) == [504, 504, nil])
+        #expect(harness.engine.calls.map(\.applied) == [false, true, false])
+        #expect(harness.engine.stats.appliedChanges == 1)
+    }
+
+    @Test("the call log comes back as snake_case JSON and is emptied with the stats")
+    func callsOverControlAPI() throws {
+        var harness = EngineHarness()
+        _ = try harness.perform(.credential, .disable, id: 42)
+        let call = try #require(harness.engine.calls.first)
+        let response = harness.response(self.control(.GET, "calls"))
+        #expect(response.status == .ok)
+        #expect(
+            response.body
+                == #"{"calls":[{"action":"disable","applied":false,"at_ms":\#(call.receivedAtMilliseconds),"id":42,"kind":"credential","operation":"disable credential 42","status":400}]}"#
+        )
+        let decoded = try JSONDecoder().decode([String: [SimulatorCall]].self, from: Data(response.body.utf8))
+        #expect(decoded == ["calls": harness.engine.calls])
+        _ = harness.response(self.control(.POST, "stats/reset"))
+        #expect(harness.engine.calls.isEmpty)
+        #expect(harness.response(self.control(.GET, "calls")).body == #"{"calls":[]}"#)
+    }
+
+    @Test("the call log keeps the most recent calls, oldest first")
+    func callLogBound() {
+        let calls = (1...5).map {
+            SimulatorCall(
+                operation: "enable device \($0)", kind: .device, id: $0, action: .enable,
+                receivedAtMilliseconds: Int64($0), status: 200, applied: true)
+        }
+        var log = CallLog(capacity: 3)
+        calls.prefix(2).forEach { log.append($0) }
+        #expect(log.calls == Array(calls.prefix(2)))
+        calls.dropFirst(2).forEach { log.append($0) }
+        #expect(log.calls == Array(calls.suffix(3)))
+    }
+
+    @Test("over the wire a delayed call is logged when it arrived, and GET calls matches the façade")
+    func callsOverTheWire() async throws {
+        let simulator = try await SeguraSimulator.start(
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            let connection = try RawHTTPConnection(port: simulator.port)
+            let tokenResponse = try connection.request(
+                "POST", "/iso/oauth2/token", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: "grant_type=client_credentials&client_id=segura-gateway&client_secret=simulator-secret")
+            let json = try JSONSerialization.jsonObject(with: Data(tokenResponse.body.utf8)) as? [String: Any]
+            let token = try #require(json?["access_token"] as? String)
+            simulator.injectFault(.latency(.milliseconds(300)), on: .operation(.credential, .disable, id: 41))
+            let sent = Self.unixMilliseconds()
+            let disable = try connection.request(
+                "DELETE", "/api/pam/credential/41", headers: [("Authorization", "Bearer \(token)")])
+            let answered = Self.unixMilliseconds()
+            #expect(disable.status == 200)
+            let call = try #require(simulator.calls.first)
+            #expect(call.operation == "disable credential 41")
+            #expect(call.applied)
+            #expect(call.receivedAtMilliseconds >= sent)
+            #expect(call.receivedAtMilliseconds + 300 <= answered, "the arrival, not the delayed answer")
+            let listed = try connection.request("GET", "/_simulator/calls")
+            let decoded = try JSONDecoder().decode([String: [SimulatorCall]].self, from: Data(listed.body.utf8))
+            #expect(decoded == ["calls": simulator.calls])
+        } catch {
+            try await simulator.shutdown()
+            throw error
+        }
+        try await simulator.shutdown()
     }
 
     @Test("objects can be read, set and removed")

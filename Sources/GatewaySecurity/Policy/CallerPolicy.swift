@@ -65,13 +65,21 @@ public struct CallerPolicy: Sendable {
     public func evaluate(action: TargetAction, kind: TargetKind, id: Int, ticket: String, duration: Duration?) throws(PolicyViolation) {
         guard self.allowedActions.contains(action) else { throw .actionNotAllowed(action) }
         guard self.allowedKinds.contains(kind) else { throw .kindNotAllowed(kind) }
-        if let ranges = self.allowedIDs[kind], !ranges.contains(where: { $0.contains(id) }) {
-            throw .targetNotAllowed(kind, id: id)
-        }
+        guard self.coversID(id, of: kind) else { throw .targetNotAllowed(kind, id: id) }
         guard self.ticketRule.accepts(ticket) else { throw .ticketPatternMismatch }
         if let duration {
             guard duration > .zero else { throw .invalidDuration }
             if let maxDuration = self.maxDuration, duration > maxDuration { throw .durationExceedsMaximum }
         }
+    }
+
+    /// Whether the target is within the caller's kinds and ids, whatever the action: what decides which
+    /// grants a caller may see.
+    public func covers(kind: TargetKind, id: Int) -> Bool {
+        self.allowedKinds.contains(kind) && self.coversID(id, of: kind)
+    }
+
+    private func coversID(_ id: Int, of kind: TargetKind) -> Bool {
+        self.allowedIDs[kind].map { ranges in ranges.contains { $0.contains(id) } } ?? true
     }
 }

@@ -1,4 +1,5 @@
 import CurlHTTPClient
+import Foundation
 import GatewaySecurity
 import Logging
 import SeguraClient
@@ -29,12 +30,55 @@ public struct GatewayConfiguration: Sendable {
         public var verifier: CallerVerifier
         /// What it may ask for.
         public var policy: CallerPolicy
+        /// Where the caller hears about its grants' transitions; `nil` sends nothing.
+        public var callback: Callback?
 
         /// Creates a caller.
-        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy) {
+        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy, callback: Callback? = nil) {
             self.name = name
             self.verifier = verifier
             self.policy = policy
+            self.callback = callback
+        }
+    }
+
+    /// A caller's callback: grant events are POSTed to `url`, signed with Standard Webhooks under `secret`.
+    public struct Callback: Sendable {
+        /// An absolute http(s) URL.
+        public var url: String
+        /// A `whsec_` secret; the receiver verifies with it.
+        public var secret: WebhookSecret
+
+        /// Creates a callback.
+        public init(url: String, secret: WebhookSecret) {
+            self.url = url
+            self.secret = secret
+        }
+    }
+
+    /// How the gateway revokes time-bound grants and delivers their callbacks.
+    public struct Grants: Sendable {
+        /// Names this process's revocation leases, so on start-up it takes back at once the attempts a killed
+        /// run of itself left. Unique per replica sharing a store. Default: the host name.
+        public var instanceID: String
+        /// The most revocations run at once. Default 8.
+        public var revocationConcurrency = 8
+        /// The longest the scheduler sleeps between looks at the store: the bound on how late a revocation
+        /// starts (besides running ones). Default 250 ms.
+        public var pollInterval: Duration = .milliseconds(250)
+        /// The first retry of a failed revocation waits this long, doubling each time up to ``retryMaximum``.
+        /// Default 2 s.
+        public var retryInitial: Duration = .seconds(2)
+        /// The longest wait between retries. Default 5 min.
+        public var retryMaximum: Duration = .seconds(300)
+        /// After this many failed attempts, a retryable failure is terminal too (`revoke_failed`). Default 20.
+        public var maximumRevokeAttempts = 20
+        /// Attempts to deliver one callback event before giving up. Default 8.
+        public var callbackAttempts = 8
+
+        /// Creates the defaults.
+        public init(instanceID: String = ProcessInfo.processInfo.hostName) {
+            self.instanceID = instanceID
         }
     }
 
@@ -59,6 +103,8 @@ public struct GatewayConfiguration: Sendable {
     /// as the baseline of the durability benchmark (`segura-gateway demo --without-store`); the configuration
     /// file has no key for it, so `serve` always keeps durable state.
     public var keepsDurableState = true
+    /// Revocation and callback settings.
+    public var grants = Grants()
 
     /// Creates a configuration.
     public init(

@@ -28,6 +28,10 @@ import Yams
 ///   `callers.<name>.signature_header` (hub-sha256), `callers.<name>.token_header` (static-token)
 /// - `callers.<name>.policy.actions`, `.kinds` (lists), `.ids.<kind>` (list of `N` or `N-M`),
 ///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`)
+/// - `callers.<name>.callback.url` (http(s)), `callers.<name>.callback.secret` (a `whsec_` secret reference)
+/// - `grants.instance_id` (default the host name), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
+///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
+///   `grants.callback_attempts` (8)
 public enum GatewayConfigurationLoader {
     /// Loads `path`. Throws ``ConfigurationError`` listing every problem.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> GatewayConfiguration {
@@ -68,6 +72,7 @@ public enum GatewayConfigurationLoader {
         if callerNames.isEmpty { root.fail("callers", "at least one caller is required") }
         let callers = callerNames.compactMap { self.caller($0, root.section("callers").section($0), environment: environment) }
 
+        let grants = self.grants(root.section("grants"))
         let store = root.section("store")
         let storePath = store.string("path")
         let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
@@ -80,7 +85,46 @@ public enum GatewayConfigurationLoader {
         configuration.storePath = storePath ?? configuration.storePath
         configuration.deliveryExpiry = .seconds(expiryHours * 3600)
         configuration.staleClaimAfter = .seconds(staleClaimSeconds)
+        configuration.grants = grants
         return configuration
+    }
+
+    private static func grants(_ section: ConfigSection) -> GatewayConfiguration.Grants {
+        var grants = GatewayConfiguration.Grants()
+        grants.instanceID = section.string("instance_id") ?? grants.instanceID
+        grants.revocationConcurrency = section.int("revocation_concurrency", default: grants.revocationConcurrency, range: 1...256)
+        grants.pollInterval = .milliseconds(section.int("poll_interval_ms", default: 250, range: 10...60_000))
+        let initial = section.int("retry_initial_seconds", default: 2, range: 1...3600)
+        let maximum = section.int("retry_max_seconds", default: 300, range: 1...86_400)
+        if initial > maximum { section.fail("retry_initial_seconds", "must not exceed retry_max_seconds (\(maximum))") }
+        grants.retryInitial = .seconds(initial)
+        grants.retryMaximum = .seconds(maximum)
+        grants.maximumRevokeAttempts = section.int("max_revoke_attempts", default: grants.maximumRevokeAttempts, range: 1...1000)
+        grants.callbackAttempts = section.int("callback_attempts", default: grants.callbackAttempts, range: 1...100)
+        return grants
+    }
+
+    private static func callback(_ section: ConfigSection, environment: [String: String]) -> GatewayConfiguration.Callback? {
+        guard let url = section.string("url") else {
+            if section.string("secret", isSecret: true) != nil { section.fail("url", "is required with callback.secret") }
+            return nil
+        }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            section.fail("url", "must be an absolute http(s) URL")
+            return nil
+        }
+        guard let reference = section.requiredString("secret") else { return nil }
+        switch SecretReference.parse(reference).flatMap({ $0.resolve(environment: environment) }) {
+        case .failure(let error):
+            section.fail("secret", error.message)
+            return nil
+        case .success(let value):
+            guard let secret = try? WebhookSecret(value, scheme: .standardWebhooks) else {
+                section.fail("secret", "is not a valid standard-webhooks secret (whsec_ and base64)")
+                return nil
+            }
+            return GatewayConfiguration.Callback(url: url, secret: secret)
+        }
     }
 
     /// The keys of the `callers` mapping, in file order.
@@ -142,9 +186,10 @@ public enum GatewayConfigurationLoader {
         let tokenHeader = self.headerName(section, "token_header") ?? .authorization
         let signatureHeader = self.headerName(section, "signature_header")
         let policy = self.policy(section.section("policy"))
+        let callback = self.callback(section.section("callback"), environment: environment)
         guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
         let verifier = CallerVerifier(scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader)
-        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy)
+        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy, callback: callback)
     }
 
     private static func policy(_ section: ConfigSection) -> CallerPolicy? {

@@ -37,14 +37,16 @@ struct DeliveryLedger: Sendable {
     }
 
     /// Claims the request's delivery, keyed by the payload's SHA-256 fingerprint, and records `acceptance`
-    /// with the claim.
+    /// with the claim. An `enable` with a duration opens its grant in the same write, unless the target has an
+    /// open grant already (the outcome extends that one), so the timer is durable before Segura enables.
     ///
     /// A request without a delivery id (a static token without `Idempotency-Key`) is claimed under its own
     /// request id, which no repeat can carry: it always acts, and its answer is still kept for
     /// `GET /v1/actions/{request_id}`.
-    func claim(_ verified: VerifiedRequest, acceptance: AuditEvent) async throws -> Decision {
+    func claim(_ verified: VerifiedRequest, acceptance: AuditEvent, action: ActionRequest) async throws -> Decision {
         let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
         guard let store = self.store else { return .act(key: key) }
+        let now = Date()
         let request = DeliveryClaimRequest(
             key: key,
             fingerprint: PayloadFingerprint.of(verified.body),
@@ -52,9 +54,10 @@ struct DeliveryLedger: Sendable {
             signedDeliveryID: verified.signedDeliveryID,
             requestID: verified.requestID,
             expiresAfter: self.expiresAfter,
-            acceptance: acceptance
+            acceptance: acceptance,
+            grant: Self.grantOpening(for: action, verified: verified, now: now)
         )
-        switch try await store.claimDelivery(request, now: Date()) {
+        switch try await store.claimDelivery(request, now: now) {
         case .claimed(let recoveredFromCrash):
             if recoveredFromCrash {
                 self.logger.warning("Recovered a delivery whose earlier attempt did not finish; acting again (enable and disable converge)")
@@ -71,21 +74,47 @@ struct DeliveryLedger: Sendable {
         }
     }
 
+    /// The grant an `enable` with a duration opens, starting now.
+    private static func grantOpening(for action: ActionRequest, verified: VerifiedRequest, now: Date) -> GrantOpening? {
+        guard action.action == .enable, let duration = action.duration else { return nil }
+        let grant = Grant(
+            id: TimeOrderedID.make(prefix: "grt_", now: now),
+            targetKind: action.kind.rawValue,
+            targetID: action.id,
+            caller: verified.caller.name,
+            ticket: action.ticket,
+            requestedBy: action.requestedBy,
+            requestID: verified.requestID,
+            startsAt: now,
+            expiresAt: now.addingTimeInterval(duration.timeInterval)
+        )
+        let event = AuditEvent(grant: grant, decision: .grantCreated, requestID: verified.requestID, caller: verified.caller.name, action: "enable", at: now)
+        return GrantOpening(grant: grant, event: event)
+    }
+
+    /// The target's open grant, read before acting on it (under the target's lock).
+    func openGrant(for request: ActionRequest) async throws -> Grant? {
+        try await self.store?.openGrant(kind: request.kind.rawValue, id: request.id)
+    }
+
     /// Records the outcome and, for a claimed delivery, the answer repeats get.
     ///
     /// A final answer is replayed until the key expires. An answer a retry could change (a retryable failure,
     /// an unknown outcome) is replayed only within the caller's signature tolerance: inside that window a
     /// repeat is a replay whatever its timestamp says; after it the sender's retry may act again, which
     /// converges.
+    /// - Returns: whether `grant` was applied (the grant was still open).
+    @discardableResult
     func recordOutcome(
         _ verified: VerifiedRequest,
         key: DeliveryKey?,
         request: ActionRequest?,
         status: HTTPResponse.Status,
         result: Components.Schemas.ActionResult,
-        upstream: UpstreamFacts? = nil
-    ) async throws {
-        guard let store = self.store else { return }
+        upstream: UpstreamFacts? = nil,
+        grant: GrantChange? = nil
+    ) async throws -> Bool {
+        guard let store = self.store else { return false }
         let event = self.event(
             Self.decision(for: result), verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request,
             result: result, upstream: upstream, receivedAt: verified.receivedDate
@@ -102,10 +131,11 @@ struct DeliveryLedger: Sendable {
                 reopensAt: isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
-        let recorded = try await store.recordOutcome(event, answering: answer)
+        let recorded = try await store.recordOutcome(event, answering: answer, grant: grant)
         if answer != nil, !recorded.answerStored {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
+        return recorded.grantChanged
     }
 
     /// Decodes stored answers for `GET /v1/actions/{request_id}`; one for the process.

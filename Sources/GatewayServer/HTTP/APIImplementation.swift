@@ -13,6 +13,8 @@ struct APIImplementation: APIProtocol {
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
     let serializer: TargetSerializer
+    /// Grant revocation and notification; `nil` without a store (the benchmark baseline).
+    let grants: GrantRevoker?
     let logger: Logger
 
     func performAction(_ input: Operations.PerformAction.Input) async throws -> Operations.PerformAction.Output {
@@ -24,7 +26,9 @@ struct APIImplementation: APIProtocol {
             let (status, result) = builder.problem(code: "internal_error", detail: "the request was not authenticated; nothing was done")
             return Self.output(status: status, result: result)
         }
-        let processor = ActionProcessor(segura: self.segura, metrics: self.metrics, ledger: self.ledger, serializer: self.serializer, logger: self.logger)
+        let processor = ActionProcessor(
+            segura: self.segura, metrics: self.metrics, ledger: self.ledger, serializer: self.serializer, callbacks: self.grants?.callbacks, logger: self.logger
+        )
         let outcome = try await processor.perform(admitted, verified: verified)
         return Self.output(status: outcome.status, result: outcome.result)
     }
@@ -51,13 +55,8 @@ struct APIImplementation: APIProtocol {
     }
 
     func getAction(_ input: Operations.GetAction.Input) async throws -> Operations.GetAction.Output {
-        let requestID = RequestID.current ?? RequestID.make()
-        guard let verified = VerifiedRequest.current else {
-            self.logger.critical("getAction ran without SignatureVerificationMiddleware; refusing the request")
-            let (_, result) = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: .now)
-                .problem(code: "internal_error", detail: "the request was not authenticated; nothing was read")
-            return .internalServerError(.init(headers: .init(xRequestId: requestID), body: .applicationProblemJson(result)))
-        }
+        guard let verified = self.verifiedRequest(for: "getAction") else { return .internalServerError(self.unauthenticated()) }
+        let requestID = verified.requestID
         // Scoped to the verified caller: another caller's id is indistinguishable from an unknown one.
         guard let stored = try await self.ledger.storedResult(requestID: input.path.requestId, caller: verified.caller.name) else {
             let (_, result) = ActionResultBuilder(requestID: requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
@@ -65,6 +64,24 @@ struct APIImplementation: APIProtocol {
             return .notFound(.init(headers: .init(xRequestId: requestID), body: .applicationProblemJson(result)))
         }
         return .ok(.init(headers: .init(xRequestId: requestID), body: .json(stored)))
+    }
+
+    /// The verified request of a signed route. `nil` means the route ran without
+    /// ``SignatureVerificationMiddleware``: a wiring defect, logged, that must fail closed.
+    func verifiedRequest(for operation: String) -> VerifiedRequest? {
+        guard let verified = VerifiedRequest.current else {
+            self.logger.critical("\(operation) ran without SignatureVerificationMiddleware; refusing the request")
+            return nil
+        }
+        return verified
+    }
+
+    /// The 500 answer of a request that reached a handler unauthenticated.
+    func unauthenticated() -> Components.Responses.Problem {
+        let requestID = RequestID.current ?? RequestID.make()
+        let (_, result) = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: .now)
+            .problem(code: "internal_error", detail: "the request was not authenticated; nothing was done")
+        return Components.Responses.Problem(headers: .init(xRequestId: requestID), body: .applicationProblemJson(result))
     }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -91,32 +108,24 @@ struct ActionProcessor {
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
     let serializer: TargetSerializer
+    let callbacks: CallbackNotifier?
     let logger: Logger
 
+    /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
+    /// still the one the outcome changes, and a revocation of it runs wholly before or after.
+    ///
     /// - Throws: only when the outcome cannot be recorded; the answer is then not sent (500 instead).
     func perform(_ admitted: AdmittedAction, verified: VerifiedRequest) async throws -> (status: HTTPResponse.Status, result: Components.Schemas.ActionResult) {
         let request = admitted.request
-        let builder = ActionResultBuilder(requestID: verified.requestID, request: request, caller: verified.caller.name, receivedAt: verified.receivedAt)
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(verified.requestID)"
         logger[metadataKey: "caller"] = "\(verified.caller.name)"
         logger[metadataKey: "action"] = "\(request.operation)"
         logger[metadataKey: "ticket"] = "\(request.ticket)"
 
-        let (status, result): (HTTPResponse.Status, Components.Schemas.ActionResult)
-        var upstream: UpstreamFacts?
-        do {
-            let segura = try await self.serializer.withExclusiveAccess(to: .init(kind: request.kind, id: request.id)) {
-                try await self.segura.perform(request.operation)
-            }
-            self.metrics.recordUpstream(kind: request.kind.rawValue, action: request.action.rawValue, outcome: segura.outcome.rawValue, duration: segura.latency)
-            (status, result) = builder.result(segura)
-            upstream = segura.upstream
-        } catch is CancellationError {
-            // The client went away before Segura answered.
-            (status, result) = builder.problem(code: "upstream_timeout", detail: "the request was cancelled before Segura answered", outcome: .unknown)
+        let (status, result) = try await self.serializer.withExclusiveAccess(to: .init(kind: request.kind, id: request.id)) {
+            try await self.act(admitted, verified: verified)
         }
-        try await self.ledger.recordOutcome(verified, key: admitted.deliveryKey, request: request, status: status, result: result, upstream: upstream)
         let code = result.error?.code.rawValue ?? "none"
         self.metrics.recordRequest(
             caller: verified.caller.name, action: request.action.rawValue, outcome: result.outcome.rawValue, code: code,
@@ -127,6 +136,70 @@ struct ActionProcessor {
             metadata: ["http.status": "\(status.code)", "outcome": "\(result.outcome.rawValue)", "error.code": "\(code)", "attempts": "\(result.attempts)"]
         )
         return (status, result)
+    }
+
+    private func act(_ admitted: AdmittedAction, verified: VerifiedRequest) async throws -> (HTTPResponse.Status, Components.Schemas.ActionResult) {
+        let request = admitted.request
+        let builder = ActionResultBuilder(requestID: verified.requestID, request: request, caller: verified.caller.name, receivedAt: verified.receivedAt)
+        let touchesGrant = request.action == .disable || request.duration != nil
+        let openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
+        var (status, result): (HTTPResponse.Status, Components.Schemas.ActionResult)
+        var upstream: UpstreamFacts?
+        var outcome = Outcome.unknown
+        do {
+            let segura = try await self.segura.perform(request.operation)
+            self.metrics.recordUpstream(kind: request.kind.rawValue, action: request.action.rawValue, outcome: segura.outcome.rawValue, duration: segura.latency)
+            (status, result) = builder.result(segura)
+            upstream = segura.upstream
+            outcome = segura.outcome
+        } catch is CancellationError {
+            // The client went away before Segura answered.
+            (status, result) = builder.problem(code: "upstream_timeout", detail: "the request was cancelled before Segura answered", outcome: .unknown)
+        }
+        let planner = GrantPlanner(request: request, requestID: verified.requestID, maximumDuration: verified.caller.policy.maxDuration)
+        let plan = planner.plan(outcome: outcome, openGrant: openGrant, now: Date())
+        result.grant = plan.grant.map(Components.Schemas.Grant.init)
+        var change: GrantChange?
+        if let openGrant, let kind = plan.change {
+            change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
+        }
+        let changed = try await self.ledger.recordOutcome(
+            verified, key: admitted.deliveryKey, request: request, status: status, result: result, upstream: upstream, grant: change
+        )
+        self.announce(plan, changed: changed, requestID: verified.requestID)
+        return (status, result)
+    }
+
+    /// The audit record of a grant change made by a request.
+    private static func event(for kind: GrantChange.Kind, grant: Grant, verified: VerifiedRequest) -> AuditEvent {
+        let (decision, action): (AuditDecision, String) =
+            switch kind {
+            case .extend: (.grantExtended, "enable")
+            case .cancel: (.grantCancelled, "enable")
+            case .end: (.grantRevoked, "disable")
+            }
+        return AuditEvent(grant: grant, decision: decision, requestID: verified.requestID, caller: verified.caller.name, action: action, at: Date())
+    }
+
+    /// Counts the grant's transition and tells the grant's caller: a grant this request opened and enabled
+    /// (`grant.created`), an extension, or an early end by a disable.
+    private func announce(_ plan: GrantPlanner.Plan, changed: Bool, requestID: String) {
+        guard let grant = plan.grant else { return }
+        switch plan.change {
+        case nil where grant.requestID == requestID:
+            self.metrics.recordGrantTransition(AuditDecision.grantCreated.rawValue)
+            self.callbacks?.notify(.grant_created, grant: grant)
+        case .extend? where changed:
+            self.metrics.recordGrantTransition(AuditDecision.grantExtended.rawValue)
+            self.callbacks?.notify(.grant_extended, grant: grant)
+        case .end? where changed:
+            self.metrics.recordGrantTransition(AuditDecision.grantRevoked.rawValue)
+            self.callbacks?.notify(.grant_revoked, grant: grant)
+        case .cancel? where changed:
+            self.metrics.recordGrantTransition(AuditDecision.grantCancelled.rawValue)
+        default:
+            break
+        }
     }
 }
 

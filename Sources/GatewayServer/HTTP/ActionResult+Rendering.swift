@@ -34,6 +34,11 @@ struct ActionResultBuilder {
         )
     }
 
+    /// A success answered without asking Segura (the target was already so).
+    func success(outcome: Outcome) -> (HTTPResponse.Status, Components.Schemas.ActionResult) {
+        (.ok, self.base(outcome: outcome, attempts: 0))
+    }
+
     /// A failure answer: RFC 9457 members plus the stable `error` object.
     func problem(
         code: String,

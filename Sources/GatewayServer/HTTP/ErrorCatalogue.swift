@@ -48,6 +48,8 @@ enum ErrorCatalogue {
         "duration_exceeds_maximum": Entry(status: .forbidden, title: "The duration exceeds the caller's maximum", retryable: false),
         // Lookup
         "action_not_found": Entry(status: .notFound, title: "No stored action has this id for this caller", retryable: false),
+        "grant_not_found": Entry(status: .notFound, title: "No grant with this id is visible to this caller", retryable: false),
+        "revocation_in_progress": Entry(status: .conflict, title: "Another revocation of this grant is running", retryable: true),
         // Upstream
         "target_not_found": Entry(status: .notFound, title: "Segura does not know the target", retryable: false),
         "target_access_denied": Entry(status: .badGateway, title: "Segura denies the gateway access to the target", retryable: false),

@@ -52,23 +52,13 @@ struct AdmittedAction: Sendable {
     @TaskLocal static var current: AdmittedAction?
 }
 
-/// Request ids: unguessable, short enough for a log line, and ordered by time.
+/// Request ids: `req_` and a ``TimeOrderedID``, unguessable and short enough for a log line.
 ///
-/// The 32 hex digits are laid out as a UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
 /// Time order keeps the store's indexes on request ids appending to their last page instead of dirtying a
 /// random page per request, which the benchmark showed to be most of the bytes each commit fsyncs.
 enum RequestID {
     static func make(now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        let high = milliseconds << 16 | 0x7000 | generator.next() & 0x0FFF  // version 7, 12 random bits
-        let low = 0x8000_0000_0000_0000 | generator.next() & 0x3FFF_FFFF_FFFF_FFFF  // variant 10, 62 random bits
-        return "req_" + Self.hex(high) + Self.hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        TimeOrderedID.make(prefix: "req_", now: now)
     }
 
     @TaskLocal static var current: String?

@@ -145,29 +145,32 @@ struct RequestIDMiddleware: RouterMiddleware {
 struct MethodNotAllowedMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
-    /// The one method each documented path takes (openapi.yaml).
-    static let allowed: [String: HTTPRequest.Method] = ["/v1/actions": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get]
-    /// `/v1/actions/{request_id}` takes GET.
-    static let actionLookupPrefix = "/v1/actions/"
+    /// The methods each documented path takes (openapi.yaml).
+    static let allowed: [String: [HTTPRequest.Method]] = [
+        "/v1/actions": [.post], "/v1/grants": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get],
+    ]
+    /// `/v1/actions/{request_id}` takes GET; `/v1/grants/{grant_id}` takes GET and DELETE.
+    static let allowedUnderPrefix: [(prefix: String, methods: [HTTPRequest.Method])] = [("/v1/actions/", [.get]), ("/v1/grants/", [.get, .delete])]
 
-    static func allowedMethod(for path: String) -> HTTPRequest.Method? {
-        self.allowed[path] ?? (path.hasPrefix(self.actionLookupPrefix) ? .get : nil)
+    static func allowedMethods(for path: String) -> [HTTPRequest.Method]? {
+        self.allowed[path] ?? self.allowedUnderPrefix.first { path.hasPrefix($0.prefix) }?.methods
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard let method = Self.allowedMethod(for: path), request.method != method, !(method == .get && request.method == .head) else {
+        guard let methods = Self.allowedMethods(for: path), !methods.contains(request.method), !(methods.contains(.get) && request.method == .head) else {
             return try await next(request, context)
         }
+        let allow = methods.map(\.rawValue).joined(separator: ", ")
         var response: Response
         if path.hasPrefix(SignatureVerificationMiddleware.signedPathPrefix) {
             let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
-            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(excerpt(path)) takes \(method.rawValue) only")
+            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(excerpt(path)) takes \(allow) only")
             response = result.response(status: status)
         } else {
             response = Response(status: .methodNotAllowed)
         }
-        response.headers[.allow] = method.rawValue
+        response.headers[.allow] = allow
         return response
     }
 }

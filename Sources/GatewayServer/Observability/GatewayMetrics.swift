@@ -44,6 +44,24 @@ public final class GatewayMetrics: Sendable {
         ).record(duration: duration)
     }
 
+    /// Counts one grant transition: `segura_gateway_grant_transitions_total{transition}`, where the
+    /// transition is the audit decision (`grant_created`, `grant_revoked`, …).
+    func recordGrantTransition(_ transition: String) {
+        Counter(label: "segura_gateway_grant_transitions_total", dimensions: [("transition", transition)], factory: self.factory).increment()
+    }
+
+    /// Counts a revocation that failed for good, leaving the target possibly enabled:
+    /// `segura_gateway_grant_revoke_failures_total{kind}`. Alert on any increase.
+    func recordRevokeFailure(kind: String) {
+        Counter(label: "segura_gateway_grant_revoke_failures_total", dimensions: [("kind", kind)], factory: self.factory).increment()
+    }
+
+    /// Counts one callback delivery attempt's result: `segura_gateway_callbacks_total{caller,result}`, where
+    /// the result is `delivered`, `retried` or `abandoned`.
+    func recordCallback(caller: String, result: String) {
+        Counter(label: "segura_gateway_callbacks_total", dimensions: [("caller", caller), ("result", result)], factory: self.factory).increment()
+    }
+
     /// The metrics in the Prometheus text format.
     func render() -> [UInt8] {
         self.registry.emitToBuffer()

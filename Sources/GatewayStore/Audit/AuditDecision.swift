@@ -31,4 +31,19 @@ public struct AuditDecision: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let failed = Self(rawValue: "failed")
     /// The change may or may not have happened (timeout or bad gateway after sending).
     public static let unknown = Self(rawValue: "unknown")
+
+    /// A time-bound grant was opened (its record's delivery id is the grant id).
+    public static let grantCreated = Self(rawValue: "grant_created")
+    /// A grant's expiry moved later, or a failed revocation was re-armed, by another enable.
+    public static let grantExtended = Self(rawValue: "grant_extended")
+    /// The enable that opened a grant did not happen; there is nothing to revoke.
+    public static let grantCancelled = Self(rawValue: "grant_cancelled")
+    /// A revocation attempt took the grant's lease (at expiry, on a retry, or for `DELETE`).
+    public static let grantRevocationStarted = Self(rawValue: "grant_revocation_started")
+    /// The target was disabled and the grant ended.
+    public static let grantRevoked = Self(rawValue: "grant_revoked")
+    /// A revocation attempt failed and will be retried.
+    public static let grantRevokeRetry = Self(rawValue: "grant_revoke_retry")
+    /// Revocation failed for good: the target may still be enabled.
+    public static let grantRevokeFailed = Self(rawValue: "grant_revoke_failed")
 }

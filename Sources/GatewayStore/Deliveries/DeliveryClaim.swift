@@ -41,6 +41,9 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     /// Appended to the audit trail in the claim's own transaction when the claim is granted, so no attempt
     /// acts without its acceptance on record and the two cost one durable write.
     public var acceptance: AuditEvent?
+    /// A time-bound grant to open with the claim, unless the target already has an open grant (which the
+    /// outcome then extends); its `grant_created` record commits with it.
+    public var grant: GrantOpening?
 
     /// Creates a claim request; see each property.
     public init(
@@ -50,7 +53,8 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         signedDeliveryID: String? = nil,
         requestID: String,
         expiresAfter: Duration,
-        acceptance: AuditEvent?
+        acceptance: AuditEvent?,
+        grant: GrantOpening? = nil
     ) {
         self.key = key
         self.fingerprint = fingerprint
@@ -59,6 +63,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         self.requestID = requestID
         self.expiresAfter = expiresAfter
         self.acceptance = acceptance
+        self.grant = grant
     }
 }
 
@@ -88,10 +93,13 @@ public struct RecordedOutcome: Sendable, Hashable {
     /// Whether the answer was stored; `false` when there was none, or when its claim was no longer held
     /// (taken over as stale, or purged), in which case a repeat acts again.
     public var answerStored: Bool
+    /// Whether the grant change was applied; `false` when there was none or the grant was no longer open.
+    public var grantChanged: Bool
 
     /// Creates a result; see each property.
-    public init(record: AuditRecord, answerStored: Bool) {
+    public init(record: AuditRecord, answerStored: Bool, grantChanged: Bool = false) {
         self.record = record
         self.answerStored = answerStored
+        self.grantChanged = grantChanged
     }
 }

@@ -97,8 +97,10 @@ public final class SQLiteGatewayStore: GatewayStore {
         return claim
     }
 
-    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
-        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer)) else { preconditionFailure(WriteBatch.sameCase) }
+    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?) async throws -> RecordedOutcome {
+        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer, grant: grant)) else {
+            preconditionFailure(WriteBatch.sameCase)
+        }
         return outcome
     }
 
@@ -154,6 +156,11 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     // MARK: Access
 
+    /// Queues `write` in the group commit and returns its result once durable.
+    func enqueue(_ write: StoreWrite) async throws -> StoreWriteResult {
+        try await self.writeQueue.append(write)
+    }
+
     /// Runs `updates` in a write transaction that the caller's cancellation cannot abandon halfway: GRDB's
     /// callback API does not observe task cancellation, so the caller always learns whether it committed.
     private func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -164,7 +171,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     }
 
     /// Runs `value` in a read transaction (a WAL snapshot), with errors mapped to ``StoreError``.
-    private func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await self.pool.read(value)
         } catch {

@@ -11,6 +11,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v1", migrate: Self.createVersion1)
         migrator.registerMigration("v2-replay-window", migrate: Self.addReplayWindow)
         migrator.registerMigration("v3-append-friendly-keys", migrate: Self.appendFriendlyKeys)
+        migrator.registerMigration("v4-grants", migrate: Self.addGrants)
         return migrator
     }
 
@@ -150,6 +151,42 @@ enum SQLiteSchema {
                 CREATE INDEX delivery_by_expiry ON delivery (expires_at);
                 CREATE INDEX delivery_by_request ON delivery (caller, request_id);
                 DROP INDEX audit_by_request;
+                """
+        )
+    }
+
+    /// Time-bound grants (issue #5). `id` is time-ordered, so inserts append. At most one grant per target is
+    /// open (the partial unique index, also the lookup of a target's grant), and the scheduler finds the next
+    /// due grant through the partial index on `due_at`, so pending grants cost a request nothing.
+    private static func addGrants(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE access_grant (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_id INTEGER NOT NULL,
+                    caller TEXT NOT NULL,
+                    ticket TEXT NOT NULL,
+                    requested_by TEXT,
+                    request_id TEXT NOT NULL,
+                    starts_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('active', 'revoking', 'revoke_failed', 'revoked', 'cancelled')),
+                    due_at INTEGER,
+                    lease_owner TEXT,
+                    lease_token TEXT,
+                    extensions INTEGER NOT NULL DEFAULT 0,
+                    revoke_attempts INTEGER NOT NULL DEFAULT 0,
+                    ended_at INTEGER,
+                    ended_by TEXT,
+                    last_error_code TEXT,
+                    updated_at INTEGER NOT NULL,
+                    CHECK ((state IN ('revoked', 'cancelled')) = (ended_at IS NOT NULL))
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX access_grant_open_target ON access_grant (target_kind, target_id)
+                    WHERE state IN ('active', 'revoking', 'revoke_failed');
+                CREATE INDEX access_grant_due ON access_grant (due_at) WHERE due_at IS NOT NULL;
+                CREATE INDEX access_grant_by_start ON access_grant (starts_at);
                 """
         )
     }

@@ -8,10 +8,18 @@ import GRDB
 enum StoreWrite: Sendable {
     /// ``GatewayStore/claimDelivery(_:now:)``.
     case claim(DeliveryClaimRequest, now: Date)
-    /// ``GatewayStore/recordOutcome(_:answering:)``.
-    case outcome(AuditEvent, answer: DeliveryAnswer?)
+    /// ``GatewayStore/recordOutcome(_:answering:grant:)``.
+    case outcome(AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?)
     /// ``GatewayStore/appendAudit(_:)``.
     case audit(AuditEvent)
+    /// ``GatewayStore/claimDueRevocations(now:limit:lease:owner:)``.
+    case claimDueRevocations(now: Date, limit: Int, lease: Duration, owner: String)
+    /// ``GatewayStore/claimRevocation(grantID:requestID:caller:now:lease:owner:)``.
+    case claimRevocation(grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String)
+    /// ``GatewayStore/completeRevocation(_:now:)``.
+    case completeRevocation(RevocationCompletion, now: Date)
+    /// ``GatewayStore/releaseRevocationLeases(owner:now:)``.
+    case releaseLeases(owner: String, now: Date)
 }
 
 /// The result of one ``StoreWrite``, in the same case.
@@ -19,6 +27,10 @@ enum StoreWriteResult: Sendable {
     case claim(DeliveryClaim)
     case outcome(RecordedOutcome)
     case audit(AuditRecord)
+    case revocations([RevocationClaim])
+    case revocationRequest(RevocationRequest)
+    case completedRevocation(Grant?)
+    case releasedLeases(Int)
 }
 
 /// Applies a batch of writes in order within one write transaction.
@@ -55,13 +67,57 @@ struct WriteBatch {
         switch write {
         case .claim(let request, let now):
             return .claim(try self.claim(request, now: now, in: db))
-        case .outcome(let event, let answer):
+        case .outcome(let event, let answer, let grant):
             let record = try self.chain.append(event, in: db)
             let stored = try answer.map { try Self.store($0, in: db) } ?? false
-            return .outcome(RecordedOutcome(record: record, answerStored: stored))
+            var grantChanged = false
+            if let grant, try GrantTable.apply(grant, now: event.occurredAt, in: db) {
+                _ = try self.chain.append(grant.event, in: db)
+                grantChanged = true
+            }
+            return .outcome(RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged))
         case .audit(let event):
             return .audit(try self.chain.append(event, in: db))
+        case .claimDueRevocations(let now, let limit, let lease, let owner):
+            let claims = try GrantTable.dueIDs(now: now, limit: limit, in: db).compactMap { id in
+                try self.lease(grantID: id, token: TimeOrderedID.make(prefix: "req_", now: now), caller: nil, now: now, lease: lease, owner: owner, in: db)
+            }
+            return .revocations(claims)
+        case .claimRevocation(let grantID, let requestID, let caller, let now, let lease, let owner):
+            return .revocationRequest(
+                try self.claimRevocation(grantID: grantID, requestID: requestID, caller: caller, now: now, lease: lease, owner: owner, in: db)
+            )
+        case .completeRevocation(let completion, let now):
+            _ = try self.chain.append(completion.event, in: db)
+            return .completedRevocation(try GrantTable.complete(completion, now: now, in: db))
+        case .releaseLeases(let owner, let now):
+            return .releasedLeases(try GrantTable.releaseLeases(owner: owner, now: now, in: db))
         }
+    }
+
+    /// `DELETE /v1/grants/{id}`: leases an open grant now, whatever its expiry, unless an attempt holds a live lease.
+    private mutating func claimRevocation(
+        grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String, in db: Database
+    ) throws -> RevocationRequest {
+        guard let grant = try GrantTable.grant(id: grantID, in: db) else { return .notFound }
+        guard grant.state.isOpen else { return .ended(grant) }
+        if grant.state == .revoking, let leaseEnd = grant.dueAt, leaseEnd > now { return .inProgress(grant) }
+        guard let claim = try self.lease(grantID: grantID, token: requestID, caller: caller, now: now, lease: lease, owner: owner, in: db) else {
+            return .notFound
+        }
+        return .claimed(claim)
+    }
+
+    /// Leases one grant to the attempt `token` and records `grant_revocation_started`.
+    private mutating func lease(
+        grantID: String, token: String, caller: String?, now: Date, lease: Duration, owner: String, in db: Database
+    ) throws -> RevocationClaim? {
+        guard let grant = try GrantTable.lease(id: grantID, token: token, owner: owner, until: now.adding(lease), now: now, in: db) else {
+            return nil
+        }
+        let event = AuditEvent(grant: grant, decision: .grantRevocationStarted, requestID: token, caller: caller ?? grant.caller, action: "disable", at: now)
+        _ = try self.chain.append(event, in: db)
+        return RevocationClaim(grant: grant, leaseToken: token)
     }
 
     private mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
@@ -92,6 +148,9 @@ struct WriteBatch {
             try DeliveryRow(key: request.key, delivery: claim).insertReplacing(db)
             if let acceptance = request.acceptance {
                 _ = try self.chain.append(acceptance, in: db)
+            }
+            if let opening = request.grant, try GrantTable.open(opening.grant, now: now, in: db) {
+                _ = try self.chain.append(opening.event, in: db)
             }
             return .claimed(recoveredFromCrash: recoveredFromCrash)
         }

@@ -7,7 +7,8 @@ extension SimulatorEngine {
     /// | Request | Effect |
     /// |---|---|
     /// | `GET stats` | ``SimulatorStats`` as JSON |
-    /// | `POST stats/reset` | zero the counters; answers the new stats |
+    /// | `POST stats/reset` | zero the counters and empty the call log; answers the new stats |
+    /// | `GET calls` | `{"calls":[…]}`: the ``SimulatorCall`` log, oldest first (the most recent 100 000) |
     /// | `GET objects/{kind}/{id}` | `{"kind":…,"id":…,"state":…}`, or 404 when missing |
     /// | `PUT objects/{kind}/{id}` | body `{"state":"inactive"}`, or `{"state":null}` to remove |
     /// | `POST faults` | body `{"fault":"kong_gateway_timeout","times":2,"kind":"credential",…}` (see below) |
@@ -29,8 +30,10 @@ extension SimulatorEngine {
             case (.GET, ["stats"]):
                 return try Self.encode(self.stats)
             case (.POST, ["stats", "reset"]):
-                self.stats = SimulatorStats()
+                self.resetStats()
                 return try Self.encode(self.stats)
+            case (.GET, ["calls"]):
+                return try Self.encode(CallsBody(calls: self.calls))
             case (.POST, ["faults"]):
                 let body = try Self.decode(FaultRequestBody.self, from: request.body)
                 let (fault, matcher, times) = try body.rule()
@@ -115,6 +118,11 @@ private struct ObjectStateBody: Decodable {
         }
         self.state = try container.decode(ObjectState?.self, forKey: .state)
     }
+}
+
+/// `GET /_simulator/calls`: `{"calls":[…]}`, an object like every other control answer.
+private struct CallsBody: Encodable {
+    var calls: [SimulatorCall]
 }
 
 /// `PUT /_simulator/write-permission`: `{"granted":false}`.

@@ -1,11 +1,16 @@
+import Foundation
 import NIOHTTP1
 
 /// The simulator's behaviour without any I/O: it turns one request into one ``SimulatorOutcome`` and keeps the
-/// store, tokens, faults and counters.
+/// store, tokens, faults, counters and call log.
 ///
 /// A plain value type so that tests drive it directly, with their own clock readings; ``SharedSimulatorEngine``
 /// puts it behind a lock for the server.
 struct SimulatorEngine: Sendable {
+    /// How many operation calls ``calls`` keeps: every call of a test or script, while a benchmark of millions
+    /// of calls holds of the order of 10 MB.
+    static let callLogCapacity = 100_000
+
     /// The configuration the engine was created with (already validated).
     let configuration: SimulatorConfiguration
     /// The store: items not present are "not found".
@@ -18,6 +23,8 @@ struct SimulatorEngine: Sendable {
     var faults: [FaultRule] = []
     /// The counters behind ``SeguraSimulator/stats``.
     var stats = SimulatorStats()
+    /// The entries behind ``calls``; cleared with the counters.
+    private var callLog = CallLog(capacity: Self.callLogCapacity)
     /// Operation requests received and not yet answered, per item; the transport reports both ends.
     private var callsInFlight: [ObjectKey: Int] = [:]
     /// The sum of ``callsInFlight``.
@@ -34,8 +41,8 @@ struct SimulatorEngine: Sendable {
     /// Answers one request received at `now`.
     ///
     /// Order, as Kong and Segura would apply it: the control API; the token endpoint; for `/api` and `/iso`
-    /// paths the bearer token, then the counters, then any matching fault, then Segura's normal answer;
-    /// otherwise Kong's "no Route matched".
+    /// paths the bearer token, then the counters, then any matching fault, then Segura's normal answer (and the
+    /// call log, which needs that answer); otherwise Kong's "no Route matched".
     mutating func handle(_ request: SimulatorRequest, at now: ContinuousClock.Instant) -> SimulatorOutcome {
         let route = SimulatorRoute(
             method: request.method, path: request.path, tokenPaths: self.configuration.tokenPaths)
@@ -51,9 +58,15 @@ struct SimulatorEngine: Sendable {
             guard self.isAuthorized(request, at: now) else {
                 return .respond(self.invalidTokenResponse(for: request))
             }
+            let receivedAt = Date.now
             self.stats.apiCalls += 1
             self.stats.callsByOperation[operation.statsKey, default: 0] += 1
-            return self.answer(request, on: .operation(operation)) { $0.perform(operation) }
+            let appliedChangesBefore = self.stats.appliedChanges
+            let outcome = self.answer(request, on: .operation(operation)) { $0.perform(operation) }
+            self.logCall(
+                operation, receivedAt: receivedAt, outcome: outcome,
+                applied: self.stats.appliedChanges > appliedChangesBefore)
+            return outcome
         case .otherAPI:
             guard self.isAuthorized(request, at: now) else {
                 return .respond(self.invalidTokenResponse(for: request))
@@ -85,6 +98,18 @@ struct SimulatorEngine: Sendable {
         self.totalCallsInFlight -= 1
     }
 
+    /// The operation calls counted in ``SimulatorStats/apiCalls``, oldest first: the most recent
+    /// ``callLogCapacity`` since the engine started or the counters were last reset.
+    var calls: [SimulatorCall] {
+        self.callLog.calls
+    }
+
+    /// Zeroes the counters and empties the call log, so that both describe the same calls.
+    mutating func resetStats() {
+        self.stats = SimulatorStats()
+        self.callLog = CallLog(capacity: Self.callLogCapacity)
+    }
+
     /// Counts one accepted TCP connection.
     mutating func recordAcceptedConnection() {
         self.stats.acceptedConnections += 1
@@ -112,5 +137,61 @@ struct SimulatorEngine: Sendable {
             self.stats.appliedChanges += 1
         }
         return .segura(outcome)
+    }
+
+    /// Adds an operation call answered with `outcome` to the call log.
+    private mutating func logCall(
+        _ operation: SimulatedOperation,
+        receivedAt: Date,
+        outcome: SimulatorOutcome,
+        applied: Bool
+    ) {
+        let status: Int? =
+            switch outcome {
+            case .respond(let response, _): Int(response.status.code)
+            case .resetConnection: nil
+            }
+        self.callLog.append(
+            SimulatorCall(
+                operation: operation.statsKey,
+                kind: operation.kind,
+                id: operation.id,
+                action: operation.action,
+                receivedAtMilliseconds: Int64((receivedAt.timeIntervalSince1970 * 1000).rounded(.down)),
+                status: status,
+                applied: applied
+            ))
+    }
+}
+
+/// The most recent `capacity` operation calls, oldest first.
+///
+/// A ring rather than an array trimmed at the front: once full, dropping an array's first entry would move every
+/// other one, on every call of a long benchmark, under the lock all connections wait on.
+struct CallLog: Sendable {
+    /// How many calls the log keeps.
+    let capacity: Int
+    private var entries: [SimulatorCall] = []
+    /// Once the log is full, the index of the oldest entry, which the next call replaces.
+    private var oldest = 0
+
+    /// Creates an empty log; `capacity` must be positive.
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds `call`, dropping the oldest entry when the log is full.
+    mutating func append(_ call: SimulatorCall) {
+        guard self.entries.count == self.capacity else {
+            self.entries.append(call)
+            return
+        }
+        self.entries[self.oldest] = call
+        self.oldest = (self.oldest + 1) % self.capacity
+    }
+
+    /// The calls, oldest first.
+    var calls: [SimulatorCall] {
+        Array(self.entries[self.oldest...] + self.entries[..<self.oldest])
     }
 }

@@ -1,0 +1,60 @@
+import Foundation
+import GatewayStore
+import SeguraClient
+
+/// Decides what an answered action does to its target's open grant. Pure, so every rule is tested directly.
+///
+/// | Request | Segura outcome | Open grant | Change |
+/// | --- | --- | --- | --- |
+/// | enable with a duration | not applied | opened by this request | cancel: nothing to revoke |
+/// | enable with a duration | applied, already, unknown | another request's | extend to now + duration, at most start + the caller's maximum |
+/// | disable | applied, already | any | end (`disable`) |
+/// | anything else | | | none |
+///
+/// An `unknown` enable keeps (or extends) the grant: the target may be enabled, so the timer must run. An
+/// enable without a duration never shortens or ends a grant: access still ends at the expiry.
+struct GrantPlanner {
+    /// The change and the grant as it will stand after it (for the answer); `nil` change leaves the grant as is.
+    struct Plan {
+        var change: GrantChange.Kind?
+        var grant: Grant?
+    }
+
+    let request: ActionRequest
+    let requestID: String
+    /// The caller's policy maximum; an extension never carries a grant past its start plus this.
+    let maximumDuration: Duration?
+
+    func plan(outcome: Outcome, openGrant: Grant?, now: Date) -> Plan {
+        guard var grant = openGrant else { return Plan(change: nil, grant: nil) }
+        switch self.request.action {
+        case .disable:
+            guard outcome.isSuccess else { return Plan(change: nil, grant: grant) }
+            grant.state = .revoked
+            grant.endedAt = now
+            grant.endedBy = "disable"
+            grant.dueAt = nil
+            return Plan(change: .end(endedBy: "disable"), grant: grant)
+        case .enable:
+            guard let duration = self.request.duration else { return Plan(change: nil, grant: grant) }
+            if grant.requestID == self.requestID {
+                guard outcome == .notApplied else { return Plan(change: nil, grant: grant) }
+                grant.state = .cancelled
+                grant.endedAt = now
+                grant.dueAt = nil
+                return Plan(change: .cancel, grant: grant)
+            }
+            guard outcome != .notApplied else { return Plan(change: nil, grant: grant) }
+            var end = now.addingTimeInterval(duration.timeInterval)
+            if let maximumDuration = self.maximumDuration {
+                end = min(end, grant.startsAt.addingTimeInterval(maximumDuration.timeInterval))
+            }
+            let expiresAt = max(grant.expiresAt, end)
+            grant.expiresAt = expiresAt
+            grant.dueAt = expiresAt
+            grant.state = .active
+            grant.extensions += 1
+            return Plan(change: .extend(expiresAt: expiresAt), grant: grant)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GatewayAPI
+import GatewayStore
+import Logging
+import SeguraClient
+
+/// Runs one revocation attempt: disables the target through the same Segura client and normalization as a
+/// request, and records the result. The scheduler (at expiry) and `DELETE /v1/grants/{id}` share it.
+struct GrantRevoker: Sendable {
+    /// What one attempt did.
+    struct Attempt: Sendable {
+        /// The grant afterwards; `nil` if it vanished.
+        var grant: Grant?
+        /// Segura's answer; `nil` when the attempt lost its lease (an extension or a disable came first)
+        /// before it called Segura, and so did nothing.
+        var segura: SeguraResult?
+    }
+
+    let store: any GatewayStore
+    let segura: SeguraClient
+    let serializer: TargetSerializer
+    let callbacks: CallbackNotifier
+    let metrics: GatewayMetrics
+    let settings: GatewayConfiguration.Grants
+    /// How long an attempt holds a grant: longer than one lock wait plus one Segura deadline.
+    let lease: Duration
+    let logger: Logger
+
+    /// Disables the grant's target, unless the lease was lost meanwhile, and completes the attempt.
+    ///
+    /// Runs under the target's lock, like a request: the lease is checked and the result stored inside it,
+    /// so an extension that arrives meanwhile either wins (and this attempt does nothing) or waits for it.
+    ///
+    /// - Parameters:
+    ///   - endedBy: `expiry` for the scheduler, `revoke` for `DELETE`.
+    ///   - caller: who revokes: the grant's caller for the scheduler, the deleting caller for `DELETE`.
+    func revoke(_ claim: RevocationClaim, endedBy: String, caller: String) async throws -> Attempt {
+        let grant = claim.grant
+        guard let kind = TargetKind(rawValue: grant.targetKind) else { throw StoreError.corruptedData }
+        var logger = self.logger
+        logger[metadataKey: "grant.id"] = "\(grant.id)"
+        logger[metadataKey: "request.id"] = "\(claim.leaseToken)"
+        return try await self.serializer.withExclusiveAccess(to: .init(kind: kind, id: grant.targetID)) {
+            guard try await self.store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken) else {
+                logger.info("Revocation superseded before it reached Segura")
+                return Attempt(grant: try await self.store.grant(id: grant.id), segura: nil)
+            }
+            let startedAt = Date()
+            let segura = try await self.segura.perform(SeguraOperation(.disable, kind, id: grant.targetID))
+            self.metrics.recordUpstream(kind: kind.rawValue, action: "disable", outcome: segura.outcome.rawValue, duration: segura.latency)
+            let now = Date()
+            let (result, decision) = self.classify(segura, grant: grant, endedBy: endedBy, now: now)
+            var event = AuditEvent(grant: grant, decision: decision, requestID: claim.leaseToken, caller: caller, action: "disable", at: startedAt)
+            event.outcome = segura.outcome.rawValue
+            event.upstreamStatus = segura.upstream.httpStatus
+            event.seguraCode = segura.upstream.seguraCode
+            event.errorCode = segura.failure?.code.rawValue
+            event.attempts = segura.attempts
+            event.latencyMilliseconds = Int((segura.latency.timeInterval * 1000).rounded())
+            event.occurredAt = now
+            let completion = RevocationCompletion(grantID: grant.id, leaseToken: claim.leaseToken, result: result, event: event)
+            let updated = try await self.store.completeRevocation(completion, now: now)
+            self.metrics.recordGrantTransition(decision.rawValue)
+            switch result {
+            case .revoked:
+                if let updated { self.callbacks.notify(.grant_revoked, grant: updated) }
+                logger.info("Grant revoked", metadata: ["outcome": "\(segura.outcome.rawValue)", "attempts": "\(segura.attempts)"])
+            case .retry(let at, let code):
+                logger.warning("Revocation failed; retrying", metadata: ["error.code": "\(code)", "retry.at": "\(AuditTimestamp.string(from: at))"])
+            case .failed(let code):
+                self.metrics.recordRevokeFailure(kind: kind.rawValue)
+                if let updated { self.callbacks.notify(.grant_revokeFailed, grant: updated) }
+                logger.error("Revocation failed for good: the target may still be enabled", metadata: ["error.code": "\(code)"])
+            }
+            return Attempt(grant: updated, segura: segura)
+        }
+    }
+
+    /// Success ends the grant; a failure a retry could fix (retryable, or an unknown outcome) is retried with
+    /// exponential backoff until ``GatewayConfiguration/Grants/maximumRevokeAttempts``; anything else is terminal.
+    private func classify(_ segura: SeguraResult, grant: Grant, endedBy: String, now: Date) -> (RevocationCompletion.Result, AuditDecision) {
+        if segura.outcome.isSuccess { return (.revoked(endedBy: endedBy), .grantRevoked) }
+        let code = segura.failure?.code.rawValue ?? "upstream_timeout"
+        let retryable = segura.outcome == .unknown || segura.failure?.retryable == true
+        guard retryable, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code), .grantRevokeFailed) }
+        return (.retry(at: now.addingTimeInterval(self.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code), .grantRevokeRetry)
+    }
+
+    /// The initial wait doubled per earlier attempt, capped, with "equal jitter" (half fixed, half random), so
+    /// many grants failing together do not retry in lockstep.
+    func backoff(afterAttempt attempt: Int) -> Duration {
+        let doublings = min(max(attempt - 1, 0), 30)
+        let capped = min(self.settings.retryInitial.timeInterval * pow(2, Double(doublings)), self.settings.retryMaximum.timeInterval)
+        return .milliseconds(Int64((capped / 2 + Double.random(in: 0...(capped / 2))) * 1000))
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GatewayStore
+import Testing
+
+/// The store's side of time-bound grants: one open grant per target, atomic revocation leases, completion
+/// only under the lease, and every transition on the audit chain.
+@Suite("Grant store")
+struct GrantStoreTests {
+    @Test("A claim opens the grant with its record; a second opening on the same target keeps the first")
+    func oneOpenGrantPerTarget() async throws {
+        try await withStore { store in
+            let first = try await store.openGrant(id: 42, request: "r1", expiresIn: 60)
+            let second = try await store.openGrant(id: 42, request: "r2", expiresIn: 600)
+            #expect(first != nil)
+            #expect(second == nil)
+            #expect(try await store.openGrant(kind: "credential", id: 42)?.requestID == "r1")
+            #expect(try await store.exportedRecords().map(\.event.decision) == [.grantCreated])
+        }
+    }
+
+    @Test("Two schedulers on one file never lease the same grant")
+    func leasesAreExclusiveAcrossStores() async throws {
+        try await withDatabasePath { path in
+            let first = try await SQLiteGatewayStore.open(path: path)
+            let second = try await SQLiteGatewayStore.open(path: path)
+            for id in 1...300 { _ = try await first.openGrant(id: id, request: "r\(id)", expiresIn: 0.001) }
+            let now = Fixtures.start.addingTimeInterval(1)
+            async let claimedByFirst = Self.claimAll(first, owner: "a", now: now)
+            async let claimedBySecond = Self.claimAll(second, owner: "b", now: now)
+            let (a, b) = try await (claimedByFirst, claimedBySecond)
+            #expect(a.count + b.count == 300)
+            #expect(Set(a).isDisjoint(with: Set(b)))
+            #expect(try await first.claimDueRevocations(now: now, limit: 10, lease: .seconds(30), owner: "a").isEmpty)
+            #expect(try await first.verifyAuditChain() == second.verifyAuditChain())
+            try await first.close()
+            try await second.close()
+        }
+    }
+
+    private static func claimAll(_ store: SQLiteGatewayStore, owner: String, now: Date) async throws -> [String] {
+        var ids: [String] = []
+        while true {
+            let claims = try await store.claimDueRevocations(now: now, limit: 7, lease: .seconds(30), owner: owner)
+            if claims.isEmpty { return ids }
+            ids += claims.map(\.grant.id)
+        }
+    }
+
+    @Test("Only the lease holder completes; a lease left by a dead attempt falls due when it ends, or at once for its owner")
+    func leasesGuardCompletion() async throws {
+        try await withStore { store in
+            let grant = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 10))
+            let due = Fixtures.start.addingTimeInterval(10)
+            #expect(try await store.nextRevocationDue() == due)
+            #expect(try await store.claimDueRevocations(now: due.addingTimeInterval(-0.001), limit: 8, lease: .seconds(30), owner: "a").isEmpty)
+            let claim = try #require(try await store.claimDueRevocations(now: due, limit: 8, lease: .seconds(30), owner: "a").first)
+            #expect(claim.grant.state == .revoking)
+            #expect(try await store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken))
+
+            // Nobody else gets it while the lease runs; after it ends, anyone does.
+            #expect(try await store.claimDueRevocations(now: due.addingTimeInterval(29), limit: 8, lease: .seconds(30), owner: "b").isEmpty)
+            let takeover = try #require(try await store.claimDueRevocations(now: due.addingTimeInterval(30), limit: 8, lease: .seconds(30), owner: "b").first)
+            #expect(try await store.completeRevocation(store.completion(claim, .revoked(endedBy: "expiry")), now: due.addingTimeInterval(31)) == nil)
+            #expect(try await !store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken))
+
+            // Owner "b" restarts: its lease is due at once.
+            #expect(try await store.releaseRevocationLeases(owner: "b", now: due.addingTimeInterval(32)) == 1)
+            let retaken = try #require(try await store.claimDueRevocations(now: due.addingTimeInterval(32), limit: 8, lease: .seconds(30), owner: "b").first)
+            #expect(retaken.leaseToken != takeover.leaseToken)
+            let revoked = try await store.completeRevocation(store.completion(retaken, .revoked(endedBy: "expiry")), now: due.addingTimeInterval(33))
+            #expect(revoked?.state == .revoked)
+            #expect(revoked?.dueAt == nil)
+            #expect(try await store.nextRevocationDue() == nil)
+            #expect(try await store.openGrant(kind: "credential", id: 42) == nil)
+        }
+    }
+
+    @Test("Listing filters by caller, target, ticket and state, newest first, within the visible scope")
+    func listing() async throws {
+        try await withStore { store in
+            for id in 1...5 { _ = try await store.openGrant(id: id, request: "r\(id)", expiresIn: 60, at: Double(id)) }
+            #expect(try await store.grants(matching: GrantQuery(limit: 3)) { _ in true }.map(\.targetID) == [5, 4, 3])
+            #expect(try await store.grants(matching: GrantQuery(targetID: 2)) { _ in true }.map(\.targetID) == [2])
+            #expect(try await store.grants(matching: GrantQuery(limit: 2)) { $0.targetID < 3 }.map(\.targetID) == [2, 1])
+            #expect(try await store.grants(matching: GrantQuery(states: .ended)) { _ in true }.isEmpty)
+            #expect(try await store.grants(matching: GrantQuery(caller: "slack")) { _ in true }.isEmpty)
+        }
+    }
+}
+
+extension SQLiteGatewayStore {
+    /// Claims a fresh delivery for `request` with a grant on credential `id`, `at` seconds after
+    /// ``Fixtures/start``; returns the grant if it was opened.
+    func openGrant(id: Int, request: String, expiresIn seconds: TimeInterval, at offset: TimeInterval = 0) async throws -> Grant? {
+        let now = Fixtures.start.addingTimeInterval(offset)
+        let grant = Grant(
+            id: TimeOrderedID.make(prefix: "grt_", now: now), targetKind: "credential", targetID: id, caller: "jira", ticket: "CHG-1",
+            requestedBy: nil, requestID: request, startsAt: now, expiresAt: now.addingTimeInterval(seconds)
+        )
+        let opening = GrantOpening(grant: grant, event: AuditEvent(grant: grant, decision: .grantCreated, requestID: request, caller: "jira", action: "enable", at: now))
+        let claim = DeliveryClaimRequest(
+            key: DeliveryKey(caller: "jira", deliveryID: "delivery-\(request)"), fingerprint: Fixtures.fingerprint, signatureDigest: nil, requestID: request,
+            expiresAfter: Fixtures.day, acceptance: nil, grant: opening
+        )
+        _ = try await self.claimDelivery(claim, now: now)
+        return try await self.grant(id: grant.id)
+    }
+
+    func completion(_ claim: RevocationClaim, _ result: RevocationCompletion.Result) -> RevocationCompletion {
+        let event = AuditEvent(grant: claim.grant, decision: .grantRevoked, requestID: claim.leaseToken, caller: "jira", action: "disable", at: Fixtures.start)
+        return RevocationCompletion(grantID: claim.grant.id, leaseToken: claim.leaseToken, result: result, event: event)
+    }
+}
