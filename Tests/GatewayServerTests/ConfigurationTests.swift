@@ -124,6 +124,40 @@ struct ConfigurationTests {
         #expect(try await GatewayConfigurationLoader.load(path: try file(45), environment: environment).staleClaimAfter == .seconds(45))
     }
 
+    @Test func grantSettingsAndCallbacksLoadAndTheirProblemsNameTheirKeys() async throws {
+        let environment = [
+            "SEGURA_SECRET": "s3cr3t", "SN_SECRET": "whsec_" + Data(repeating: 4, count: 32).base64EncodedString(),
+            "JIRA_TOKEN": "a-long-enough-static-token", "HOOK_SECRET": "whsec_" + Data(repeating: 5, count: 32).base64EncodedString(),
+        ]
+        let base = Self.valid.replacingOccurrences(of: ", file:SECRET_FILE", with: "")
+        let callback = { (url: String, secret: String) in
+            base.replacingOccurrences(of: "      max_duration: PT8H\n", with: "      max_duration: PT8H\n    callback:\n      url: \(url)\n      secret: \(secret)\n")
+        }
+        let good = try self.write(
+            callback("https://hooks.example.com/segura", "env:HOOK_SECRET")
+                + "\ngrants:\n  instance_id: gw-1\n  revocation_concurrency: 4\n  poll_interval_ms: 100\n  retry_initial_seconds: 5\n"
+        )
+        let configuration = try await GatewayConfigurationLoader.load(path: good, environment: environment)
+        #expect(configuration.callers[0].callback?.url == "https://hooks.example.com/segura")
+        #expect(configuration.callers[1].callback == nil)
+        #expect(configuration.grants.instanceID == "gw-1")
+        #expect(configuration.grants.revocationConcurrency == 4)
+        #expect(configuration.grants.pollInterval == .milliseconds(100))
+        #expect(configuration.grants.retryInitial == .seconds(5))
+
+        let bad = try self.write(callback("hooks.example.com", "env:SN_SECRET_MISSING") + "\ngrants:\n  retry_initial_seconds: 600\n  retry_max_seconds: 60\n")
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: bad, environment: environment)
+        }
+        #expect(Set(error.issues.map(\.keyPath)) == ["callers.servicenow.callback.url", "grants.retry_initial_seconds"])
+        let badSecret = try self.write(callback("https://hooks.example.com/segura", "env:JIRA_TOKEN"))
+        let secretError = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: badSecret, environment: environment)
+        }
+        #expect(secretError.issues.map(\.keyPath) == ["callers.servicenow.callback.secret"])
+        #expect(!secretError.description.contains("a-long-enough-static-token"))
+    }
+
     @Test func aFileWithoutCallersIsRefused() async throws {
         let path = try self.write("segura:\n  base_url: http://127.0.0.1:1\n  client_id: a\n  client_secret: env:S\n")
         let error = try await #require(throws: ConfigurationError.self) {

@@ -118,6 +118,11 @@ struct IdempotencyTests {
             #expect(try expectConforms(repeated).outcome == .alreadyInState)
             #expect(gateway.simulator.stats.apiCalls == 2)
             #expect(try await gateway.get("/v1/actions/\(first.requestId)").status == .notFound)
+            // Nothing would revoke a grant, so a duration is refused rather than enabling for good.
+            let timed = try await gateway.post(structured(duration: "PT1H"))
+            #expect(timed.status == .unprocessableContent)
+            #expect(try expectConforms(timed).error?.code == .invalidDuration)
+            #expect(gateway.simulator.stats.apiCalls == 2)
             #expect(!FileManager.default.fileExists(atPath: gateway.storePath), "no store file is created")
         }
     }

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Creates COUNT MySafe passwords, ids FIRST .. FIRST+COUNT-1, all active, in a Segura simulator.
+"""Creates COUNT objects of KIND (default MySafe passwords), ids FIRST .. FIRST+COUNT-1, all in STATE (default
+active), in a Segura simulator.
 
-For scripts/bench-gateway, which spreads its requests over these targets. Uses the simulator's control API,
-PUT /_simulator/objects/password/{id} with {"state":"active"} (it answers loopback peers only), over one
-keep-alive connection, then reads the last one back.
+For scripts/bench-gateway and scripts/bench-grants, which spread their requests over these targets. Uses the
+simulator's control API, PUT /_simulator/objects/{kind}/{id} with {"state": STATE} (it answers loopback peers
+only), over one keep-alive connection, then reads the last one back.
 
-    seed-targets.py SIMULATOR_URL FIRST COUNT
+    seed-targets.py SIMULATOR_URL FIRST COUNT [KIND [STATE]]
 """
 
 import http.client
@@ -16,11 +17,13 @@ import urllib.parse
 
 def main() -> None:
     url, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    kind = sys.argv[4] if len(sys.argv) > 4 else "password"
+    state = sys.argv[5] if len(sys.argv) > 5 else "active"
     parts = urllib.parse.urlsplit(url)
     if parts.scheme != "http":
         sys.exit(f"seed-targets.py: {url} is not a plain-HTTP simulator")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    body = b'{"state":"active"}'
+    body = json.dumps({"state": state}).encode()
 
     def call(method: str, path: str, payload: bytes | None) -> tuple[int, bytes]:
         for attempt in range(2):
@@ -36,13 +39,13 @@ def main() -> None:
         raise AssertionError("unreachable")
 
     for target in range(first, first + count):
-        status, answer = call("PUT", f"/_simulator/objects/password/{target}", body)
+        status, answer = call("PUT", f"/_simulator/objects/{kind}/{target}", body)
         if status != 200:
-            sys.exit(f"seed-targets.py: PUT password {target} answered {status}: {answer[:200]!r}")
+            sys.exit(f"seed-targets.py: PUT {kind} {target} answered {status}: {answer[:200]!r}")
     last = first + count - 1
-    status, answer = call("GET", f"/_simulator/objects/password/{last}", None)
-    if status != 200 or json.loads(answer).get("state") != "active":
-        sys.exit(f"seed-targets.py: password {last} reads back as {status} {answer[:200]!r}")
+    status, answer = call("GET", f"/_simulator/objects/{kind}/{last}", None)
+    if status != 200 or json.loads(answer).get("state") != state:
+        sys.exit(f"seed-targets.py: {kind} {last} reads back as {status} {answer[:200]!r}")
     connection.close()
 
 

@@ -45,7 +45,11 @@ struct DeliveryLedger: Sendable {
     /// `GET /v1/actions/{request_id}`.
     func claim(_ verified: VerifiedRequest, acceptance: AuditEvent, action: ActionRequest) async throws -> Decision {
         let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
-        guard let store = self.store else { return .act(key: key) }
+        guard let store = self.store else {
+            // Without a store nothing would revoke the grant: refuse rather than enable for good.
+            guard action.duration == nil else { return .refuse(code: "invalid_duration", detail: "time-bound grants need the durable store, and this gateway runs without one") }
+            return .act(key: key)
+        }
         let now = Date()
         let request = DeliveryClaimRequest(
             key: key,

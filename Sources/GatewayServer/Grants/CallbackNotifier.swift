@@ -97,7 +97,8 @@ final class CallbackNotifier: Service, Sendable {
             if status == 410 || attempt == self.attempts || Task.isShuttingDownGracefully || Task.isCancelled { break }
             self.metrics.recordCallback(caller: delivery.caller, result: "retried")
             logger.notice("Callback answered \(status.map(String.init) ?? "nothing"); retrying", metadata: ["retry.after_ms": "\(wait.components.seconds * 1000)"])
-            try? await Task.sleep(for: wait)
+            // A stop cuts the wait short; the loop then gives up instead of holding the shutdown.
+            try? await cancelWhenGracefulShutdown { [wait] in try await Task.sleep(for: wait) }
             wait *= 2
         }
         self.metrics.recordCallback(caller: delivery.caller, result: "abandoned")

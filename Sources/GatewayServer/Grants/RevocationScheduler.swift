@@ -24,7 +24,7 @@ struct RevocationScheduler: Service {
 
     func run() async throws {
         await self.releaseOwnLeases()
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             switch await self.runDueWave() {
             case .full: continue
             case .partial: try? await Task.sleep(for: await self.pause())
