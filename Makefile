@@ -1,13 +1,13 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway schemathesis crash-test bootstrap
+.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
-## crash test (debug binaries, which swift test builds anyway), then Swift Testing over real loopback HTTP
-## (last, so its summary is the closing line).
+## crash test and the grant restart test (debug binaries, which swift test builds anyway), then Swift Testing
+## over real loopback HTTP (last, so its summary is the closing line).
 test: bootstrap
 	scripts/check-openapi
 	scripts/schemathesis
@@ -15,6 +15,8 @@ test: bootstrap
 	swift build --product segura-simulator
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/crash-test
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/grant-restart-test
 	swift test --disable-xctest
 
 ## Property-based API tests against openapi.yaml (demo gateway; installs Schemathesis into .build-tools/venv).
@@ -37,6 +39,15 @@ bench-gateway: bootstrap
 ## that every 2xx is audited and that re-sending every delivery converges with no double action (release; ~1 min).
 crash-test: bootstrap
 	scripts/crash-test
+
+## Benchmark (issue #5): request latency with and without 10,000 pending grants, and the same-second bound.
+bench-grants: bootstrap
+	scripts/bench-grants
+
+## Grant restart test (issue #5): SIGKILL the gateway while time-bound grants are pending, restart it after some
+## have expired, then check every expired grant was revoked once, none early and on time (debug; ~40 s).
+grant-restart-test: bootstrap
+	scripts/grant-restart-test
 
 bootstrap:
 	@scripts/bootstrap
