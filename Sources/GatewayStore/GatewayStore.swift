@@ -136,12 +136,17 @@ public protocol GatewayStore: Sendable {
     /// Leases the open grant `grantID` to the attempt `requestID` now, whatever its expiry (`DELETE`).
     func claimRevocation(grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String) async throws -> RevocationRequest
 
-    /// Whether the attempt `token` still holds the grant's lease: an extension or a disable since the claim
-    /// takes it away, and the attempt must then not disable the target.
-    func holdsRevocationLease(grantID: String, token: String) async throws -> Bool
+    /// Opens `opening`'s grant now unless its target has an open grant, and returns the target's open grant.
+    /// For an enable whose grant could not open with its claim (another was open then, and has ended since).
+    func ensureOpenGrant(_ opening: GrantOpening, now: Date) async throws -> Grant?
+
+    /// Extends the attempt `token`'s lease to `until` if it still holds it; returns whether it did. An
+    /// extension or a disable since the claim takes the lease away, and the attempt must then not disable.
+    func renewRevocationLease(grantID: String, token: String, until: Date) async throws -> Bool
 
     /// Records a revocation attempt's result with its audit record; returns the grant afterwards, or `nil`
-    /// when the attempt no longer held the lease (the record is appended regardless: the call happened).
+    /// when the attempt no longer held the lease. The record is appended regardless (the call happened), as
+    /// `grant_revocation_superseded` in that case.
     func completeRevocation(_ completion: RevocationCompletion, now: Date) async throws -> Grant?
 
     /// Makes every lease `owner` held due at once: on start-up, the attempts a killed process left.

@@ -104,14 +104,16 @@ struct GatewayUnderTest {
         try await self.send(.get, path, as: caller)
     }
 
-    /// Sends a `DELETE` to `path`, signed over the empty body by `caller` (unsigned with `nil`).
-    func delete(_ path: String, as caller: TestCaller? = .servicenow) async throws -> TestResponse {
-        try await self.send(.delete, path, as: caller)
+    /// Revokes grant `id` (`DELETE /v1/grants/{id}` with the signed body naming it, or naming `bodyID`).
+    func revoke(_ id: String, as caller: TestCaller? = .servicenow, bodyID: String? = nil) async throws -> TestResponse {
+        try await self.send(.delete, "/v1/grants/\(id)", as: caller, body: #"{"grant_id":"\#(bodyID ?? id)"}"#)
     }
 
-    private func send(_ method: HTTPRequest.Method, _ path: String, as caller: TestCaller?) async throws -> TestResponse {
-        let headers = try caller?.sign([]) ?? [:]
-        return try await self.client.execute(uri: path, method: method, headers: headers, body: nil)
+    private func send(_ method: HTTPRequest.Method, _ path: String, as caller: TestCaller?, body: String? = nil) async throws -> TestResponse {
+        let bytes = Array((body ?? "").utf8)
+        var headers = try caller?.sign(bytes) ?? [:]
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await self.client.execute(uri: path, method: method, headers: headers, body: body.map { _ in ByteBuffer(bytes: bytes) })
     }
 }
 

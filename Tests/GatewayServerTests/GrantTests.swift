@@ -1,3 +1,4 @@
+import CurlHTTPClient
 import Foundation
 import GatewayAPI
 import GatewaySecurity
@@ -77,14 +78,14 @@ struct GrantTests {
             let grant = try await gateway.enable(42, for: "PT60S")
 
             // `restricted` sees credential 42 but may not disable it, and did not open the grant.
-            let refused = try await gateway.delete("/v1/grants/\(grant.id)", as: .restricted)
+            let refused = try await gateway.revoke(grant.id, as: .restricted)
             #expect(refused.status == .forbidden)
             #expect(try expectConforms(refused).error?.code == .actionNotAllowed)
-            let unknown = try await gateway.delete("/v1/grants/grt_unknown")
+            let unknown = try await gateway.revoke("grt_unknown")
             #expect(unknown.status == .notFound)
             #expect(try expectConforms(unknown).error?.code == .grantNotFound)
 
-            let revoked = try await gateway.delete("/v1/grants/\(grant.id)")
+            let revoked = try await gateway.revoke(grant.id)
             let result = try expectConforms(revoked)
             #expect(revoked.status == .ok)
             #expect(result.outcome == .applied)
@@ -92,10 +93,19 @@ struct GrantTests {
             #expect(result.grant?.endedBy == .revoke)
             #expect(gateway.simulator.objectState(.credential, id: 42) == .inactive)
 
-            let again = try await gateway.delete("/v1/grants/\(grant.id)")
+            let again = try await gateway.revoke(grant.id)
             #expect(try expectConforms(again).outcome == .alreadyInState)
             #expect(try expectConforms(again).attempts == 0)
             #expect(gateway.simulator.disables(of: 42).count == 1)
+
+            // The path is not signed: a signed body naming another grant, or an empty one (any GET's), revokes nothing.
+            let other = try await gateway.enable(41, for: "PT60S", expecting: .alreadyInState)
+            let mismatched = try await gateway.revoke(other.id, bodyID: grant.id)
+            #expect(mismatched.status == .unprocessableContent)
+            #expect(try expectConforms(mismatched).error?.code == .invalidRequest)
+            let empty = try await gateway.client.execute(uri: "/v1/grants/\(other.id)", method: .delete, headers: try TestCaller.servicenow.sign([]), body: nil)
+            #expect(empty.status.code >= 400 && empty.status.code < 500)
+            #expect(try await gateway.grants("?state=open").map(\.id) == [other.id])
         }
     }
 
@@ -109,6 +119,25 @@ struct GrantTests {
             #expect(result.grant?.endedBy == .disable)
             try await Task.sleep(for: .milliseconds(2600))
             #expect(gateway.simulator.disables(of: 42).count == 1, "the scheduler must not revoke an ended grant")
+        }
+    }
+
+    @Test func anEnableWhoseTargetsGrantEndedWhileItWaitedOpensItsOwn() async throws {
+        try await withGateway { gateway in
+            let first = try await gateway.enable(42, for: "PT60S")
+            // The disable holds the target for 400 ms; the enable is admitted meanwhile, while the first grant is
+            // still open (so its own grant is not opened with its claim), and acts once the disable ended it.
+            gateway.simulator.injectFault(.latency(.milliseconds(400)), on: .operation(.credential, .disable, id: 42), times: 1)
+            let http = try CurlHTTPClient()
+            async let disabled = gateway.postOnNewConnection(structured("disable"), deliveryID: "msg_disable", using: http)
+            try await Task.sleep(for: .milliseconds(150))
+            let enabled = try await gateway.enable(42, for: "PT60S")
+            #expect(try await disabled == 200)
+            await http.shutdown()
+            #expect(try await gateway.grantDecisions(first.id).last == "grant_revoked")
+            #expect(enabled.id != first.id)
+            #expect(enabled.state == .active)
+            #expect(try await gateway.grants("?target_kind=credential&target_id=42&state=open").map(\.id) == [enabled.id])
         }
     }
 
@@ -141,7 +170,7 @@ struct GrantTests {
             #expect(try await gateway.grantDecisions(grant.id).last == "grant_revoke_failed")
 
             gateway.simulator.setWritePermission(true)
-            let retried = try await gateway.delete("/v1/grants/\(grant.id)")
+            let retried = try await gateway.revoke(grant.id)
             #expect(try expectConforms(retried).grant?.state == .revoked)
             #expect(gateway.simulator.objectState(.credential, id: 42) == .inactive)
         }

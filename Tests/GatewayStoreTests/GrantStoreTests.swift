@@ -55,13 +55,14 @@ struct GrantStoreTests {
             #expect(try await store.claimDueRevocations(now: due.addingTimeInterval(-0.001), limit: 8, lease: .seconds(30), owner: "a").isEmpty)
             let claim = try #require(try await store.claimDueRevocations(now: due, limit: 8, lease: .seconds(30), owner: "a").first)
             #expect(claim.grant.state == .revoking)
-            #expect(try await store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken))
+            #expect(try await store.renewRevocationLease(grantID: grant.id, token: claim.leaseToken, until: due.addingTimeInterval(30)))
 
             // Nobody else gets it while the lease runs; after it ends, anyone does.
             #expect(try await store.claimDueRevocations(now: due.addingTimeInterval(29), limit: 8, lease: .seconds(30), owner: "b").isEmpty)
             let takeover = try #require(try await store.claimDueRevocations(now: due.addingTimeInterval(30), limit: 8, lease: .seconds(30), owner: "b").first)
             #expect(try await store.completeRevocation(store.completion(claim, .revoked(endedBy: "expiry")), now: due.addingTimeInterval(31)) == nil)
-            #expect(try await !store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken))
+            #expect(try await !store.renewRevocationLease(grantID: grant.id, token: claim.leaseToken, until: due.addingTimeInterval(60)))
+            #expect(try await store.exportedRecords().last?.event.decision == .grantRevocationSuperseded, "the late result is audited as superseded")
 
             // Owner "b" restarts: its lease is due at once.
             #expect(try await store.releaseRevocationLeases(owner: "b", now: due.addingTimeInterval(32)) == 1)
@@ -72,6 +73,24 @@ struct GrantStoreTests {
             #expect(revoked?.dueAt == nil)
             #expect(try await store.nextRevocationDue() == nil)
             #expect(try await store.openGrant(kind: "credential", id: 42) == nil)
+        }
+    }
+
+    @Test("Opening under the target's lock keeps an open grant, and opens one once the target has none")
+    func ensureOpenGrant() async throws {
+        try await withStore { store in
+            let first = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 60))
+            let later = Grant(
+                id: TimeOrderedID.make(prefix: "grt_"), targetKind: "credential", targetID: 42, caller: "jira", ticket: "CHG-2", requestedBy: nil,
+                requestID: "r2", startsAt: Fixtures.start, expiresAt: Fixtures.start.addingTimeInterval(120)
+            )
+            let opening = GrantOpening(grant: later, event: AuditEvent(grant: later, decision: .grantCreated, requestID: "r2", caller: "jira", action: "enable", at: Fixtures.start))
+            #expect(try await store.ensureOpenGrant(opening, now: Fixtures.start)?.id == first.id)
+            let claim = try #require(try await store.claimRevocation(
+                grantID: first.id, requestID: "r3", caller: "jira", now: Fixtures.start, lease: .seconds(30), owner: "a"
+            ).claimed)
+            _ = try await store.completeRevocation(store.completion(claim, .revoked(endedBy: "revoke")), now: Fixtures.start)
+            #expect(try await store.ensureOpenGrant(opening, now: Fixtures.start)?.id == later.id)
         }
     }
 
@@ -109,5 +128,13 @@ extension SQLiteGatewayStore {
     func completion(_ claim: RevocationClaim, _ result: RevocationCompletion.Result) -> RevocationCompletion {
         let event = AuditEvent(grant: claim.grant, decision: .grantRevoked, requestID: claim.leaseToken, caller: "jira", action: "disable", at: Fixtures.start)
         return RevocationCompletion(grantID: claim.grant.id, leaseToken: claim.leaseToken, result: result, event: event)
+    }
+}
+
+extension RevocationRequest {
+    /// The claim, when the request got one.
+    var claimed: RevocationClaim? {
+        guard case .claimed(let claim) = self else { return nil }
+        return claim
     }
 }

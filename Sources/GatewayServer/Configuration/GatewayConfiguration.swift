@@ -59,7 +59,8 @@ public struct GatewayConfiguration: Sendable {
     /// How the gateway revokes time-bound grants and delivers their callbacks.
     public struct Grants: Sendable {
         /// Names this process's revocation leases, so on start-up it takes back at once the attempts a killed
-        /// run of itself left. Unique per replica sharing a store. Default: the host name.
+        /// run of itself left. The default, `local`, suits the one process an SQLite store has; replicas sharing
+        /// a store need one each, stable across their restarts (a host name may not be, in a container).
         public var instanceID: String
         /// The most revocations run at once. Default 8.
         public var revocationConcurrency = 8
@@ -77,7 +78,7 @@ public struct GatewayConfiguration: Sendable {
         public var callbackAttempts = 8
 
         /// Creates the defaults.
-        public init(instanceID: String = ProcessInfo.processInfo.hostName) {
+        public init(instanceID: String = "local") {
             self.instanceID = instanceID
         }
     }

@@ -29,7 +29,7 @@ import Yams
 /// - `callers.<name>.policy.actions`, `.kinds` (lists), `.ids.<kind>` (list of `N` or `N-M`),
 ///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`)
 /// - `callers.<name>.callback.url` (http(s)), `callers.<name>.callback.secret` (a `whsec_` secret reference)
-/// - `grants.instance_id` (default the host name), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
+/// - `grants.instance_id` (default `local`), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
 ///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
 ///   `grants.callback_attempts` (8)
 public enum GatewayConfigurationLoader {

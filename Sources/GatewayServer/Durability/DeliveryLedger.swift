@@ -96,6 +96,13 @@ struct DeliveryLedger: Sendable {
         return GrantOpening(grant: grant, event: event)
     }
 
+    /// Opens the request's grant now unless the target has one, and returns the target's open grant.
+    func ensureGrant(for request: ActionRequest, verified: VerifiedRequest) async throws -> Grant? {
+        let now = Date()
+        guard let store = self.store, let opening = Self.grantOpening(for: request, verified: verified, now: now) else { return nil }
+        return try await store.ensureOpenGrant(opening, now: now)
+    }
+
     /// The target's open grant, read before acting on it (under the target's lock).
     func openGrant(for request: ActionRequest) async throws -> Grant? {
         try await self.store?.openGrant(kind: request.kind.rawValue, id: request.id)

@@ -6,13 +6,15 @@ import SeguraClient
 ///
 /// | Request | Segura outcome | Open grant | Change |
 /// | --- | --- | --- | --- |
-/// | enable with a duration | not applied | opened by this request | cancel: nothing to revoke |
+/// | enable with a duration | not applied | opened by this request, never extended | cancel: nothing to revoke |
 /// | enable with a duration | applied, already, unknown | another request's | extend to now + duration, at most start + the caller's maximum |
 /// | disable | applied, already | any | end (`disable`) |
 /// | anything else | | | none |
 ///
 /// An `unknown` enable keeps (or extends) the grant: the target may be enabled, so the timer must run. An
-/// enable without a duration never shortens or ends a grant: access still ends at the expiry.
+/// enable without a duration never shortens or ends a grant: access still ends at the expiry. A grant that
+/// already expired or whose revocation failed is a stale window: the maximum then counts from now, so a new
+/// request gets its full duration instead of an expiry in the past.
 struct GrantPlanner {
     /// The change and the grant as it will stand after it (for the answer); `nil` change leaves the grant as is.
     struct Plan {
@@ -38,7 +40,8 @@ struct GrantPlanner {
         case .enable:
             guard let duration = self.request.duration else { return Plan(change: nil, grant: grant) }
             if grant.requestID == self.requestID {
-                guard outcome == .notApplied else { return Plan(change: nil, grant: grant) }
+                // Once another request extended it, that request enabled the target too: keep the timer.
+                guard outcome == .notApplied, grant.extensions == 0 else { return Plan(change: nil, grant: grant) }
                 grant.state = .cancelled
                 grant.endedAt = now
                 grant.dueAt = nil
@@ -47,13 +50,16 @@ struct GrantPlanner {
             guard outcome != .notApplied else { return Plan(change: nil, grant: grant) }
             var end = now.addingTimeInterval(duration.timeInterval)
             if let maximumDuration = self.maximumDuration {
-                end = min(end, grant.startsAt.addingTimeInterval(maximumDuration.timeInterval))
+                let isStale = grant.expiresAt <= now || grant.state == .revokeFailed
+                end = min(end, (isStale ? now : grant.startsAt).addingTimeInterval(maximumDuration.timeInterval))
             }
             let expiresAt = max(grant.expiresAt, end)
             grant.expiresAt = expiresAt
             grant.dueAt = expiresAt
             grant.state = .active
             grant.extensions += 1
+            grant.revokeAttempts = 0
+            grant.lastErrorCode = nil
             return Plan(change: .extend(expiresAt: expiresAt), grant: grant)
         }
     }

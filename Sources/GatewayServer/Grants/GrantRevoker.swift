@@ -41,7 +41,9 @@ struct GrantRevoker: Sendable {
         logger[metadataKey: "grant.id"] = "\(grant.id)"
         logger[metadataKey: "request.id"] = "\(claim.leaseToken)"
         return try await self.serializer.withExclusiveAccess(to: .init(kind: kind, id: grant.targetID)) {
-            guard try await self.store.holdsRevocationLease(grantID: grant.id, token: claim.leaseToken) else {
+            // The wait for the lock may have outlasted the lease, or an extension or a disable took it: renew it
+            // for one Segura deadline from now, or stop without calling Segura.
+            guard try await self.store.renewRevocationLease(grantID: grant.id, token: claim.leaseToken, until: Date().addingTimeInterval(self.lease.timeInterval)) else {
                 logger.info("Revocation superseded before it reached Segura")
                 return Attempt(grant: try await self.store.grant(id: grant.id), segura: nil)
             }
@@ -59,31 +61,41 @@ struct GrantRevoker: Sendable {
             event.latencyMilliseconds = Int((segura.latency.timeInterval * 1000).rounded())
             event.occurredAt = now
             let completion = RevocationCompletion(grantID: grant.id, leaseToken: claim.leaseToken, result: result, event: event)
-            let updated = try await self.store.completeRevocation(completion, now: now)
+            guard let updated = try await self.store.completeRevocation(completion, now: now) else {
+                logger.notice("Revocation superseded while it ran; its result changed nothing", metadata: ["outcome": "\(segura.outcome.rawValue)"])
+                return Attempt(grant: try await self.store.grant(id: grant.id), segura: segura)
+            }
             self.metrics.recordGrantTransition(decision.rawValue)
             switch result {
             case .revoked:
-                if let updated { self.callbacks.notify(.grant_revoked, grant: updated) }
+                self.callbacks.notify(.grant_revoked, grant: updated)
                 logger.info("Grant revoked", metadata: ["outcome": "\(segura.outcome.rawValue)", "attempts": "\(segura.attempts)"])
             case .retry(let at, let code):
                 logger.warning("Revocation failed; retrying", metadata: ["error.code": "\(code)", "retry.at": "\(AuditTimestamp.string(from: at))"])
             case .failed(let code):
                 self.metrics.recordRevokeFailure(kind: kind.rawValue)
-                if let updated { self.callbacks.notify(.grant_revokeFailed, grant: updated) }
+                self.callbacks.notify(.grant_revokeFailed, grant: updated)
                 logger.error("Revocation failed for good: the target may still be enabled", metadata: ["error.code": "\(code)"])
             }
             return Attempt(grant: updated, segura: segura)
         }
     }
 
-    /// Success ends the grant; a failure a retry could fix (retryable, or an unknown outcome) is retried with
-    /// exponential backoff until ``GatewayConfiguration/Grants/maximumRevokeAttempts``; anything else is terminal.
+    /// Failures that say this target cannot be disabled by this gateway as things stand: no retry can fix them
+    /// without someone acting on Segura, so they are terminal at once.
+    static let terminalFailures: Set<SeguraErrorCode> = [
+        .targetNotFound, .targetWrongKind, .targetAccessDenied, .upstreamWritePermissionMissing, .upstreamResourceNotAuthorized,
+    ]
+
+    /// Success ends the grant; a terminal failure fails it at once; anything else (an unknown outcome, an
+    /// outage, a token or TLS failure an operator may be fixing) is retried with exponential backoff until
+    /// ``GatewayConfiguration/Grants/maximumRevokeAttempts``: a request can afford to give up, a revocation cannot.
     private func classify(_ segura: SeguraResult, grant: Grant, endedBy: String, now: Date) -> (RevocationCompletion.Result, AuditDecision) {
         if segura.outcome.isSuccess { return (.revoked(endedBy: endedBy), .grantRevoked) }
-        let code = segura.failure?.code.rawValue ?? "upstream_timeout"
-        let retryable = segura.outcome == .unknown || segura.failure?.retryable == true
-        guard retryable, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code), .grantRevokeFailed) }
-        return (.retry(at: now.addingTimeInterval(self.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code), .grantRevokeRetry)
+        let code = segura.failure?.code ?? .upstreamTimeout
+        let terminal = Self.terminalFailures.contains(code)
+        guard !terminal, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code.rawValue), .grantRevokeFailed) }
+        return (.retry(at: now.addingTimeInterval(self.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code.rawValue), .grantRevokeRetry)
     }
 
     /// The initial wait doubled per earlier attempt, capped, with "equal jitter" (half fixed, half random), so

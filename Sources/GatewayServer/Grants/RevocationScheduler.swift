@@ -11,8 +11,9 @@ import ServiceLifecycle
 /// `pollInterval` (so a grant created meanwhile is seen in time, and nothing has to wake it).
 ///
 /// **Bound.** A revocation starts at most `pollInterval` after it falls due while the scheduler is idle; N
-/// revocations due together all finish within `pollInterval + ⌈N / revocationConcurrency⌉ × (L + 2 F)`, where L
-/// is one Segura disable (its deadline at worst) and F one group commit.
+/// revocations due together all finish within `pollInterval + ⌈N / revocationConcurrency⌉ × (L + 3 F)`, where L
+/// is one Segura disable (its deadline at worst) and F one group commit (the lease, its renewal, the result),
+/// plus any wait for a target's lock held by a request.
 ///
 /// On start-up it first takes back the leases this instance held when it was killed, so revocations that
 /// were running, and all those that fell due while it was down, run at once.
@@ -27,8 +28,8 @@ struct RevocationScheduler: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             switch await self.runDueWave() {
             case .full: continue
-            case .partial: try? await Task.sleep(for: await self.pause())
-            case .failed: try? await Task.sleep(for: self.settings.pollInterval)
+            case .partial: await Self.sleep(for: await self.pause())
+            case .failed: await Self.sleep(for: self.settings.pollInterval)
             }
         }
     }
@@ -74,6 +75,11 @@ struct RevocationScheduler: Service {
             }
         }
         return claims.count == limit ? .full : .partial
+    }
+
+    /// Sleeps, cut short by a graceful shutdown.
+    private static func sleep(for duration: Duration) async {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
     /// Until the next due time, at most the poll interval.

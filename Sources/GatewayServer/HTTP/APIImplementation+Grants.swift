@@ -40,6 +40,10 @@ extension APIImplementation {
     /// its own access early only reduces access) and to any caller whose policy allows `disable` on the target.
     func revokeGrant(_ input: Operations.RevokeGrant.Input) async throws -> Operations.RevokeGrant.Output {
         guard let verified = self.verifiedRequest(for: "revokeGrant") else { return .internalServerError(self.unauthenticated()) }
+        // The signed body must name the grant: the path is not signed, and an empty body's signature is any GET's.
+        guard case .json(let body) = input.body, body.grantId == input.path.grantId else {
+            return .unprocessableContent(self.problem(verified, code: "invalid_request", detail: "the body's grant_id must repeat the grant in the path"))
+        }
         guard let revoker = self.grants, let grant = try await self.visibleGrant(input.path.grantId, to: verified) else {
             return .notFound(self.grantNotFound(input.path.grantId, verified))
         }
@@ -69,6 +73,8 @@ extension APIImplementation {
             current = attempt.grant
             if let segura = attempt.segura {
                 answer = builder.result(segura)
+            } else if attempt.grant.map({ !$0.state.isOpen }) == true {
+                answer = builder.success(outcome: .alreadyInState)  // a disable ended it while this waited
             } else {
                 answer = builder.problem(code: "revocation_in_progress", detail: "the grant changed while its revocation waited; retry later")
             }

@@ -142,7 +142,12 @@ struct ActionProcessor {
         let request = admitted.request
         let builder = ActionResultBuilder(requestID: verified.requestID, request: request, caller: verified.caller.name, receivedAt: verified.receivedAt)
         let touchesGrant = request.action == .disable || request.duration != nil
-        let openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
+        var openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
+        if request.action == .enable, request.duration != nil, openGrant == nil {
+            // The grant this request would have opened with its claim was not opened (another was open then)
+            // and that one has ended since: open it now, before acting, or nothing would revoke this enable.
+            openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
+        }
         var (status, result): (HTTPResponse.Status, Components.Schemas.ActionResult)
         var upstream: UpstreamFacts?
         var outcome = Outcome.unknown

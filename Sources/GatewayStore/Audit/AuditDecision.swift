@@ -42,6 +42,9 @@ public struct AuditDecision: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let grantRevocationStarted = Self(rawValue: "grant_revocation_started")
     /// The target was disabled and the grant ended.
     public static let grantRevoked = Self(rawValue: "grant_revoked")
+    /// A revocation attempt called Segura but had lost its lease by the time it finished (an extension, a
+    /// disable or another attempt came first); its result changed nothing.
+    public static let grantRevocationSuperseded = Self(rawValue: "grant_revocation_superseded")
     /// A revocation attempt failed and will be retried.
     public static let grantRevokeRetry = Self(rawValue: "grant_revoke_retry")
     /// Revocation failed for good: the target may still be enabled.

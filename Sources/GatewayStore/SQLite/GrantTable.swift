@@ -83,12 +83,14 @@ enum GrantTable {
             // A running attempt loses its lease (its completion then changes nothing); a failed one is re-armed.
             sql = """
                 UPDATE access_grant SET expires_at = MAX(expires_at, ?1), due_at = MAX(expires_at, ?1), state = 'active',
-                    lease_owner = NULL, lease_token = NULL, extensions = extensions + 1, updated_at = ?2
+                    lease_owner = NULL, lease_token = NULL, extensions = extensions + 1, revoke_attempts = 0, last_error_code = NULL,
+                    updated_at = ?2
                 WHERE id = ?3 AND state IN \(Self.openStates)
                 """
             arguments = [expiresAt.millisecondsSince1970, now.millisecondsSince1970, change.grantID]
         case .cancel:
-            sql = Self.endSQL(state: "cancelled")
+            // Only a grant nobody extended: an extension means another request enabled the target too.
+            sql = Self.endSQL(state: "cancelled") + " AND extensions = 0"
             arguments = [now.millisecondsSince1970, nil, change.grantID]
         case .end(let endedBy):
             sql = Self.endSQL(state: "revoked")
@@ -176,9 +178,11 @@ enum GrantTable {
         try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map(Self.grant(from:))
     }
 
-    /// The token of the lease on grant `id`, if one is held.
-    static func leaseToken(id: String, in db: Database) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT lease_token FROM access_grant WHERE id = ?"), arguments: [id])
+    /// Moves the end of `token`'s lease to `until`; returns whether `token` still held it.
+    static func renewLease(id: String, token: String, until: Date, in db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE access_grant SET due_at = ? WHERE id = ? AND lease_token = ? AND state = 'revoking'")
+            .execute(arguments: [until.millisecondsSince1970, id, token])
+        return db.changesCount == 1
     }
 
     private static func grant(from row: Row) throws -> Grant {

@@ -33,8 +33,16 @@ extension SQLiteGatewayStore {
         return request
     }
 
-    public func holdsRevocationLease(grantID: String, token: String) async throws -> Bool {
-        try await self.read { db in try GrantTable.leaseToken(id: grantID, in: db) == token }
+    public func ensureOpenGrant(_ opening: GrantOpening, now: Date) async throws -> Grant? {
+        guard case .grant(let grant) = try await self.enqueue(.ensureOpenGrant(opening, now: now)) else { preconditionFailure(WriteBatch.sameCase) }
+        return grant
+    }
+
+    public func renewRevocationLease(grantID: String, token: String, until: Date) async throws -> Bool {
+        guard case .renewed(let renewed) = try await self.enqueue(.renewLease(grantID: grantID, token: token, until: until)) else {
+            preconditionFailure(WriteBatch.sameCase)
+        }
+        return renewed
     }
 
     public func completeRevocation(_ completion: RevocationCompletion, now: Date) async throws -> Grant? {

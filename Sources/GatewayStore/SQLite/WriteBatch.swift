@@ -20,6 +20,10 @@ enum StoreWrite: Sendable {
     case completeRevocation(RevocationCompletion, now: Date)
     /// ``GatewayStore/releaseRevocationLeases(owner:now:)``.
     case releaseLeases(owner: String, now: Date)
+    /// ``GatewayStore/ensureOpenGrant(_:now:)``.
+    case ensureOpenGrant(GrantOpening, now: Date)
+    /// ``GatewayStore/renewRevocationLease(grantID:token:until:)``.
+    case renewLease(grantID: String, token: String, until: Date)
 }
 
 /// The result of one ``StoreWrite``, in the same case.
@@ -31,6 +35,8 @@ enum StoreWriteResult: Sendable {
     case revocationRequest(RevocationRequest)
     case completedRevocation(Grant?)
     case releasedLeases(Int)
+    case grant(Grant?)
+    case renewed(Bool)
 }
 
 /// Applies a batch of writes in order within one write transaction.
@@ -88,10 +94,20 @@ struct WriteBatch {
                 try self.claimRevocation(grantID: grantID, requestID: requestID, caller: caller, now: now, lease: lease, owner: owner, in: db)
             )
         case .completeRevocation(let completion, let now):
-            _ = try self.chain.append(completion.event, in: db)
-            return .completedRevocation(try GrantTable.complete(completion, now: now, in: db))
+            let grant = try GrantTable.complete(completion, now: now, in: db)
+            var event = completion.event
+            if grant == nil { event.decision = .grantRevocationSuperseded }
+            _ = try self.chain.append(event, in: db)
+            return .completedRevocation(grant)
         case .releaseLeases(let owner, let now):
             return .releasedLeases(try GrantTable.releaseLeases(owner: owner, now: now, in: db))
+        case .ensureOpenGrant(let opening, let now):
+            if try GrantTable.open(opening.grant, now: now, in: db) {
+                _ = try self.chain.append(opening.event, in: db)
+            }
+            return .grant(try GrantTable.openGrant(kind: opening.grant.targetKind, id: opening.grant.targetID, in: db))
+        case .renewLease(let grantID, let token, let until):
+            return .renewed(try GrantTable.renewLease(id: grantID, token: token, until: until, in: db))
         }
     }
 
