@@ -26,9 +26,14 @@ struct RevocationScheduler: Service {
     func run() async throws {
         await self.releaseOwnLeases()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            // A read first: an idle scheduler writes (and fsyncs) nothing.
+            let pause = await self.pause()
+            guard pause == .zero else {
+                await Self.sleep(for: pause)
+                continue
+            }
             switch await self.runDueWave() {
-            case .full: continue
-            case .partial: await Self.sleep(for: await self.pause())
+            case .full, .partial: continue
             case .failed: await Self.sleep(for: self.settings.pollInterval)
             }
         }
@@ -82,7 +87,7 @@ struct RevocationScheduler: Service {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
-    /// Until the next due time, at most the poll interval.
+    /// Until the next due time (zero if one is due), at most the poll interval.
     private func pause() async -> Duration {
         guard let next = try? await self.store.nextRevocationDue() else { return self.settings.pollInterval }
         let wait = next.timeIntervalSinceNow

@@ -214,6 +214,7 @@ struct WriteBatch {
 /// Chains audit events after a head held in memory for the length of one transaction.
 struct AuditChainWriter {
     private(set) var head: AuditHead
+    private var appended = false
 
     init(head: AuditHead) {
         self.head = head
@@ -224,11 +225,13 @@ struct AuditChainWriter {
         let record = AuditRecord(appending: event, after: self.head)
         try AuditRow(record).insert(db)
         self.head = record.head
+        self.appended = true
         return record
     }
 
-    /// Moves the stored head to the last record appended.
+    /// Moves the stored head to the last record appended, if any was.
     func storeHead(in db: Database) throws {
+        guard self.appended else { return }
         try db.cachedStatement(sql: "UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1").execute(arguments: [self.head.sequence, self.head.hash])
     }
 }
