@@ -41,9 +41,9 @@ public func buildApplication(
     var revoker: GrantRevoker?
     if let store {
         let callbackHTTP = try CurlHTTPClient(logger: logger)
-        let callbacks = CallbackNotifier(
-            callers: configuration.callers, http: callbackHTTP, attempts: configuration.grants.callbackAttempts,
-            firstRetry: configuration.grants.retryInitial, metrics: metrics, logger: logger
+        let callbacks = CallbackEvents(callers: configuration.callers)
+        let dispatcher = CallbackDispatcher(
+            store: store, http: callbackHTTP, events: callbacks, settings: configuration.grants, metrics: metrics, logger: logger
         )
         let grantRevoker = GrantRevoker(
             store: store, segura: segura, serializer: serializer, callbacks: callbacks, metrics: metrics, settings: configuration.grants,
@@ -51,7 +51,7 @@ public func buildApplication(
         )
         revoker = grantRevoker
         grantServices = [
-            callbackHTTP, callbacks, RevocationScheduler(store: store, revoker: grantRevoker, settings: configuration.grants, logger: logger),
+            callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: grantRevoker, settings: configuration.grants, logger: logger),
         ]
     }
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, serializer: serializer, grants: revoker, logger: logger)

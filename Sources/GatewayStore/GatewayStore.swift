@@ -71,8 +71,9 @@ public protocol GatewayStore: Sendable {
     /// stale, not purged); ``RecordedOutcome/answerStored`` tells. The server returns the answer either way.
     /// With `grant`, the change to the target's open grant (an extension, a cancellation, an early end) and
     /// its audit record commit in the same transaction; ``RecordedOutcome/grantChanged`` tells whether the
-    /// grant was still open to change.
-    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?) async throws -> RecordedOutcome
+    /// grant was still open to change. `callback` goes into the outbox in that transaction too, unless the
+    /// grant change it announces did not apply.
+    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome
 
     /// Deletes every delivery (and remembered signature) whose expiry is at or before `now`, answered or not.
     ///
@@ -152,6 +153,18 @@ public protocol GatewayStore: Sendable {
     /// Makes every lease `owner` held due at once: on start-up, the attempts a killed process left.
     func releaseRevocationLeases(owner: String, now: Date) async throws -> Int
 
+    // MARK: Callback outbox
+
+    /// Leases up to `limit` outbox events due at `now` until `now + lease` (a lease never completed falls
+    /// due again), counting the attempt; oldest first.
+    func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery]
+
+    /// Records how a delivery attempt ended.
+    func completeCallback(id: String, result: CallbackResult) async throws
+
+    /// When the outbox next has an event due; `nil` if it is empty.
+    func nextCallbackDue() async throws -> Date?
+
     /// Counters for metrics and tests: how well writes are being grouped.
     var statistics: GatewayStoreStatistics { get }
 }
@@ -159,7 +172,7 @@ public protocol GatewayStore: Sendable {
 extension GatewayStore {
     /// Records an outcome that changes no grant.
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
-        try await self.recordOutcome(event, answering: answer, grant: nil)
+        try await self.recordOutcome(event, answering: answer, grant: nil, callback: nil)
     }
 
     /// Re-computes the whole chain without an external anchor.

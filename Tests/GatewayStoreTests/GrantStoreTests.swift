@@ -94,6 +94,39 @@ struct GrantStoreTests {
         }
     }
 
+    @Test("A callback event commits with its transition only, survives a reopen, is leased, retried and removed once delivered")
+    func callbackOutbox() async throws {
+        try await withDatabasePath { path in
+            var store = try await SQLiteGatewayStore.open(path: path)
+            _ = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 10))
+            let due = Fixtures.start.addingTimeInterval(10)
+            let claim = try #require(try await store.claimDueRevocations(now: due, limit: 1, lease: .seconds(30), owner: "a").first)
+            let event = CallbackEvent(id: "msg_1", caller: "jira", body: Data(#"{"type":"grant.revoked"}"#.utf8))
+            var superseded = store.completion(claim, .revoked(endedBy: "expiry"))
+            superseded.leaseToken = "req_someone_else"
+            superseded.callback = CallbackEvent(id: "msg_0", caller: "jira", body: Data("{}".utf8))
+            #expect(try await store.completeRevocation(superseded, now: due) == nil)
+            var completion = store.completion(claim, .revoked(endedBy: "expiry"))
+            completion.callback = event
+            #expect(try await store.completeRevocation(completion, now: due)?.state == .revoked)
+            try await store.close()
+
+            store = try await SQLiteGatewayStore.open(path: path)
+            #expect(try await store.nextCallbackDue() == due)
+            let first = try await store.claimDueCallbacks(now: due, limit: 10, lease: .seconds(60))
+            #expect(first.map(\.event) == [event], "only the recorded transition's event, not the superseded one")
+            #expect(first.first?.attempt == 1)
+            #expect(try await store.claimDueCallbacks(now: due.addingTimeInterval(59), limit: 10, lease: .seconds(60)).isEmpty, "leased")
+            try await store.completeCallback(id: "msg_1", result: .retry(at: due.addingTimeInterval(5)))
+            #expect(try await store.claimDueCallbacks(now: due.addingTimeInterval(4), limit: 10, lease: .seconds(60)).isEmpty)
+            let second = try await store.claimDueCallbacks(now: due.addingTimeInterval(5), limit: 10, lease: .seconds(60))
+            #expect(second.first?.attempt == 2)
+            try await store.completeCallback(id: "msg_1", result: .delivered)
+            #expect(try await store.nextCallbackDue() == nil)
+            try await store.close()
+        }
+    }
+
     @Test("Listing filters by caller, target, ticket and state, newest first, within the visible scope")
     func listing() async throws {
         try await withStore { store in

@@ -122,3 +122,13 @@ public struct GatewayConfiguration: Sendable {
         self.logLevel = logLevel
     }
 }
+
+extension GatewayConfiguration.Grants {
+    /// The wait before attempt `attempt + 1`: ``retryInitial`` doubled per earlier attempt, capped at
+    /// ``retryMaximum``, with "equal jitter" (half fixed, half random), so many failures do not retry in lockstep.
+    func backoff(afterAttempt attempt: Int) -> Duration {
+        let doublings = min(max(attempt - 1, 0), 30)
+        let capped = min(self.retryInitial.timeInterval * pow(2, Double(doublings)), self.retryMaximum.timeInterval)
+        return .milliseconds(Int64((capped / 2 + Double.random(in: 0...(capped / 2))) * 1000))
+    }
+}

@@ -123,7 +123,8 @@ struct DeliveryLedger: Sendable {
         status: HTTPResponse.Status,
         result: Components.Schemas.ActionResult,
         upstream: UpstreamFacts? = nil,
-        grant: GrantChange? = nil
+        grant: GrantChange? = nil,
+        callback: CallbackEvent? = nil
     ) async throws -> Bool {
         guard let store = self.store else { return false }
         let event = self.event(
@@ -142,7 +143,7 @@ struct DeliveryLedger: Sendable {
                 reopensAt: isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
-        let recorded = try await store.recordOutcome(event, answering: answer, grant: grant)
+        let recorded = try await store.recordOutcome(event, answering: answer, grant: grant, callback: callback)
         if answer != nil, !recorded.answerStored {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }

@@ -19,7 +19,7 @@ struct GrantRevoker: Sendable {
     let store: any GatewayStore
     let segura: SeguraClient
     let serializer: TargetSerializer
-    let callbacks: CallbackNotifier
+    let callbacks: CallbackEvents
     let metrics: GatewayMetrics
     let settings: GatewayConfiguration.Grants
     /// How long an attempt holds a grant: longer than one lock wait plus one Segura deadline.
@@ -60,7 +60,9 @@ struct GrantRevoker: Sendable {
             event.attempts = segura.attempts
             event.latencyMilliseconds = Int((segura.latency.timeInterval * 1000).rounded())
             event.occurredAt = now
-            let completion = RevocationCompletion(grantID: grant.id, leaseToken: claim.leaseToken, result: result, event: event)
+            let completion = RevocationCompletion(
+                grantID: grant.id, leaseToken: claim.leaseToken, result: result, event: event, callback: self.announcement(of: result, for: grant, endedBy: endedBy, at: now)
+            )
             guard let updated = try await self.store.completeRevocation(completion, now: now) else {
                 logger.notice("Revocation superseded while it ran; its result changed nothing", metadata: ["outcome": "\(segura.outcome.rawValue)"])
                 return Attempt(grant: try await self.store.grant(id: grant.id), segura: segura)
@@ -68,16 +70,35 @@ struct GrantRevoker: Sendable {
             self.metrics.recordGrantTransition(decision.rawValue)
             switch result {
             case .revoked:
-                self.callbacks.notify(.grant_revoked, grant: updated)
                 logger.info("Grant revoked", metadata: ["outcome": "\(segura.outcome.rawValue)", "attempts": "\(segura.attempts)"])
             case .retry(let at, let code):
                 logger.warning("Revocation failed; retrying", metadata: ["error.code": "\(code)", "retry.at": "\(AuditTimestamp.string(from: at))"])
             case .failed(let code):
                 self.metrics.recordRevokeFailure(kind: kind.rawValue)
-                self.callbacks.notify(.grant_revokeFailed, grant: updated)
                 logger.error("Revocation failed for good: the target may still be enabled", metadata: ["error.code": "\(code)"])
             }
             return Attempt(grant: updated, segura: segura)
+        }
+    }
+
+    /// The callback event for a revoked grant or a failed revocation, with the grant as the result leaves it
+    /// (it commits with the result, so it is only sent if the result was recorded); a retry announces nothing.
+    private func announcement(of result: RevocationCompletion.Result, for grant: Grant, endedBy: String, at now: Date) -> CallbackEvent? {
+        var after = grant
+        after.dueAt = nil
+        switch result {
+        case .revoked:
+            after.state = .revoked
+            after.endedAt = now
+            after.endedBy = endedBy
+            after.lastErrorCode = nil
+            return self.callbacks.event(.grant_revoked, grant: after, at: now)
+        case .failed(let code):
+            after.state = .revokeFailed
+            after.lastErrorCode = code
+            return self.callbacks.event(.grant_revokeFailed, grant: after, at: now)
+        case .retry:
+            return nil
         }
     }
 
@@ -95,14 +116,6 @@ struct GrantRevoker: Sendable {
         let code = segura.failure?.code ?? .upstreamTimeout
         let terminal = Self.terminalFailures.contains(code)
         guard !terminal, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code.rawValue), .grantRevokeFailed) }
-        return (.retry(at: now.addingTimeInterval(self.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code.rawValue), .grantRevokeRetry)
-    }
-
-    /// The initial wait doubled per earlier attempt, capped, with "equal jitter" (half fixed, half random), so
-    /// many grants failing together do not retry in lockstep.
-    func backoff(afterAttempt attempt: Int) -> Duration {
-        let doublings = min(max(attempt - 1, 0), 30)
-        let capped = min(self.settings.retryInitial.timeInterval * pow(2, Double(doublings)), self.settings.retryMaximum.timeInterval)
-        return .milliseconds(Int64((capped / 2 + Double.random(in: 0...(capped / 2))) * 1000))
+        return (.retry(at: now.addingTimeInterval(self.settings.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code.rawValue), .grantRevokeRetry)
     }
 }

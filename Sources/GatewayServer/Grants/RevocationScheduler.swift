@@ -25,18 +25,7 @@ struct RevocationScheduler: Service {
 
     func run() async throws {
         await self.releaseOwnLeases()
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            // A read first: an idle scheduler writes (and fsyncs) nothing.
-            let pause = await self.pause()
-            guard pause == .zero else {
-                await Self.sleep(for: pause)
-                continue
-            }
-            switch await self.runDueWave() {
-            case .full, .partial: continue
-            case .failed: await Self.sleep(for: self.settings.pollInterval)
-            }
-        }
+        await DueWorkLoop(poll: self.settings.pollInterval).run(nextDue: { try await self.store.nextRevocationDue() }, wave: { await self.runDueWave() })
     }
 
     private func releaseOwnLeases() async {
@@ -50,15 +39,8 @@ struct RevocationScheduler: Service {
         }
     }
 
-    /// How a wave went: `full` means more may be due at once.
-    private enum Wave {
-        case full
-        case partial
-        case failed
-    }
-
     /// Leases and runs the grants due now.
-    private func runDueWave() async -> Wave {
+    private func runDueWave() async -> DueWorkLoop.Wave {
         let limit = self.settings.revocationConcurrency
         let claims: [RevocationClaim]
         do {
@@ -80,18 +62,5 @@ struct RevocationScheduler: Service {
             }
         }
         return claims.count == limit ? .full : .partial
-    }
-
-    /// Sleeps, cut short by a graceful shutdown.
-    private static func sleep(for duration: Duration) async {
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
-    }
-
-    /// Until the next due time (zero if one is due), at most the poll interval.
-    private func pause() async -> Duration {
-        guard let next = try? await self.store.nextRevocationDue() else { return self.settings.pollInterval }
-        let wait = next.timeIntervalSinceNow
-        guard wait > 0 else { return .zero }
-        return min(.milliseconds(Int64(wait * 1000) + 1), self.settings.pollInterval)
     }
 }

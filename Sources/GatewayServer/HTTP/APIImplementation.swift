@@ -108,7 +108,7 @@ struct ActionProcessor {
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
     let serializer: TargetSerializer
-    let callbacks: CallbackNotifier?
+    let callbacks: CallbackEvents?
     let logger: Logger
 
     /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
@@ -168,10 +168,14 @@ struct ActionProcessor {
         if let openGrant, let kind = plan.change {
             change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
         }
+        let transition = Self.transition(of: plan, requestID: verified.requestID)
+        let callback = transition.flatMap { type, _ in plan.grant.flatMap { self.callbacks?.event(type, grant: $0) } }
         let changed = try await self.ledger.recordOutcome(
-            verified, key: admitted.deliveryKey, request: request, status: status, result: result, upstream: upstream, grant: change
+            verified, key: admitted.deliveryKey, request: request, status: status, result: result, upstream: upstream, grant: change, callback: callback
         )
-        self.announce(plan, changed: changed, requestID: verified.requestID)
+        if let (_, decision) = transition, plan.change == nil || changed {
+            self.metrics.recordGrantTransition(decision.rawValue)
+        }
         return (status, result)
     }
 
@@ -186,24 +190,16 @@ struct ActionProcessor {
         return AuditEvent(grant: grant, decision: decision, requestID: verified.requestID, caller: verified.caller.name, action: action, at: Date())
     }
 
-    /// Counts the grant's transition and tells the grant's caller: a grant this request opened and enabled
-    /// (`grant.created`), an extension, or an early end by a disable.
-    private func announce(_ plan: GrantPlanner.Plan, changed: Bool, requestID: String) {
-        guard let grant = plan.grant else { return }
+    /// The callback event and audit decision of the grant transition a request made, if any: a grant it opened
+    /// and whose enable happened (or may have), an extension, or an early end by a disable. A cancellation is
+    /// audited but announces nothing: access never started.
+    private static func transition(of plan: GrantPlanner.Plan, requestID: String) -> (Components.Schemas.GrantEvent._TypePayload, AuditDecision)? {
+        guard let grant = plan.grant else { return nil }
         switch plan.change {
-        case nil where grant.requestID == requestID:
-            self.metrics.recordGrantTransition(AuditDecision.grantCreated.rawValue)
-            self.callbacks?.notify(.grant_created, grant: grant)
-        case .extend? where changed:
-            self.metrics.recordGrantTransition(AuditDecision.grantExtended.rawValue)
-            self.callbacks?.notify(.grant_extended, grant: grant)
-        case .end? where changed:
-            self.metrics.recordGrantTransition(AuditDecision.grantRevoked.rawValue)
-            self.callbacks?.notify(.grant_revoked, grant: grant)
-        case .cancel? where changed:
-            self.metrics.recordGrantTransition(AuditDecision.grantCancelled.rawValue)
-        default:
-            break
+        case nil: return grant.requestID == requestID ? (.grant_created, .grantCreated) : nil
+        case .extend?: return (.grant_extended, .grantExtended)
+        case .end?: return (.grant_revoked, .grantRevoked)
+        case .cancel?: return nil
         }
     }
 }

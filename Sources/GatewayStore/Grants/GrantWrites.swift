@@ -86,13 +86,16 @@ public struct RevocationCompletion: Sendable, Hashable {
     public var result: Result
     /// The attempt's audit record.
     public var event: AuditEvent
+    /// The event announcing the result, queued in the outbox only if the attempt still held the lease.
+    public var callback: CallbackEvent?
 
     /// Creates a completion; see each property.
-    public init(grantID: String, leaseToken: String, result: Result, event: AuditEvent) {
+    public init(grantID: String, leaseToken: String, result: Result, event: AuditEvent, callback: CallbackEvent? = nil) {
         self.grantID = grantID
         self.leaseToken = leaseToken
         self.result = result
         self.event = event
+        self.callback = callback
     }
 }
 

@@ -59,3 +59,23 @@ extension SQLiteGatewayStore {
         return count
     }
 }
+
+extension SQLiteGatewayStore {
+    public func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery] {
+        guard limit > 0, lease > .zero else { throw StoreError.invalidArgument }
+        guard case .callbacks(let deliveries) = try await self.enqueue(.claimCallbacks(now: now, limit: limit, lease: lease)) else {
+            preconditionFailure(WriteBatch.sameCase)
+        }
+        return deliveries
+    }
+
+    public func completeCallback(id: String, result: CallbackResult) async throws {
+        guard case .callbackCompleted = try await self.enqueue(.completeCallback(id: id, result: result)) else {
+            preconditionFailure(WriteBatch.sameCase)
+        }
+    }
+
+    public func nextCallbackDue() async throws -> Date? {
+        try await self.read(CallbackOutbox.nextDue)
+    }
+}

@@ -97,8 +97,8 @@ public final class SQLiteGatewayStore: GatewayStore {
         return claim
     }
 
-    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?) async throws -> RecordedOutcome {
-        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer, grant: grant)) else {
+    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
+        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer, grant: grant, callback: callback)) else {
             preconditionFailure(WriteBatch.sameCase)
         }
         return outcome

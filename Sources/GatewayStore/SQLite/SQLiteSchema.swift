@@ -12,6 +12,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v2-replay-window", migrate: Self.addReplayWindow)
         migrator.registerMigration("v3-append-friendly-keys", migrate: Self.appendFriendlyKeys)
         migrator.registerMigration("v4-grants", migrate: Self.addGrants)
+        migrator.registerMigration("v5-callback-outbox", migrate: Self.addCallbackOutbox)
         return migrator
     }
 
@@ -187,6 +188,26 @@ enum SQLiteSchema {
                     WHERE state IN ('active', 'revoking', 'revoke_failed');
                 CREATE INDEX access_grant_due ON access_grant (due_at) WHERE due_at IS NOT NULL;
                 CREATE INDEX access_grant_by_start ON access_grant (starts_at);
+                """
+        )
+    }
+
+    /// Grant callbacks (issue #5): an event is inserted in the transaction of the transition it announces and
+    /// stays until delivered or abandoned (then deleted; the log and a metric record it), so a killed process
+    /// sends it after its restart. `seq` appends.
+    private static func addCallbackOutbox(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE callback_outbox (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    caller TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX callback_outbox_due ON callback_outbox (due_at);
                 """
         )
     }

@@ -9,7 +9,7 @@ enum StoreWrite: Sendable {
     /// ``GatewayStore/claimDelivery(_:now:)``.
     case claim(DeliveryClaimRequest, now: Date)
     /// ``GatewayStore/recordOutcome(_:answering:grant:)``.
-    case outcome(AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?)
+    case outcome(AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?)
     /// ``GatewayStore/appendAudit(_:)``.
     case audit(AuditEvent)
     /// ``GatewayStore/claimDueRevocations(now:limit:lease:owner:)``.
@@ -24,6 +24,10 @@ enum StoreWrite: Sendable {
     case ensureOpenGrant(GrantOpening, now: Date)
     /// ``GatewayStore/renewRevocationLease(grantID:token:until:)``.
     case renewLease(grantID: String, token: String, until: Date)
+    /// ``GatewayStore/claimDueCallbacks(now:limit:lease:)``.
+    case claimCallbacks(now: Date, limit: Int, lease: Duration)
+    /// ``GatewayStore/completeCallback(id:result:)``.
+    case completeCallback(id: String, result: CallbackResult)
 }
 
 /// The result of one ``StoreWrite``, in the same case.
@@ -37,6 +41,8 @@ enum StoreWriteResult: Sendable {
     case releasedLeases(Int)
     case grant(Grant?)
     case renewed(Bool)
+    case callbacks([CallbackDelivery])
+    case callbackCompleted
 }
 
 /// Applies a batch of writes in order within one write transaction.
@@ -73,13 +79,16 @@ struct WriteBatch {
         switch write {
         case .claim(let request, let now):
             return .claim(try self.claim(request, now: now, in: db))
-        case .outcome(let event, let answer, let grant):
+        case .outcome(let event, let answer, let grant, let callback):
             let record = try self.chain.append(event, in: db)
             let stored = try answer.map { try Self.store($0, in: db) } ?? false
             var grantChanged = false
             if let grant, try GrantTable.apply(grant, now: event.occurredAt, in: db) {
                 _ = try self.chain.append(grant.event, in: db)
                 grantChanged = true
+            }
+            if let callback, grant == nil || grantChanged {
+                try CallbackOutbox.insert(callback, now: event.occurredAt, in: db)
             }
             return .outcome(RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged))
         case .audit(let event):
@@ -98,6 +107,9 @@ struct WriteBatch {
             var event = completion.event
             if grant == nil { event.decision = .grantRevocationSuperseded }
             _ = try self.chain.append(event, in: db)
+            if grant != nil, let callback = completion.callback {
+                try CallbackOutbox.insert(callback, now: now, in: db)
+            }
             return .completedRevocation(grant)
         case .releaseLeases(let owner, let now):
             return .releasedLeases(try GrantTable.releaseLeases(owner: owner, now: now, in: db))
@@ -108,6 +120,11 @@ struct WriteBatch {
             return .grant(try GrantTable.openGrant(kind: opening.grant.targetKind, id: opening.grant.targetID, in: db))
         case .renewLease(let grantID, let token, let until):
             return .renewed(try GrantTable.renewLease(id: grantID, token: token, until: until, in: db))
+        case .claimCallbacks(let now, let limit, let lease):
+            return .callbacks(try CallbackOutbox.claim(now: now, limit: limit, until: now.adding(lease), in: db))
+        case .completeCallback(let id, let result):
+            try CallbackOutbox.complete(id: id, result: result, in: db)
+            return .callbackCompleted
         }
     }
 
