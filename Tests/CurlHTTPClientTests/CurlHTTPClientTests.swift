@@ -61,12 +61,13 @@ struct CurlHTTPClientTests {
     @Test func refusedConnectionIsAConnectFailureThatSentNothing() async throws {
         let client = try CurlHTTPClient()
         defer { Task { await client.shutdown() } }
-        let port = try closedLoopbackPort()
+        let refusing = try RefusingLoopbackPort()
         let error = try await #require(throws: OutboundClientError.self) {
-            _ = try await client.execute(OutboundRequest(method: .put, url: "http://127.0.0.1:\(port)/api/pam/credential/1"))
+            _ = try await client.execute(OutboundRequest(method: .put, url: "http://127.0.0.1:\(refusing.port)/api/pam/credential/1"))
         }
         #expect(error == .connectFailure)
         #expect(!error.requestWasSent)
+        withExtendedLifetime(refusing) {}
         await client.shutdown()
     }
 

@@ -48,6 +48,7 @@ struct GrantTests {
             #expect(gateway.simulator.disables(of: 42).isEmpty, "the first expiry must not revoke an extended grant")
             let disable = try await gateway.waitForDisable(of: 42)
             #expect(disable.receivedAtMilliseconds >= (try milliseconds(second.expiresAt)))
+            _ = try await gateway.waitForGrant(first.id) { $0.state == .revoked }
             #expect(try await gateway.grantDecisions(first.id) == ["grant_created", "grant_extended", "grant_revocation_started", "grant_revoked"])
         }
     }

@@ -98,12 +98,14 @@ struct ConvergenceTests {
 
     @Test func unreachableSeguraIsNotAppliedAndRetried() async throws {
         let http = try CurlHTTPClient()
-        var configuration = SeguraClient.Configuration(baseURL: "http://127.0.0.1:\(try closedLoopbackPort())", clientID: "a", clientSecret: "b")
+        let refusing = try RefusingLoopbackPort()
+        var configuration = SeguraClient.Configuration(baseURL: "http://127.0.0.1:\(refusing.port)", clientID: "a", clientSecret: "b")
         configuration.retry = fastRetry(maxAttempts: 3)
         let result = try await SeguraClient(configuration: configuration, http: http).perform(.init(.enable, .credential, id: 42))
         #expect(result.outcome == .notApplied)
         #expect(result.failure?.code == .upstreamUnreachable)
         #expect(result.upstream.source == .transport)
+        withExtendedLifetime(refusing) {}
         await http.shutdown()
     }
 

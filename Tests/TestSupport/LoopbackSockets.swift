@@ -33,11 +33,20 @@ private func boundLoopbackSocket() throws -> (descriptor: Int32, port: Int) {
     return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
-/// A loopback port with nothing listening on it: connecting is refused at once.
-public func closedLoopbackPort() throws -> Int {
-    let (descriptor, port) = try boundLoopbackSocket()
-    close(descriptor)
-    return port
+/// A loopback port with nothing listening on it, so connecting is refused at once, for as long as this object
+/// lives: the socket stays bound (but never listens), so no other test can take the port meanwhile.
+public final class RefusingLoopbackPort: Sendable {
+    /// The port to connect to.
+    public let port: Int
+    private let descriptor: Int32
+
+    public init() throws {
+        (self.descriptor, self.port) = try boundLoopbackSocket()
+    }
+
+    deinit {
+        close(self.descriptor)
+    }
 }
 
 /// A loopback listener that never accepts and whose accept queue is full, so a new connection's SYN
