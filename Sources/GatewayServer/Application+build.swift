@@ -68,7 +68,7 @@ public func buildApplication(
     )
     // Services stop in reverse order after the server: the store closes last, once every answer is stored.
     if let store {
-        app.addServices(StoreService(store: store))
+        app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
     }
     app.addServices(http)
     for service in grantServices { app.addServices(service) }

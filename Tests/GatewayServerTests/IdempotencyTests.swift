@@ -110,6 +110,18 @@ struct IdempotencyTests {
         }
     }
 
+    @Test func expiredDeliveriesArePurgedWhileTheirAuditRecordsStay() async throws {
+        try await withGateway(configure: { $0.deliveryExpiry = .seconds(1); $0.purgeInterval = .milliseconds(200) }) { gateway in
+            _ = try await gateway.post(structured(), deliveryID: "msg_purged")
+            let queue = try DatabaseQueue(path: gateway.storePath)
+            #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery") } == 1)
+            try await Task.sleep(for: .milliseconds(1600))
+            #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery") } == 0)
+            #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") } == 2)
+            try queue.close()
+        }
+    }
+
     @Test func theBenchmarkBaselineWithoutAStoreActsOnEveryRepeat() async throws {
         try await withGateway(configure: { $0.keepsDurableState = false }) { gateway in
             let first = try expectConforms(try await gateway.post(structured(), deliveryID: "msg_baseline"))

@@ -100,6 +100,8 @@ public struct GatewayConfiguration: Sendable {
     /// How long an unanswered claim (its process died) blocks its delivery before a retry takes it over and
     /// acts again. Must exceed the Segura deadline, or a slow attempt and its takeover would both act. Default 60 s.
     public var staleClaimAfter: Duration = .seconds(60)
+    /// How often expired deliveries are deleted from the store. Default 5 min, so each purge is small.
+    public var purgeInterval: Duration = .seconds(300)
     /// `false` runs with no store at all: no idempotency, no replay protection, no audit trail. It exists only
     /// as the baseline of the durability benchmark (`segura-gateway demo --without-store`); the configuration
     /// file has no key for it, so `serve` always keeps durable state.
