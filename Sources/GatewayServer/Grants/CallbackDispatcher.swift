@@ -50,18 +50,12 @@ struct CallbackDispatcher: Service {
         logger[metadataKey: "callback.id"] = "\(event.id)"
         logger[metadataKey: "caller"] = "\(event.caller)"
         logger[metadataKey: "attempt"] = "\(delivery.attempt)"
-        let status = await self.post(event, logger: logger)
-        let result: CallbackResult
-        if let status, (200..<300).contains(status) {
-            result = .delivered
-        } else if status == 410 || delivery.attempt >= self.settings.callbackAttempts || self.events.callbacks[event.caller] == nil {
-            result = .abandoned
-            logger.warning("Callback abandoned", metadata: ["http.status": "\(status.map(String.init) ?? "none")"])
-        } else {
-            result = .retry(at: Date().addingTimeInterval(self.settings.backoff(afterAttempt: delivery.attempt).timeInterval))
-            logger.notice("Callback not accepted; retrying", metadata: ["http.status": "\(status.map(String.init) ?? "none")"])
+        let result = await self.attempt(delivery, logger: logger)
+        switch result {
+        case .delivered: self.metrics.recordCallback(caller: event.caller, result: "delivered")
+        case .retry: self.metrics.recordCallback(caller: event.caller, result: "retried")
+        case .abandoned: self.metrics.recordCallback(caller: event.caller, result: "abandoned")
         }
-        self.metrics.recordCallback(caller: event.caller, result: result == .delivered ? "delivered" : result == .abandoned ? "abandoned" : "retried")
         do {
             try await self.store.completeCallback(id: event.id, result: result)
         } catch {
@@ -70,9 +64,26 @@ struct CallbackDispatcher: Service {
         }
     }
 
-    /// POSTs `event`, signed now; the status, or `nil` when no answer came (or its caller has no callback any more).
-    private func post(_ event: CallbackEvent, logger: Logger) async -> Int? {
-        guard let callback = self.events.callbacks[event.caller] else { return nil }
+    /// Sends the event once and decides what becomes of it.
+    private func attempt(_ delivery: CallbackDelivery, logger: Logger) async -> CallbackResult {
+        guard let callback = self.events.callbacks[delivery.event.caller] else {
+            logger.warning("Callback abandoned: the caller no longer has a callback configured")
+            return .abandoned
+        }
+        let status = await self.post(delivery.event, to: callback, logger: logger)
+        if let status, (200..<300).contains(status) { return .delivered }
+        let answered = ["http.status": Logger.MetadataValue.string(status.map(String.init) ?? "none")]
+        // Standard Webhooks: 410 Gone asks the sender to stop.
+        guard status != 410, delivery.attempt < self.settings.callbackAttempts else {
+            logger.warning("Callback abandoned", metadata: answered)
+            return .abandoned
+        }
+        logger.notice("Callback not accepted; retrying", metadata: answered)
+        return .retry(at: Date().addingTimeInterval(self.settings.backoff(afterAttempt: delivery.attempt).timeInterval))
+    }
+
+    /// POSTs `event` to `callback`, signed now; the status, or `nil` when no answer came.
+    private func post(_ event: CallbackEvent, to callback: GatewayConfiguration.Callback, logger: Logger) async -> Int? {
         let body = Array(event.body)
         let headers = WebhookSigner.headerFields(scheme: .standardWebhooks, secret: callback.secret, body: body, deliveryID: event.id, timestamp: Date())
         let request = OutboundRequest(

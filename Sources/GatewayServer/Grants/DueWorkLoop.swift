@@ -17,7 +17,7 @@ struct DueWorkLoop: Sendable {
 
     func run(nextDue: @Sendable () async throws -> Date?, wave: @Sendable () async -> Wave) async {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let pause = await self.pause(until: try? await nextDue())
+            let pause = self.pause(until: (try? await nextDue()) ?? nil)
             guard pause == .zero else {
                 await Self.sleep(for: pause)
                 continue
@@ -28,8 +28,8 @@ struct DueWorkLoop: Sendable {
 
     /// Until `next` (zero if it is due), at most the poll interval; the poll interval when nothing is due or the
     /// store could not be read.
-    private func pause(until next: Date??) -> Duration {
-        guard case .some(.some(let next)) = next else { return self.poll }
+    private func pause(until next: Date?) -> Duration {
+        guard let next else { return self.poll }
         let wait = next.timeIntervalSinceNow
         guard wait > 0 else { return .zero }
         return min(.milliseconds(Int64(wait * 1000) + 1), self.poll)

@@ -44,11 +44,13 @@ extension APIImplementation {
         guard case .json(let body) = input.body, body.grantId == input.path.grantId else {
             return .unprocessableContent(self.problem(verified, code: "invalid_request", detail: "the body's grant_id must repeat the grant in the path"))
         }
-        guard let revoker = self.grants, let grant = try await self.visibleGrant(input.path.grantId, to: verified) else {
+        guard let revoker = self.grants, let grant = try await self.visibleGrant(input.path.grantId, to: verified),
+            let kind = TargetKind(rawValue: grant.targetKind)
+        else {
             return .notFound(self.grantNotFound(input.path.grantId, verified))
         }
         let me = verified.caller.name
-        let request = ActionRequest(action: .disable, kind: TargetKind(rawValue: grant.targetKind)!, id: grant.targetID, ticket: grant.ticket)
+        let request = ActionRequest(action: .disable, kind: kind, id: grant.targetID, ticket: grant.ticket)
         let builder = ActionResultBuilder(requestID: verified.requestID, request: request, caller: me, receivedAt: verified.receivedAt)
         guard grant.caller == me || verified.caller.policy.allowedActions.contains(.disable) else {
             let detail = "only the grant's caller, or a caller allowed to disable the target, may revoke it"

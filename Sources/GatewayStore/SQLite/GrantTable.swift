@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The `access_grant` table: every statement is a cached prepared statement, run inside the caller's
-/// transaction (the writer's group commit, or a read snapshot).
+/// transaction (the writer's group commit, or a read snapshot). The SQL texts are built once, not per call.
 enum GrantTable {
     /// The columns read back into a ``Grant``, in ``grant(from:)``'s order.
     private static let columns = """
@@ -10,17 +10,53 @@ enum GrantTable {
         revoke_attempts, due_at, ended_at, ended_by, last_error_code
         """
     private static let openStates = "('active', 'revoking', 'revoke_failed')"
+    private static let selectByIDSQL = "SELECT \(columns) FROM access_grant WHERE id = ?"
+    private static let selectOpenByTargetSQL = "SELECT \(columns) FROM access_grant WHERE target_kind = ? AND target_id = ? AND state IN \(openStates)"
+    private static let listOpenSQL = listSQL(where: "state IN \(openStates)")
+    private static let listEndedSQL = listSQL(where: "state NOT IN \(openStates)")
+    private static let listAllSQL = listSQL(where: "1")
+    /// A running attempt loses its lease (its completion then changes nothing); a failed one is re-armed.
+    private static let extendSQL = """
+        UPDATE access_grant SET expires_at = MAX(expires_at, ?1), due_at = MAX(expires_at, ?1), state = 'active',
+            lease_owner = NULL, lease_token = NULL, extensions = extensions + 1, revoke_attempts = 0, last_error_code = NULL,
+            updated_at = ?2
+        WHERE id = ?3 AND state IN \(openStates)
+        """
+    private static let endSQL = Self.endSQL(state: "revoked")
+    /// Only a grant nobody extended: an extension means another request enabled the target too.
+    private static let cancelSQL = Self.endSQL(state: "cancelled") + " AND extensions = 0"
+    private static let leaseSQL = """
+        UPDATE access_grant SET state = 'revoking', lease_owner = ?, lease_token = ?, due_at = ?, revoke_attempts = revoke_attempts + 1,
+            updated_at = ?
+        WHERE id = ? AND state IN \(openStates)
+        """
+
+    /// The listing with a state filter; arguments: caller, kind, id, ticket, each `NULL` for any.
+    private static func listSQL(where states: String) -> String {
+        """
+        SELECT \(columns) FROM access_grant
+        WHERE \(states) AND (?1 IS NULL OR caller = ?1) AND (?2 IS NULL OR target_kind = ?2) AND (?3 IS NULL OR target_id = ?3)
+        AND (?4 IS NULL OR ticket = ?4)
+        ORDER BY starts_at DESC, id DESC
+        """
+    }
+
+    private static func endSQL(state: String) -> String {
+        """
+        UPDATE access_grant SET state = '\(state)', ended_at = ?1, ended_by = ?2, due_at = NULL, lease_owner = NULL, lease_token = NULL,
+            updated_at = ?1
+        WHERE id = ?3 AND state IN \(openStates)
+        """
+    }
 
     // MARK: Reads
 
     static func grant(id: String, in db: Database) throws -> Grant? {
-        try self.fetchOne("SELECT \(Self.columns) FROM access_grant WHERE id = ?", [id], in: db)
+        try self.fetchOne(Self.selectByIDSQL, [id], in: db)
     }
 
     static func openGrant(kind: String, id: Int, in db: Database) throws -> Grant? {
-        try self.fetchOne(
-            "SELECT \(Self.columns) FROM access_grant WHERE target_kind = ? AND target_id = ? AND state IN \(Self.openStates)", [kind, id], in: db
-        )
+        try self.fetchOne(Self.selectOpenByTargetSQL, [kind, id], in: db)
     }
 
     /// The earliest time the scheduler has something to do, if anything is pending.
@@ -31,21 +67,14 @@ enum GrantTable {
 
     /// Grants matching `query`, newest first, keeping only those `isVisible` accepts, until `query.limit`.
     static func grants(matching query: GrantQuery, isVisible: (Grant) -> Bool, in db: Database) throws -> [Grant] {
-        let states: String
-        switch query.states {
-        case .open: states = "state IN \(Self.openStates)"
-        case .ended: states = "state NOT IN \(Self.openStates)"
-        case .all: states = "1"
-        }
+        let sql =
+            switch query.states {
+            case .open: Self.listOpenSQL
+            case .ended: Self.listEndedSQL
+            case .all: Self.listAllSQL
+            }
         let rows = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: """
-                    SELECT \(Self.columns) FROM access_grant
-                    WHERE \(states) AND (?1 IS NULL OR caller = ?1) AND (?2 IS NULL OR target_kind = ?2) AND (?3 IS NULL OR target_id = ?3)
-                    AND (?4 IS NULL OR ticket = ?4)
-                    ORDER BY starts_at DESC, id DESC
-                    """
-            ),
+            db.cachedStatement(sql: sql),
             arguments: [query.caller, query.targetKind, query.targetID, query.ticket]
         )
         var grants: [Grant] = []
@@ -80,32 +109,17 @@ enum GrantTable {
         var arguments: StatementArguments
         switch change.kind {
         case .extend(let expiresAt):
-            // A running attempt loses its lease (its completion then changes nothing); a failed one is re-armed.
-            sql = """
-                UPDATE access_grant SET expires_at = MAX(expires_at, ?1), due_at = MAX(expires_at, ?1), state = 'active',
-                    lease_owner = NULL, lease_token = NULL, extensions = extensions + 1, revoke_attempts = 0, last_error_code = NULL,
-                    updated_at = ?2
-                WHERE id = ?3 AND state IN \(Self.openStates)
-                """
+            sql = Self.extendSQL
             arguments = [expiresAt.millisecondsSince1970, now.millisecondsSince1970, change.grantID]
         case .cancel:
-            // Only a grant nobody extended: an extension means another request enabled the target too.
-            sql = Self.endSQL(state: "cancelled") + " AND extensions = 0"
+            sql = Self.cancelSQL
             arguments = [now.millisecondsSince1970, nil, change.grantID]
         case .end(let endedBy):
-            sql = Self.endSQL(state: "revoked")
+            sql = Self.endSQL
             arguments = [now.millisecondsSince1970, endedBy, change.grantID]
         }
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
         return db.changesCount == 1
-    }
-
-    private static func endSQL(state: String) -> String {
-        """
-        UPDATE access_grant SET state = '\(state)', ended_at = ?1, ended_by = ?2, due_at = NULL, lease_owner = NULL, lease_token = NULL,
-            updated_at = ?1
-        WHERE id = ?3 AND state IN \(Self.openStates)
-        """
     }
 
     /// The ids of grants due at `now`, earliest first.
@@ -118,13 +132,7 @@ enum GrantTable {
 
     /// Gives the grant's lease to a new attempt until `until`; the lease's end is also when it falls due again.
     static func lease(id: String, token: String, owner: String, until: Date, now: Date, in db: Database) throws -> Grant? {
-        try db.cachedStatement(
-            sql: """
-                UPDATE access_grant SET state = 'revoking', lease_owner = ?, lease_token = ?, due_at = ?, revoke_attempts = revoke_attempts + 1,
-                    updated_at = ?
-                WHERE id = ? AND state IN \(Self.openStates)
-                """
-        ).execute(arguments: [owner, token, until.millisecondsSince1970, now.millisecondsSince1970, id])
+        try db.cachedStatement(sql: Self.leaseSQL).execute(arguments: [owner, token, until.millisecondsSince1970, now.millisecondsSince1970, id])
         guard db.changesCount == 1 else { return nil }
         return try self.grant(id: id, in: db)
     }
