@@ -57,6 +57,7 @@ struct DeliveryLedger: Sendable {
             signatureDigest: verified.delivery.signatureDigest,
             signedDeliveryID: verified.signedDeliveryID,
             requestID: verified.requestID,
+            isFreshKey: verified.deliveryID == nil,
             expiresAfter: self.expiresAfter,
             acceptance: acceptance,
             grant: Self.grantOpening(for: action, verified: verified, now: now)

@@ -36,6 +36,9 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     public var signedDeliveryID: String?
     /// The gateway's id for this attempt; it owns the claim and answers it.
     public var requestID: String
+    /// `true` when the key was made for this attempt (the sender gave no delivery id, so the key holds the
+    /// unique request id): no earlier claim can hold it, and the store skips looking for one.
+    public var isFreshKey: Bool
     /// How long the key is remembered from this claim; must be positive.
     public var expiresAfter: Duration
     /// Appended to the audit trail in the claim's own transaction when the claim is granted, so no attempt
@@ -52,6 +55,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         signatureDigest: String?,
         signedDeliveryID: String? = nil,
         requestID: String,
+        isFreshKey: Bool = false,
         expiresAfter: Duration,
         acceptance: AuditEvent?,
         grant: GrantOpening? = nil
@@ -61,6 +65,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         self.signatureDigest = signatureDigest
         self.signedDeliveryID = signedDeliveryID
         self.requestID = requestID
+        self.isFreshKey = isFreshKey
         self.expiresAfter = expiresAfter
         self.acceptance = acceptance
         self.grant = grant

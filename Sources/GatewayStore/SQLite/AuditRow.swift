@@ -72,16 +72,15 @@ struct AuditRow: FetchableRecord, TableRecord, Sendable {
         )
     }
 
-    /// Inserts the row through a cached prepared statement: GRDB's record insert builds its SQL and a
-    /// persistence container on every call, which showed in the writer thread's profile.
+    /// Inserts the row; two per request, so through a ``DirectStatement``.
     func insert(_ db: Database) throws {
         let event = self.record.event
-        let values: [(any DatabaseValueConvertible)?] = [
-            self.record.sequence, self.record.previousHash, self.record.hash, event.requestID, event.deliveryID, event.caller,
-            event.decision.rawValue, event.ticket, event.action, event.targetKind, event.targetID, event.outcome,
-            event.upstreamStatus, event.seguraCode, event.errorCode, event.attempts, event.latencyMilliseconds,
-            event.receivedAt.millisecondsSince1970, event.occurredAt.millisecondsSince1970,
-        ]
-        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(values))
+        try DirectStatement(db, sql: Self.insertSQL).execute([
+            SQLValue(self.record.sequence), SQLValue(self.record.previousHash), SQLValue(self.record.hash), SQLValue(event.requestID),
+            SQLValue(event.deliveryID), SQLValue(event.caller), SQLValue(event.decision.rawValue), SQLValue(event.ticket), SQLValue(event.action),
+            SQLValue(event.targetKind), SQLValue(event.targetID), SQLValue(event.outcome), SQLValue(event.upstreamStatus), SQLValue(event.seguraCode),
+            SQLValue(event.errorCode), SQLValue(event.attempts), SQLValue(event.latencyMilliseconds),
+            SQLValue(event.receivedAt.millisecondsSince1970), SQLValue(event.occurredAt.millisecondsSince1970),
+        ])
     }
 }

@@ -4,9 +4,16 @@ import GRDB
 /// The audit trail's reads and writes inside a database access, shared by the store's operations.
 enum AuditTable {
     /// The head recorded with the last append; `nil` only if the `audit_head` row was removed by hand.
+    /// Read at the start of every write batch, so through a ``DirectStatement``.
     static func head(_ db: Database) throws -> AuditHead? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_head WHERE id = 1")) else { return nil }
-        return AuditHead(sequence: try row.decode(forColumn: "sequence"), hash: try row.decode(forColumn: "hash"))
+        try DirectStatement(db, sql: "SELECT sequence, hash FROM audit_head WHERE id = 1").first([]) { row in
+            AuditHead(sequence: Int(try row.integer(0)), hash: try row.text(1))
+        }
+    }
+
+    /// Moves the head; once per write batch that appended records.
+    static func storeHead(_ head: AuditHead, in db: Database) throws {
+        try DirectStatement(db, sql: "UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1").execute([SQLValue(head.sequence), SQLValue(head.hash)])
     }
 
     /// Up to `limit` records after `afterSequence`, occurred at or after `since` when given, in sequence order.

@@ -117,11 +117,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func storedResponse(requestID: String, caller: String) async throws -> StoredResponse? {
         try await self.read { db in
-            try DeliveryRow
-                .filter(DeliveryRow.Columns.caller == caller && DeliveryRow.Columns.requestID == requestID)
-                .filter(DeliveryRow.Columns.completedAt != nil)
-                .order(DeliveryRow.Columns.completedAt.desc)
-                .fetchOne(db)?.delivery.response
+            try DeliveryRow.fetchAnswered(requestID: requestID, caller: caller, in: db)?.delivery.response
         }
     }
 

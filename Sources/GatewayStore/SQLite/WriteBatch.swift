@@ -165,7 +165,7 @@ struct WriteBatch {
                 try Self.remember(digest, for: request.key, until: now.adding(request.expiresAfter), in: db)
             }
         }
-        let stored = try Self.delivery(request.key, in: db)
+        let stored = request.isFreshKey ? nil : try Self.delivery(request.key, in: db)
         switch self.claimRule.decide(stored: stored, fingerprint: request.fingerprint, now: now) {
         case .answer(let claim):
             return claim
@@ -190,40 +190,39 @@ struct WriteBatch {
     }
 
     private static func delivery(_ key: DeliveryKey, in db: Database) throws -> StoredDelivery? {
-        try DeliveryRow.fetchOne(db.cachedStatement(sql: DeliveryRow.selectByKeySQL), arguments: [key.caller, key.deliveryID])?.delivery
+        try DeliveryRow.fetch(key, in: db)?.delivery
     }
 
     /// Whether `digest` is unknown, expired, or was last seen authenticating `key` itself.
     private static func signature(_ digest: String, mayAuthenticate key: DeliveryKey, now: Date, in db: Database) throws -> Bool {
-        let owner = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT delivery_id FROM delivery_signature WHERE caller = ? AND signature_digest = ? AND expires_at > ?"),
-            arguments: [key.caller, digest, now.millisecondsSince1970]
-        )
+        let owner = try DirectStatement(db, sql: "SELECT delivery_id FROM delivery_signature WHERE caller = ? AND signature_digest = ? AND expires_at > ?")
+            .first([SQLValue(key.caller), SQLValue(digest), SQLValue(now.millisecondsSince1970)]) { row in try row.text(0) }
         return owner == nil || owner == key.deliveryID
     }
 
     private static func remember(_ digest: String, for key: DeliveryKey, until expiry: Date, in db: Database) throws {
-        try db.cachedStatement(
+        try DirectStatement(
+            db,
             sql: """
                 INSERT INTO delivery_signature (caller, signature_digest, delivery_id, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (caller, signature_digest) DO UPDATE SET delivery_id = excluded.delivery_id, expires_at = excluded.expires_at
                 """
-        ).execute(arguments: [key.caller, digest, key.deliveryID, expiry.millisecondsSince1970])
+        ).execute([SQLValue(key.caller), SQLValue(digest), SQLValue(key.deliveryID), SQLValue(expiry.millisecondsSince1970)])
     }
 
     /// Stores `answer` if its request still holds the unanswered claim; returns whether it did.
     private static func store(_ answer: DeliveryAnswer, in db: Database) throws -> Bool {
         let response = answer.response
-        try db.cachedStatement(
+        let updated = try DirectStatement(
+            db,
             sql: """
                 UPDATE delivery SET response_status = ?, response_content_type = ?, response_body = ?, completed_at = ?, reopens_at = ?
                 WHERE caller = ? AND delivery_id = ? AND request_id = ? AND completed_at IS NULL
                 """
-        ).execute(arguments: [
-            response.statusCode, response.contentType, response.body, response.completedAt.millisecondsSince1970,
-            answer.reopensAt?.millisecondsSince1970, answer.key.caller, answer.key.deliveryID, response.requestID,
+        ).execute([
+            SQLValue(response.statusCode), SQLValue(response.contentType), SQLValue(response.body), SQLValue(response.completedAt.millisecondsSince1970),
+            SQLValue(answer.reopensAt?.millisecondsSince1970), SQLValue(answer.key.caller), SQLValue(answer.key.deliveryID), SQLValue(response.requestID),
         ])
-        let updated = db.changesCount
         return updated == 1
     }
 }
@@ -249,6 +248,6 @@ struct AuditChainWriter {
     /// Moves the stored head to the last record appended, if any was.
     func storeHead(in db: Database) throws {
         guard self.appended else { return }
-        try db.cachedStatement(sql: "UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1").execute(arguments: [self.head.sequence, self.head.hash])
+        try AuditTable.storeHead(self.head, in: db)
     }
 }
