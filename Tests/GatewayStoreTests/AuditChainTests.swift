@@ -44,6 +44,19 @@ struct AuditChainTests {
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 
+    @Test("Integers at the ends of their range serialize as their decimal text")
+    func extremeIntegersSerializeAsDecimal() {
+        var event = self.firstEvent
+        event.upstreamStatus = Int.min
+        event.latencyMilliseconds = Int.max
+        event.attempts = 0
+        let text = String(decoding: AuditChain.canonicalSerialization(sequence: 10, previousHash: "", event: event), as: UTF8.self)
+        #expect(text.contains("\nsequence=i10\nprevious_hash=s0:\n"))
+        #expect(text.contains("\nupstream_status=i\(Int.min)\n"))
+        #expect(text.contains("\nlatency_ms=i\(Int.max)\n"))
+        #expect(text.contains("\nattempts=i0\n"))
+    }
+
     @Test("Hashes match values computed independently from the documentation (Python hashlib)")
     func hashesMatchKnownAnswers() {
         let first = AuditRecord(appending: self.firstEvent, after: .genesis)

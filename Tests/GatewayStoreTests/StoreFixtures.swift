@@ -75,10 +75,12 @@ extension SQLiteGatewayStore {
         signature: String? = nil,
         signedID: String? = nil,
         expiresAfter: Duration = Fixtures.day,
-        acceptance: AuditEvent? = nil
+        acceptance: AuditEvent? = nil,
+        isFreshKey: Bool = false
     ) async throws -> DeliveryClaim {
         let request = DeliveryClaimRequest(
-            key: key, fingerprint: fingerprint, signatureDigest: signature, signedDeliveryID: signedID, requestID: requestID, expiresAfter: expiresAfter, acceptance: acceptance
+            key: key, fingerprint: fingerprint, signatureDigest: signature, signedDeliveryID: signedID, requestID: requestID, isFreshKey: isFreshKey,
+            expiresAfter: expiresAfter, acceptance: acceptance
         )
         return try await self.claimDelivery(request, now: Fixtures.start.addingTimeInterval(seconds))
     }

@@ -16,6 +16,16 @@ struct StoredResponseLookupTests {
         }
     }
 
+    @Test("A key made for one request (no delivery id) is claimed without a lookup, answered and found by request id")
+    func freshKeyIsClaimedAndFound() async throws {
+        try await withStore { store async throws in
+            let key = DeliveryKey(caller: "jira", deliveryID: "request:r7")
+            #expect(try await store.claim("r7", key: key, isFreshKey: true) == .claimed(recoveredFromCrash: false))
+            #expect(try await store.complete("r7", key: key))
+            #expect(try await store.storedResponse(requestID: "r7", caller: "jira") == Fixtures.response(requestID: "r7"))
+        }
+    }
+
     @Test("An unanswered claim has no stored response yet")
     func unansweredClaimIsNotFound() async throws {
         try await withStore { store in
