@@ -51,18 +51,8 @@ public enum AuditChain {
     /// without intermediate strings (the string-interpolating version was a tenth of the writer's time).
     public static func hash(sequence: Int, previousHash: String, event: AuditEvent) -> String {
         let digest = SHA256.hash(data: Self.canonicalSerialization(sequence: sequence, previousHash: previousHash, event: event))
-        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
-            var index = 0
-            for byte in digest {
-                buffer[index] = Self.hexDigits[Int(byte >> 4)]
-                buffer[index + 1] = Self.hexDigits[Int(byte & 0x0F)]
-                index += 2
-            }
-            return index
-        }
+        return digest.withUnsafeBytes(LowercaseHex.string)
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The bytes that are hashed, as documented on ``AuditChain``.
     public static func canonicalSerialization(sequence: Int, previousHash: String, event: AuditEvent) -> [UInt8] {

@@ -68,8 +68,6 @@ public enum AuditJSONLines {
 
 /// Writes one flat JSON object of strings, integers and nulls, member by member, into a byte buffer.
 private struct JSONObjectWriter {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var isFirstMember = true
 
@@ -118,8 +116,8 @@ private struct JSONObjectWriter {
             case 0x0C: self.bytes.append(contentsOf: "\\f".utf8)
             case ..<0x20:
                 self.bytes.append(contentsOf: "\\u00".utf8)
-                self.bytes.append(Self.hexDigits[Int(byte >> 4)])
-                self.bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                self.bytes.append(LowercaseHex.digits[Int(byte >> 4)])
+                self.bytes.append(LowercaseHex.digits[Int(byte & 0x0F)])
             default: self.bytes.append(byte)
             }
         }
