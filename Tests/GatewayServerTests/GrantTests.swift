@@ -37,14 +37,15 @@ struct GrantTests {
     @Test func anotherEnableExtendsTheOpenGrantInsteadOfStackingOne() async throws {
         try await withGateway { gateway in
             let first = try await gateway.enable(42, for: "PT2S")
-            let second = try await gateway.enable(42, for: "PT4S", expecting: .alreadyInState)
+            let second = try await gateway.enable(42, for: "PT6S", expecting: .alreadyInState)
             #expect(second.id == first.id)
             #expect(second.extensions == 1)
-            #expect(try milliseconds(second.expiresAt) > milliseconds(first.expiresAt) + 1500)
+            #expect(try milliseconds(second.expiresAt) >= milliseconds(first.expiresAt) + 4000)
             let open = try await gateway.grants("?target_kind=credential&target_id=42&state=open")
             #expect(open.map(\.id) == [first.id])
 
-            try await Task.sleep(for: .milliseconds(2500))
+            // One second past the first expiry (the scheduler's bound), and still at least 3 s before the second.
+            try await sleep(untilMilliseconds: try milliseconds(first.expiresAt) + 1000)
             #expect(gateway.simulator.disables(of: 42).isEmpty, "the first expiry must not revoke an extended grant")
             let disable = try await gateway.waitForDisable(of: 42)
             #expect(disable.receivedAtMilliseconds >= (try milliseconds(second.expiresAt)))
@@ -54,11 +55,11 @@ struct GrantTests {
     }
 
     @Test func anExtensionStopsAtTheCallersMaximumFromTheGrantsStart() async throws {
-        try await withGateway(configure: { $0.callers[0].policy.maxDuration = .seconds(3) }) { gateway in
-            let first = try await gateway.enable(42, for: "PT2S")
+        try await withGateway(configure: { $0.callers[0].policy.maxDuration = .seconds(10) }) { gateway in
+            let first = try await gateway.enable(42, for: "PT5S")
             try await Task.sleep(for: .seconds(1))
-            let extended = try await gateway.enable(42, for: "PT3S", expecting: .alreadyInState)
-            #expect(try milliseconds(extended.expiresAt) == milliseconds(first.startsAt) + 3000)
+            let extended = try await gateway.enable(42, for: "PT10S", expecting: .alreadyInState)
+            #expect(try milliseconds(extended.expiresAt) == milliseconds(first.startsAt) + 10_000)
         }
     }
 
@@ -126,12 +127,13 @@ struct GrantTests {
     @Test func anEnableWhoseTargetsGrantEndedWhileItWaitedOpensItsOwn() async throws {
         try await withGateway { gateway in
             let first = try await gateway.enable(42, for: "PT60S")
-            // The disable holds the target for 400 ms; the enable is admitted meanwhile, while the first grant is
-            // still open (so its own grant is not opened with its claim), and acts once the disable ended it.
-            gateway.simulator.injectFault(.latency(.milliseconds(400)), on: .operation(.credential, .disable, id: 42), times: 1)
+            // The disable holds the target for 1.5 s from its arrival at Segura; the enable is admitted meanwhile,
+            // while the first grant is still open (so its own grant is not opened with its claim), and acts once the
+            // disable ended it.
+            gateway.simulator.injectFault(.latency(.milliseconds(1500)), on: .operation(.credential, .disable, id: 42), times: 1)
             let http = try CurlHTTPClient()
             async let disabled = gateway.postOnNewConnection(structured("disable"), deliveryID: "msg_disable", using: http)
-            try await Task.sleep(for: .milliseconds(150))
+            _ = try await gateway.waitForDisable(of: 42)
             let enabled = try await gateway.enable(42, for: "PT60S")
             #expect(try await disabled == 200)
             await http.shutdown()
@@ -144,7 +146,7 @@ struct GrantTests {
 
     @Test func aFailedRevocationIsRetriedWithBackoffUntilItSucceeds() async throws {
         try await withGateway(configure: Self.fastRetries) { gateway in
-            let grant = try await gateway.enable(42, for: "PT1S")
+            let grant = try await gateway.enable(42, for: "PT2S")
             // The client tries 3 times per round: two rounds fail, the third succeeds.
             gateway.simulator.injectFault(.kongServiceUnavailable, on: .operation(.credential, .disable, id: 42), times: 6)
             let revoked = try await gateway.waitForGrant(grant.id) { $0.state == .revoked }
@@ -161,7 +163,7 @@ struct GrantTests {
 
     @Test func aTerminalFailureIsRevokeFailedCountedAndCanBeRetriedByDelete() async throws {
         try await withGateway(configure: Self.fastRetries) { gateway in
-            let grant = try await gateway.enable(42, for: "PT1S")
+            let grant = try await gateway.enable(42, for: "PT2S")
             gateway.simulator.setWritePermission(false)
             let failed = try await gateway.waitForGrant(grant.id) { $0.state == .revokeFailed }
             #expect(failed.lastErrorCode == .upstreamWritePermissionMissing)
@@ -204,6 +206,12 @@ struct GrantTests {
         configuration.grants.retryMaximum = .milliseconds(300)
         configuration.grants.maximumRevokeAttempts = 5
     }
+}
+
+/// Sleeps until the wall clock reads `target` (milliseconds since 1970), or returns at once if it already does.
+func sleep(untilMilliseconds target: Int64) async throws {
+    let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    if target > now { try await Task.sleep(for: .milliseconds(target - now)) }
 }
 
 /// Milliseconds since 1970 of an API timestamp.

@@ -113,14 +113,14 @@ struct ControlAPITests {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         do {
             let connection = try RawHTTPConnection(port: simulator.port)
-            let tokenResponse = try connection.request(
+            let tokenResponse = try await connection.request(
                 "POST", "/iso/oauth2/token", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                 body: "grant_type=client_credentials&client_id=segura-gateway&client_secret=simulator-secret")
             let json = try JSONSerialization.jsonObject(with: Data(tokenResponse.body.utf8)) as? [String: Any]
             let token = try #require(json?["access_token"] as? String)
             simulator.injectFault(.latency(.milliseconds(300)), on: .operation(.credential, .disable, id: 41))
             let sent = Self.unixMilliseconds()
-            let disable = try connection.request(
+            let disable = try await connection.request(
                 "DELETE", "/api/pam/credential/41", headers: [("Authorization", "Bearer \(token)")])
             let answered = Self.unixMilliseconds()
             #expect(disable.status == 200)
@@ -129,7 +129,7 @@ struct ControlAPITests {
             #expect(call.applied)
             #expect(call.receivedAtMilliseconds >= sent)
             #expect(call.receivedAtMilliseconds + 300 <= answered, "the arrival, not the delayed answer")
-            let listed = try connection.request("GET", "/_simulator/calls")
+            let listed = try await connection.request("GET", "/_simulator/calls")
             let decoded = try JSONDecoder().decode([String: [SimulatorCall]].self, from: Data(listed.body.utf8))
             #expect(decoded == ["calls": simulator.calls])
         } catch {

@@ -4,10 +4,13 @@
     import Darwin
 #endif
 
-/// A deliberately small, blocking HTTP/1.1 client over one loopback TCP connection, so tests see exactly what
-/// goes over the wire: how many connections, keep-alive, and whether the server ended with a FIN or an RST.
+/// A deliberately small HTTP/1.1 client over one loopback TCP connection, so tests see exactly what goes over
+/// the wire: how many connections, keep-alive, and whether the server ended with a FIN or an RST.
 ///
-/// Every read times out after ten seconds, so a broken server fails a test instead of hanging it.
+/// Reads never block a thread: they poll the socket and sleep the task in between. The whole test process
+/// shares Swift concurrency's few cooperative threads (one per core), so a blocking read waiting for a
+/// deliberately delayed answer would stall every other test running meanwhile. Every read gives up after ten
+/// seconds, so a broken server fails a test instead of hanging it.
 final class RawHTTPConnection {
     /// How the server ended the connection.
     enum End: Equatable {
@@ -28,8 +31,6 @@ final class RawHTTPConnection {
         guard descriptor >= 0 else {
             throw RawHTTPError("socket() failed: errno \(errno)")
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port)).bigEndian
@@ -68,9 +69,9 @@ final class RawHTTPConnection {
         _ path: String,
         headers: [(String, String)] = [],
         body: String = ""
-    ) throws -> RawHTTPResponse {
+    ) async throws -> RawHTTPResponse {
         try self.write(Self.format(method, path, headers: headers, body: body))
-        return try self.readResponse()
+        return try await self.readResponse()
     }
 
     /// The bytes of one request.
@@ -84,12 +85,12 @@ final class RawHTTPConnection {
     }
 
     /// Reads one response framed by `Content-Length` (the simulator always sends it).
-    func readResponse() throws -> RawHTTPResponse {
+    func readResponse() async throws -> RawHTTPResponse {
         let separator = Array("\r\n\r\n".utf8)
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = self.buffer.indices.first { self.buffer[$0...].starts(with: separator) }
-            if headerEnd == nil, try !self.fill() {
+            if headerEnd == nil, try await !self.fill() {
                 throw RawHTTPError("the connection ended before a response")
             }
         }
@@ -107,7 +108,7 @@ final class RawHTTPConnection {
         let length = Int(response.header("Content-Length") ?? "") ?? 0
         let bodyStart = headerEnd! + separator.count
         while self.buffer.count < bodyStart + length {
-            guard try self.fill() else {
+            guard try await self.fill() else {
                 throw RawHTTPError("the connection ended inside a body")
             }
         }
@@ -117,12 +118,12 @@ final class RawHTTPConnection {
     }
 
     /// Reads until the server ends the connection and reports how; unexpected data is an error.
-    func readEnd() throws -> End {
+    func readEnd() async throws -> End {
         guard self.buffer.isEmpty else {
             throw RawHTTPError("unread data before the end of the connection")
         }
         do {
-            guard try !self.fill() else {
+            guard try await !self.fill() else {
                 throw RawHTTPError("the server sent data instead of closing")
             }
             return .closed
@@ -131,15 +132,25 @@ final class RawHTTPConnection {
         }
     }
 
-    /// Appends what one `recv` returns; `false` at end of stream.
-    private func fill() throws -> Bool {
+    /// Appends what the next successful `recv` returns; `false` at end of stream.
+    private func fill() async throws -> Bool {
+        let giveUp = ContinuousClock.now + .seconds(10)
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
-        if count < 0 {
-            throw RawHTTPError("recv() failed: errno \(errno)", errorNumber: errno)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count >= 0 {
+                self.buffer.append(contentsOf: chunk[..<count])
+                return count > 0
+            }
+            let error = errno
+            guard error == EAGAIN || error == EWOULDBLOCK else {
+                throw RawHTTPError("recv() failed: errno \(error)", errorNumber: error)
+            }
+            guard ContinuousClock.now < giveUp else {
+                throw RawHTTPError("no data for ten seconds", errorNumber: error)
+            }
+            try await Task.sleep(for: .milliseconds(2))
         }
-        self.buffer.append(contentsOf: chunk[..<count])
-        return count > 0
     }
 }
 
