@@ -20,17 +20,21 @@ enum TokenFailure: Error {
 /// Segura issues no refresh token (segura-api.md §3.1): a new token means a new client-credentials
 /// request. Without single flight, 100 requests arriving as the token expires would send 100 token
 /// requests; here they all wait for the one in flight.
+///
+/// A refresh is bounded by the time its initiator has left. Every caller has the same deadline length, so a
+/// caller who joins a refresh started earlier is never held past its own deadline either.
 actor AccessTokenStore {
-    private let fetch: @Sendable () async throws -> AccessToken
+    private let fetch: @Sendable (_ timeout: Duration) async throws -> AccessToken
     private var current: AccessToken?
     private var refresh: Task<AccessToken, any Error>?
 
-    init(fetch: @escaping @Sendable () async throws -> AccessToken) {
+    init(fetch: @escaping @Sendable (_ timeout: Duration) async throws -> AccessToken) {
         self.fetch = fetch
     }
 
-    /// A token valid for at least the renewal margin, fetched only if the cached one is missing or due.
-    func token() async throws -> AccessToken {
+    /// A token valid for at least the renewal margin, fetched only if the cached one is missing or due; a
+    /// fetch this call starts gives up after `timeout`.
+    func token(timeout: Duration) async throws -> AccessToken {
         if let current, ContinuousClock.now < current.renewAt {
             return current
         }
@@ -38,7 +42,7 @@ actor AccessTokenStore {
             return try await refresh.value
         }
         // An unstructured task, so a caller's cancellation does not abort the refresh others wait for.
-        let refresh = Task { try await self.fetch() }
+        let refresh = Task { try await self.fetch(timeout) }
         self.refresh = refresh
         defer { self.refresh = nil }
         let token = try await refresh.value

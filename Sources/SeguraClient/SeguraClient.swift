@@ -24,8 +24,8 @@ public final class SeguraClient: Sendable {
         self.configuration = configuration
         self.http = http
         self.logger = logger
-        self.tokens = AccessTokenStore { [http, configuration] in
-            try await Self.fetchToken(http: http, configuration: configuration)
+        self.tokens = AccessTokenStore { [http, configuration] timeout in
+            try await Self.fetchToken(http: http, configuration: configuration, timeout: timeout)
         }
     }
 
@@ -84,7 +84,7 @@ public final class SeguraClient: Sendable {
     /// - Returns: `nil` when a token is available, otherwise the stable code of what stopped it.
     public func accessTokenProblem() async -> SeguraErrorCode? {
         do {
-            _ = try await self.tokens.token()
+            _ = try await self.tokens.token(timeout: self.configuration.retry.deadline)
             return nil
         } catch let failure as TokenFailure {
             return Self.classify(failure).0.code ?? .upstreamUnrecognizedResponse
@@ -105,7 +105,9 @@ public final class SeguraClient: Sendable {
         for isRetryAfterRefresh in [false, true] {
             let token: AccessToken
             do {
-                token = try await self.tokens.token()
+                // The token counts against the operation's deadline, so one operation never outlives it (the
+                // store's stale-claim rule relies on that).
+                token = try await self.tokens.token(timeout: Self.remaining(until: deadline))
             } catch let failure as TokenFailure {
                 // Without a token the operation was never sent, whatever the token endpoint said.
                 var (normalization, facts) = Self.classify(failure)
@@ -168,7 +170,7 @@ public final class SeguraClient: Sendable {
 
     // MARK: - Token endpoint
 
-    private static func fetchToken(http: CurlHTTPClient, configuration: Configuration) async throws -> AccessToken {
+    private static func fetchToken(http: CurlHTTPClient, configuration: Configuration, timeout: Duration) async throws -> AccessToken {
         var form = [("grant_type", "client_credentials")]
         var headers = [HTTPHeaderField("Accept", "application/json"), HTTPHeaderField("Content-Type", "application/x-www-form-urlencoded")]
         switch configuration.clientAuthentication {
@@ -183,7 +185,7 @@ public final class SeguraClient: Sendable {
             url: configuration.baseURL + configuration.tokenPath,
             headers: headers,
             body: Array(FormURLEncoding.encode(form).utf8),
-            timeout: configuration.retry.deadline
+            timeout: timeout
         )
         let requestedAt = ContinuousClock.now
         let response: OutboundResponse

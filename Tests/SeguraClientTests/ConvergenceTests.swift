@@ -98,6 +98,24 @@ struct ConvergenceTests {
         }
     }
 
+    @Test func aTokenRenewedMidOperationStaysWithinTheDeadline() async throws {
+        var simulatorConfiguration = SimulatorConfiguration()
+        simulatorConfiguration.tokenLifetime = .seconds(2)
+        try await withSeguraClient(
+            simulator: simulatorConfiguration, configure: { $0.retry = fastRetry(maxAttempts: 1000, deadline: .seconds(4)) }
+        ) { simulator, client in
+            #expect(try await client.perform(.init(.enable, .credential, id: 41)).outcome.isSuccess)
+            // Every attempt now fails and is retried; 1.8 s in, the cached token is due for renewal, and the
+            // token endpoint hangs. The renewal may use what is left of the 4 s, not 4 s of its own (5.8 s).
+            simulator.injectFault(.kongServiceUnavailable, on: .operation(), times: Int.max)
+            simulator.injectFault(.latency(.seconds(10)), on: .token, times: Int.max)
+            let result = try await client.perform(.init(.enable, .credential, id: 42))
+            #expect(result.outcome == .notApplied)
+            #expect(result.failure?.code == .upstreamTimeout)
+            #expect(result.latency < .seconds(5), "the operation outlived its 4 s deadline")
+        }
+    }
+
     @Test func unreachableSeguraIsNotAppliedAndRetried() async throws {
         let http = try CurlHTTPClient()
         let refusing = try RefusingLoopbackPort()
