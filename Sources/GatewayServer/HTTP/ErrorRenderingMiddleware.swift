@@ -24,7 +24,8 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
             guard let verified = VerifiedRequest.current else { throw error }
             let admitted = AdmittedAction.current
             let builder = ActionResultBuilder(requestID: verified.requestID, request: admitted?.request, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            let (code, detail) = error is ServerError
+            let isSchemaMismatch = error is ServerError
+            let (code, detail) = isSchemaMismatch
                 ? ("invalid_request", "the request does not match the schema in openapi.yaml")
                 : ("internal_error", "the gateway failed unexpectedly; the request id identifies it in the logs")
             let (status, result) = builder.problem(code: code, detail: detail)
@@ -33,7 +34,12 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
                 duration: ContinuousClock.now - verified.receivedAt
             )
             try await self.ledger.recordOutcome(verified, key: admitted?.deliveryKey, request: admitted?.request, status: status, result: result)
-            context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))", "error.code": "\(code)"])
+            if isSchemaMismatch {
+                // The sender's mistake (a query value outside its enum, say), not the gateway's: no error-level line.
+                context.logger.notice("Request does not match the schema", metadata: ["error.code": "\(code)"])
+            } else {
+                context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))", "error.code": "\(code)"])
+            }
             return result.response(status: status)
         }
     }
