@@ -16,15 +16,19 @@ enum Hex {
     }
 
     /// Encodes `bytes` as lowercase hex, as every sender emits it.
+    ///
+    /// Runs several times per request (payload fingerprint, signature digest), so the alphabet is built once.
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let alphabet = Array("0123456789abcdef".utf8)
         var digits: [UInt8] = []
+        digits.reserveCapacity(2 * bytes.underestimatedCount)
         for byte in bytes {
-            digits.append(alphabet[Int(byte >> 4)])
-            digits.append(alphabet[Int(byte & 0x0F)])
+            digits.append(Self.alphabet[Int(byte >> 4)])
+            digits.append(Self.alphabet[Int(byte & 0x0F)])
         }
         return String(decoding: digits, as: UTF8.self)
     }
+
+    private static let alphabet = Array("0123456789abcdef".utf8)
 
     private static func value(of digit: UInt8) -> UInt8? {
         switch digit {
