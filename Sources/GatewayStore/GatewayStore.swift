@@ -63,6 +63,16 @@ public protocol GatewayStore: Sendable {
     ///   - now: the current time; passed in so tests and replicas agree on one clock reading.
     func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim
 
+    /// Moves the time of `requestID`'s unanswered claim on `key` to `now`, and returns whether that request
+    /// still held it.
+    ///
+    /// The `staleClaimAfter` rule assumes a claim is answered within one attempt's time. A change queued
+    /// behind other changes to its target waits longer than that before it even starts, so the server renews
+    /// its claim while it waits and once more when it starts: a retry then gets ``DeliveryClaim/inFlight(requestID:)``
+    /// instead of taking the claim over and acting a second time. A claim that was answered, taken over or
+    /// purged is left alone (`false`).
+    func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool
+
     /// Appends the outcome's audit record and, with `answer`, stores the delivery's answer, in one
     /// transaction: a repeat never replays an answer whose outcome is not on record.
     ///

@@ -5,6 +5,7 @@ import GatewayAPI
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SeguraClient
 import SeguraSimulator
 import Testing
 
@@ -68,6 +69,30 @@ struct ReplayAndSerializationTests {
         }
     }
 
+    /// A change queued behind slow changes to its target keeps its claim alive while it waits: its sender's
+    /// retry is "in flight" (409), not a crashed attempt to take over and act a second time.
+    @Test func aChangeQueuedBehindSlowChangesKeepsItsClaim() async throws {
+        try await withGateway(configureSegura: { $0.retry.deadline = .milliseconds(2500) }, configure: { $0.staleClaimAfter = .seconds(3) }) { gateway in
+            gateway.simulator.injectFault(.latency(.seconds(2)), on: .operation(), times: 3)
+            var configuration = CurlHTTPClient.Configuration()
+            configuration.maxConnectionsPerHost = 8
+            let http = try CurlHTTPClient(configuration: configuration)
+            let last = structured("enable", id: 42)
+            async let firstStatus = gateway.postOnNewConnection(structured("enable", id: 42), deliveryID: "msg_first", using: http)
+            try await gateway.waitForCalls(1)
+            async let secondStatus = gateway.postOnNewConnection(structured("disable", id: 42), deliveryID: "msg_second", using: http)
+            try await Task.sleep(for: .milliseconds(300))
+            async let lastStatus = gateway.postOnNewConnection(last, deliveryID: "msg_last", using: http)
+            // The last change reaches Segura after about 4 s behind the other two, past stale_claim (3 s).
+            try await gateway.waitForCalls(3)
+            let retry = try await gateway.postOnNewConnection(last, deliveryID: "msg_last", using: http)
+            #expect(retry == 409, "the retry took over a claim that was queued, not abandoned")
+            #expect(try await [firstStatus, secondStatus, lastStatus] == [200, 200, 200])
+            await http.shutdown()
+            #expect(gateway.simulator.stats.apiCalls == 3, "a queued change acted twice")
+        }
+    }
+
     @Test func aCallerReadsItsOwnStoredActionsAndNoOneElses() async throws {
         try await withGateway { gateway in
             let applied = try expectConforms(try await gateway.post(structured()))
@@ -97,5 +122,17 @@ struct ReplayAndSerializationTests {
             #expect(wrongMethod.status == .methodNotAllowed)
             #expect(wrongMethod.headers[.allow] == "GET")
         }
+    }
+}
+
+extension GatewayUnderTest {
+    /// Waits (10 s at most) until `count` operation calls reached the simulator.
+    func waitForCalls(_ count: Int) async throws {
+        for _ in 0..<400 {
+            if self.simulator.stats.apiCalls >= count { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("the simulator saw \(self.simulator.stats.apiCalls) calls, not \(count)")
+        throw CancellationError()
     }
 }

@@ -116,6 +116,23 @@ struct DeliveryClaimTests {
         }
     }
 
+    @Test("A renewed claim is not stale until staleClaimAfter after its renewal; only its holder renews it, and only unanswered")
+    func renewedClaimStaysInFlight() async throws {
+        try await withStore(SQLiteGatewayStore.Configuration(staleClaimAfter: .seconds(60))) { store in
+            let start = Fixtures.start
+            _ = try await store.claim("queued")
+            #expect(try await store.renewDeliveryClaim(Fixtures.key, requestID: "queued", now: start.addingTimeInterval(50)))
+            #expect(try await store.claim("retry", at: 100) == .inFlight(requestID: "queued"))
+            #expect(try await store.renewDeliveryClaim(Fixtures.key, requestID: "retry", now: start.addingTimeInterval(100)) == false)
+            #expect(try await store.claim("retry", at: 110) == .claimed(recoveredFromCrash: true))
+
+            // The taken-over holder can no longer renew, nor can anyone once the claim is answered.
+            #expect(try await store.renewDeliveryClaim(Fixtures.key, requestID: "queued", now: start.addingTimeInterval(111)) == false)
+            #expect(try await store.complete("retry"))
+            #expect(try await store.renewDeliveryClaim(Fixtures.key, requestID: "retry", now: start.addingTimeInterval(112)) == false)
+        }
+    }
+
     @Test("An answer that is not final is replayed until it reopens, then the delivery may act again")
     func provisionalAnswerReopens() async throws {
         try await withStore { store in

@@ -23,6 +23,8 @@ struct DeliveryLedger: Sendable {
     let store: (any GatewayStore)?
     /// How long a delivery id is remembered (`Idempotency-Key` expiry, documented in openapi.yaml).
     let expiresAfter: Duration
+    /// How often a change queued behind others on its target renews its claim (``keepClaimAlive(_:requestID:)``).
+    let claimRenewal: Duration
     let logger: Logger
 
     /// What to do with an admitted delivery.
@@ -149,6 +151,31 @@ struct DeliveryLedger: Sendable {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
         return recorded.grantChanged
+    }
+
+    /// How often to renew a queued change's claim so that it never looks abandoned: half the margin between
+    /// `staleClaimAfter` and one attempt's `deadline`. Renewed at most that long before its turn, the claim
+    /// then outlives the change's own attempt with the other half to spare. At least 100 ms.
+    static func claimRenewal(staleClaimAfter: Duration, deadline: Duration) -> Duration {
+        max((staleClaimAfter - deadline) / 2, .milliseconds(100))
+    }
+
+    /// What a change waiting for its target runs (``TargetSerializer/withExclusiveAccess(to:whileQueued:_:)``):
+    /// renews the claim every ``claimRenewal`` until cancelled. `nil` without a store, where nothing is claimed.
+    func keepClaimAlive(_ key: DeliveryKey, requestID: String) -> (@Sendable () async -> Void)? {
+        guard let store = self.store else { return nil }
+        return { [claimRenewal, logger] in
+            while (try? await Task.sleep(for: claimRenewal)) != nil {
+                do {
+                    guard try await store.renewDeliveryClaim(key, requestID: requestID, now: Date()) else {
+                        logger.warning("A queued change's claim was taken over or purged while it waited; a repeat may act again")
+                        return
+                    }
+                } catch {
+                    logger.error("Could not renew a queued change's claim", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Decodes stored answers for `GET /v1/actions/{request_id}`; one for the process.

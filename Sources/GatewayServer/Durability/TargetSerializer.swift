@@ -21,14 +21,36 @@ final class TargetSerializer: Sendable {
 
     /// Runs `body` once no other change to `target` is running.
     ///
-    /// Waiting is not cancellable: the wait is bounded by the running change's own deadline, and a waiter
+    /// If the target is busy, `whileQueued` runs until this change's turn comes; it is then cancelled, and
+    /// `body` starts once it returned. A queued change uses it to keep its delivery claim alive: its wait
+    /// is one deadline per change ahead of it, longer than a claim may stay unanswered.
+    ///
+    /// Waiting is not cancellable: the wait is bounded by the running changes' own deadlines, and a waiter
     /// that left the queue early would break the first-come order.
-    func withExclusiveAccess<T: Sendable>(to target: Target, _ body: () async throws -> T) async rethrows -> T {
-        await self.acquire(target)
+    func withExclusiveAccess<T: Sendable>(
+        to target: Target, whileQueued: (@Sendable () async -> Void)? = nil, _ body: () async throws -> T
+    ) async rethrows -> T {
+        if !self.acquireIfFree(target) {
+            await withTaskGroup(of: Void.self) { group in
+                if let whileQueued { group.addTask(operation: whileQueued) }
+                await self.acquire(target)
+                group.cancelAll()
+            }
+        }
         defer { self.release(target) }
         return try await body()
     }
 
+    /// Takes `target` if no change holds it; never queues.
+    private func acquireIfFree(_ target: Target) -> Bool {
+        self.waiters.withLock { waiters in
+            guard waiters[target] == nil else { return false }
+            waiters[target] = []
+            return true
+        }
+    }
+
+    /// Takes `target`, queueing behind the changes that hold it or wait for it.
     private func acquire(_ target: Target) async {
         await withCheckedContinuation { continuation in
             let isFree = self.waiters.withLock { waiters in

@@ -123,7 +123,9 @@ struct ActionProcessor {
         logger[metadataKey: "action"] = "\(request.operation)"
         logger[metadataKey: "ticket"] = "\(request.ticket)"
 
-        let (status, result) = try await self.serializer.withExclusiveAccess(to: .init(kind: request.kind, id: request.id)) {
+        let (status, result) = try await self.serializer.withExclusiveAccess(
+            to: .init(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(admitted.deliveryKey, requestID: verified.requestID)
+        ) {
             try await self.act(admitted, verified: verified)
         }
         let code = result.error?.code.rawValue ?? "none"

@@ -97,6 +97,13 @@ public final class SQLiteGatewayStore: GatewayStore {
         return claim
     }
 
+    public func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool {
+        guard case .renewed(let renewed) = try await self.writeQueue.append(.renewClaim(key, requestID: requestID, now: now)) else {
+            preconditionFailure(WriteBatch.sameCase)
+        }
+        return renewed
+    }
+
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
         guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer, grant: grant, callback: callback)) else {
             preconditionFailure(WriteBatch.sameCase)

@@ -8,6 +8,8 @@ import GRDB
 enum StoreWrite: Sendable {
     /// ``GatewayStore/claimDelivery(_:now:)``.
     case claim(DeliveryClaimRequest, now: Date)
+    /// ``GatewayStore/renewDeliveryClaim(_:requestID:now:)``.
+    case renewClaim(DeliveryKey, requestID: String, now: Date)
     /// ``GatewayStore/recordOutcome(_:answering:grant:)``.
     case outcome(AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?)
     /// ``GatewayStore/appendAudit(_:)``.
@@ -79,6 +81,8 @@ struct WriteBatch {
         switch write {
         case .claim(let request, let now):
             return .claim(try self.claim(request, now: now, in: db))
+        case .renewClaim(let key, let requestID, let now):
+            return .renewed(try Self.renew(key, requestID: requestID, now: now, in: db))
         case .outcome(let event, let answer, let grant, let callback):
             let record = try self.chain.append(event, in: db)
             let stored = try answer.map { try Self.store($0, in: db) } ?? false
@@ -208,6 +212,14 @@ struct WriteBatch {
                 ON CONFLICT (caller, signature_digest) DO UPDATE SET delivery_id = excluded.delivery_id, expires_at = excluded.expires_at
                 """
         ).execute([SQLValue(key.caller), SQLValue(digest), SQLValue(key.deliveryID), SQLValue(expiry.millisecondsSince1970)])
+    }
+
+    /// Moves the claim time of `requestID`'s unanswered claim on `key`; returns whether it held one.
+    private static func renew(_ key: DeliveryKey, requestID: String, now: Date, in db: Database) throws -> Bool {
+        let updated = try DirectStatement(
+            db, sql: "UPDATE delivery SET claimed_at = ? WHERE caller = ? AND delivery_id = ? AND request_id = ? AND completed_at IS NULL"
+        ).execute([SQLValue(now.millisecondsSince1970), SQLValue(key.caller), SQLValue(key.deliveryID), SQLValue(requestID)])
+        return updated == 1
     }
 
     /// Stores `answer` if its request still holds the unanswered claim; returns whether it did.

@@ -1,0 +1,59 @@
+@testable import GatewayServer
+import SeguraClient
+import Synchronization
+import Testing
+
+/// Per-target serialization, and the work a queued change does while it waits (keeping its claim alive).
+@Suite(.timeLimit(.minutes(1)))
+struct TargetSerializerTests {
+    /// What the changes did, in order.
+    final class Journal: Sendable {
+        private let entries = Mutex<[String]>([])
+        var all: [String] { self.entries.withLock { $0 } }
+        func note(_ entry: String) { self.entries.withLock { $0.append(entry) } }
+
+        /// Waits (5 s at most) until `entry` was noted.
+        func waitFor(_ entry: String) async throws {
+            for _ in 0..<200 where !self.all.contains(entry) {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            try #require(self.all.contains(entry))
+        }
+    }
+
+    @Test func aQueuedChangeWorksWhileQueuedUntilItsTurnAndAChangeToAFreeTargetDoesNot() async throws {
+        let serializer = TargetSerializer()
+        let target = TargetSerializer.Target(kind: .credential, id: 42)
+        let journal = Journal()
+        let (release, releaseFirst) = AsyncStream.makeStream(of: Void.self)
+        async let first: Void = serializer.withExclusiveAccess(to: target, whileQueued: { journal.note("first queued") }) {
+            journal.note("first runs")
+            for await _ in release {}
+            journal.note("first done")
+        }
+        try await journal.waitFor("first runs")
+        async let second: Void = serializer.withExclusiveAccess(
+            to: target,
+            whileQueued: {
+                journal.note("second queued")
+                while (try? await Task.sleep(for: .seconds(30))) != nil {}
+                journal.note("second's turn")
+            }
+        ) { journal.note("second runs") }
+        try await journal.waitFor("second queued")
+        releaseFirst.finish()
+        _ = await (first, second)
+        #expect(journal.all == ["first runs", "second queued", "first done", "second's turn", "second runs"])
+    }
+
+    @Test func changesToOtherTargetsDoNotWait() async throws {
+        let serializer = TargetSerializer()
+        let journal = Journal()
+        try await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 1), whileQueued: { journal.note("queued") }) {
+            try await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 2), whileQueued: { journal.note("queued") }) {
+                journal.note("both held")
+            }
+        }
+        #expect(journal.all == ["both held"])
+    }
+}
