@@ -22,11 +22,7 @@ public func buildApplication(
         ? try await SQLiteGatewayStore.open(
             path: configuration.storePath, configuration: .init(staleClaimAfter: configuration.staleClaimAfter, logger: logger))
         : nil
-    let ledger = DeliveryLedger(
-        store: store, expiresAfter: configuration.deliveryExpiry,
-        claimRenewal: DeliveryLedger.claimRenewal(staleClaimAfter: configuration.staleClaimAfter, deadline: configuration.segura.retry.deadline),
-        logger: logger
-    )
+    let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, claimRenewal: configuration.claimRenewal, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
     let router = Router(context: GatewayRequestContext.self)

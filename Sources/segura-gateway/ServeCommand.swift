@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GatewaySecurity
 import GatewayServer
 import Hummingbird
@@ -35,10 +36,29 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let configuration = try await loadOrExplain(self.file)
         print("\(self.file): OK")
         print("  listen: \(configuration.http.host):\(configuration.http.port), body limit \(configuration.http.maxBodyBytes) bytes")
-        print("  segura: \(configuration.segura.baseURL) (API prefix \(configuration.segura.apiPrefix), token \(configuration.segura.tokenPath))")
+        let segura = configuration.segura
+        print("  segura: \(segura.baseURL) (API prefix \(segura.apiPrefix), token \(segura.tokenPath)), deadline \(seconds(segura.retry.deadline)), at most \(segura.retry.maxAttempts) attempts")
+        print(
+            "  store: \(configuration.storePath), delivery ids kept \(seconds(configuration.deliveryExpiry)), unanswered claims taken over after \(seconds(configuration.staleClaimAfter)) (renewed every \(seconds(configuration.claimRenewal)) while queued), purge every \(seconds(configuration.purgeInterval))"
+        )
+        let grants = configuration.grants
+        print(
+            "  grants: \(grants.revocationConcurrency) revocations at once, retries from \(seconds(grants.retryInitial)) doubling to \(seconds(grants.retryMaximum)), revoke_failed after \(grants.maximumRevokeAttempts) attempts; callbacks \(grants.callbackAttempts) attempts"
+        )
         for caller in configuration.callers {
-            print("  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())")
+            // The callback's host only: a URL may carry a token in its query.
+            let callback = caller.callback.flatMap { URL(string: $0.url)?.host }.map { ", callbacks to \($0)" } ?? ""
+            let maximum = caller.policy.maxDuration.map { ", grants up to \(seconds($0))" } ?? ""
+            print(
+                "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)"
+            )
         }
+    }
+
+    /// `90 s`, or `1.5 s` for a duration that is not whole seconds.
+    private func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        return fraction == 0 ? "\(whole) s" : "\(Double(whole) + Double(fraction) / 1e18) s"
     }
 }
 

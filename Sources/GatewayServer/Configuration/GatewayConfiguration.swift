@@ -125,6 +125,16 @@ public struct GatewayConfiguration: Sendable {
     }
 }
 
+extension GatewayConfiguration {
+    /// How often a change queued behind others on its target renews its delivery claim, so that it never looks
+    /// abandoned: half the margin between ``staleClaimAfter`` and one attempt's deadline. Renewed at most that
+    /// long before its turn, the claim outlives the change's own attempt with the other half to spare. At
+    /// least 100 ms.
+    public var claimRenewal: Duration {
+        max((self.staleClaimAfter - self.segura.retry.deadline) / 2, .milliseconds(100))
+    }
+}
+
 extension GatewayConfiguration.Grants {
     /// The wait before attempt `attempt + 1`: ``retryInitial`` doubled per earlier attempt, capped at
     /// ``retryMaximum``, with "equal jitter" (half fixed, half random), so many failures do not retry in lockstep.

@@ -23,7 +23,8 @@ struct DeliveryLedger: Sendable {
     let store: (any GatewayStore)?
     /// How long a delivery id is remembered (`Idempotency-Key` expiry, documented in openapi.yaml).
     let expiresAfter: Duration
-    /// How often a change queued behind others on its target renews its claim (``keepClaimAlive(_:requestID:)``).
+    /// How often a change queued behind others on its target renews its claim (``keepClaimAlive(_:requestID:)``,
+    /// ``GatewayConfiguration/claimRenewal``).
     let claimRenewal: Duration
     let logger: Logger
 
@@ -151,13 +152,6 @@ struct DeliveryLedger: Sendable {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
         return recorded.grantChanged
-    }
-
-    /// How often to renew a queued change's claim so that it never looks abandoned: half the margin between
-    /// `staleClaimAfter` and one attempt's `deadline`. Renewed at most that long before its turn, the claim
-    /// then outlives the change's own attempt with the other half to spare. At least 100 ms.
-    static func claimRenewal(staleClaimAfter: Duration, deadline: Duration) -> Duration {
-        max((staleClaimAfter - deadline) / 2, .milliseconds(100))
     }
 
     /// What a change waiting for its target runs (``TargetSerializer/withExclusiveAccess(to:whileQueued:_:)``):
