@@ -178,7 +178,7 @@ struct CurlHTTPClientTests {
 @Suite(.timeLimit(.minutes(2)))
 struct CurlHTTPClientTLSTests {
     @Test func verifiesAgainstTheConfiguredCAAndRejectsWithoutIt() async throws {
-        let certificates = try TestCertificates.generate()
+        let certificates = try await TestCertificates.generate()
         var simulatorConfiguration = SimulatorConfiguration()
         simulatorConfiguration.tls = TLSFiles(certificateChainPath: certificates.serverCertificate, privateKeyPath: certificates.serverKey)
         let simulator = try await SeguraSimulator.start(simulatorConfiguration)

@@ -213,7 +213,7 @@ struct LoopbackTests {
 
     @Test("HTTPS with a certificate chained to a test CA verifies for IP 127.0.0.1")
     func tls() async throws {
-        let certificates = try TestCertificates.generate()
+        let certificates = try await TestCertificates.generate()
         defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
         var configuration = SimulatorConfiguration()
         configuration.tls = TLSFiles(
@@ -222,7 +222,7 @@ struct LoopbackTests {
         )
         try await self.withSimulator(configuration) { simulator in
             #expect(simulator.baseURL == "https://127.0.0.1:\(simulator.port)")
-            let output = try OpenSSL.run(
+            let output = try await OpenSSL.run(
                 [
                     "s_client", "-connect", "127.0.0.1:\(simulator.port)", "-CAfile", certificates.caCertificate,
                     "-verify_return_error", "-verify_ip", "127.0.0.1", "-quiet", "-ign_eof",
@@ -234,8 +234,8 @@ struct LoopbackTests {
 
             // The reset bypasses TLS: no close_notify, the client reads ECONNRESET.
             simulator.injectFault(.connectionReset, on: .token)
-            #expect {
-                try OpenSSL.run(
+            await #expect {
+                try await OpenSSL.run(
                     [
                         "s_client", "-connect", "127.0.0.1:\(simulator.port)", "-CAfile", certificates.caCertificate,
                         "-quiet", "-ign_eof",

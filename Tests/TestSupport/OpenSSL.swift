@@ -8,8 +8,19 @@ public enum OpenSSL {
     }
 
     /// Runs `openssl arguments…` with `input` on standard input; returns standard output.
+    ///
+    /// The process is awaited on a dispatch queue: blocking one of the few cooperative threads would stall
+    /// every other test of the run meanwhile.
     @discardableResult
-    public static func run(_ arguments: [String], input: String = "") throws -> String {
+    public static func run(_ arguments: [String], input: String = "") async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.runBlocking(arguments, input: input) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], input: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments

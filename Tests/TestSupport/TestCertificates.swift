@@ -13,19 +13,19 @@ public struct TestCertificates: Sendable {
     public var serverKey: String { self.directory + "/server.key" }
 
     /// Creates a new CA and server certificate in a new temporary folder.
-    public static func generate() throws -> TestCertificates {
+    public static func generate() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segura-tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try OpenSSL.run(["req", "-x509"] + curve + [
+        try await OpenSSL.run(["req", "-x509"] + curve + [
             "-keyout", directory + "/ca.key", "-out", certificates.caCertificate, "-days", "2", "-subj", "/CN=segura-gateway test CA",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
         ])
-        try OpenSSL.run(["req"] + curve + ["-keyout", certificates.serverKey, "-out", directory + "/server.csr", "-subj", "/CN=127.0.0.1"])
+        try await OpenSSL.run(["req"] + curve + ["-keyout", certificates.serverKey, "-out", directory + "/server.csr", "-subj", "/CN=127.0.0.1"])
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n".write(
             toFile: directory + "/server.ext", atomically: true, encoding: .utf8)
-        try OpenSSL.run([
+        try await OpenSSL.run([
             "x509", "-req", "-in", directory + "/server.csr", "-CA", certificates.caCertificate, "-CAkey", directory + "/ca.key",
             "-CAcreateserial", "-out", certificates.serverCertificate, "-days", "2", "-extfile", directory + "/server.ext",
         ])
