@@ -68,9 +68,9 @@ public protocol GatewayStore: Sendable {
     ///
     /// The `staleClaimAfter` rule assumes a claim is answered within one attempt's time. A change queued
     /// behind other changes to its target waits longer than that before it even starts, so the server renews
-    /// its claim while it waits and once more when it starts: a retry then gets ``DeliveryClaim/inFlight(requestID:)``
-    /// instead of taking the claim over and acting a second time. A claim that was answered, taken over or
-    /// purged is left alone (`false`).
+    /// its claim while it waits, often enough that the claim is still fresh until its own attempt ends: a retry
+    /// then gets ``DeliveryClaim/inFlight(requestID:)`` instead of taking the claim over and acting a second
+    /// time. A claim that was answered, taken over or purged is left alone (`false`).
     func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool
 
     /// Appends the outcome's audit record and, with `answer`, stores the delivery's answer, in one
