@@ -66,6 +66,16 @@ struct ConfigurationTests {
         #expect(configuration.callers[1].verifier.scheme == .staticToken)
     }
 
+    @Test(arguments: ["https://svc:hunter2@segura.example.com", "https://segura.example.com?token=hunter2", "https://segura.example.com#hunter2"])
+    func aBaseURLWithCredentialsAQueryOrAFragmentIsRefusedWithoutBeingEchoed(_ baseURL: String) async throws {
+        let path = try self.write("segura:\n  base_url: \(baseURL)\n  client_id: a\n  client_secret: env:S\n")
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: path, environment: ["S": "s"])
+        }
+        #expect(error.issues.contains { $0.keyPath == "segura.base_url" })
+        #expect(!error.description.contains("hunter2"))
+    }
+
     @Test func everyProblemIsExplainedWithItsKeyPath() async throws {
         let path = try self.write("""
             http:

@@ -2,6 +2,7 @@ import CurlHTTPClient
 import Foundation
 import GatewayAPI
 @testable import GatewayServer
+import GatewayStore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -72,7 +73,7 @@ struct ReplayAndSerializationTests {
     /// A change queued behind slow changes to its target keeps its claim alive while it waits: its sender's
     /// retry is "in flight" (409), not a crashed attempt to take over and act a second time.
     @Test func aChangeQueuedBehindSlowChangesKeepsItsClaim() async throws {
-        try await withGateway(configureSegura: { $0.retry.deadline = .milliseconds(2500) }, configure: { $0.staleClaimAfter = .seconds(3) }) { gateway in
+        try await withGateway(configureSegura: { $0.retry.deadline = .milliseconds(2600) }, configure: { $0.staleClaimAfter = .seconds(3) }) { gateway in
             gateway.simulator.injectFault(.latency(.seconds(2)), on: .operation(), times: 3)
             var configuration = CurlHTTPClient.Configuration()
             configuration.maxConnectionsPerHost = 8
@@ -81,10 +82,15 @@ struct ReplayAndSerializationTests {
             async let firstStatus = gateway.postOnNewConnection(structured("enable", id: 42), deliveryID: "msg_first", using: http)
             try await gateway.waitForCalls(1)
             async let secondStatus = gateway.postOnNewConnection(structured("disable", id: 42), deliveryID: "msg_second", using: http)
-            try await Task.sleep(for: .milliseconds(300))
+            // The second change queues right after its claim commits; the last one must queue behind it.
+            try await gateway.waitForAcceptance(of: "msg_second")
+            try await Task.sleep(for: .milliseconds(200))
             async let lastStatus = gateway.postOnNewConnection(last, deliveryID: "msg_last", using: http)
-            // The last change reaches Segura after about 4 s behind the other two, past stale_claim (3 s).
+            // The last change reaches Segura after about 4 s behind the other two; half a second later its
+            // claim is well past stale_claim (3 s) unless it was renewed.
             try await gateway.waitForCalls(3)
+            #expect(gateway.simulator.calls.last?.operation == "enable credential 42", "the changes ran in the order they came")
+            try await Task.sleep(for: .milliseconds(500))
             let retry = try await gateway.postOnNewConnection(last, deliveryID: "msg_last", using: http)
             #expect(retry == 409, "the retry took over a claim that was queued, not abandoned")
             #expect(try await [firstStatus, secondStatus, lastStatus] == [200, 200, 200])
@@ -126,6 +132,22 @@ struct ReplayAndSerializationTests {
 }
 
 extension GatewayUnderTest {
+    /// Waits (10 s at most) until the claim of `deliveryID` committed: its `accepted` record is on file.
+    func waitForAcceptance(of deliveryID: String) async throws {
+        let store = try await SQLiteGatewayStore.open(path: self.storePath)
+        for _ in 0..<400 {
+            for try await record in store.auditRecords(since: nil, afterSequence: nil)
+            where record.event.deliveryID == deliveryID && record.event.decision == .accepted {
+                try await store.close()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await store.close()
+        Issue.record("delivery \(deliveryID) was never accepted")
+        throw CancellationError()
+    }
+
     /// Waits (10 s at most) until `count` operation calls reached the simulator.
     func waitForCalls(_ count: Int) async throws {
         for _ in 0..<400 {

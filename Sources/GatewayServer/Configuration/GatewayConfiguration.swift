@@ -127,9 +127,9 @@ public struct GatewayConfiguration: Sendable {
 
 extension GatewayConfiguration {
     /// How often a change queued behind others on its target renews its delivery claim, so that it never looks
-    /// abandoned: half the margin between ``staleClaimAfter`` and one attempt's deadline. Renewed at most that
-    /// long before its turn, the claim outlives the change's own attempt with the other half to spare. At
-    /// least 100 ms.
+    /// abandoned: half the margin between ``staleClaimAfter`` and one attempt's deadline. Renewed about that
+    /// long before its turn at most (plus the time of one write), the claim outlives the change's own attempt
+    /// with the other half to spare. At least 100 ms.
     public var claimRenewal: Duration {
         max((self.staleClaimAfter - self.segura.retry.deadline) / 2, .milliseconds(100))
     }

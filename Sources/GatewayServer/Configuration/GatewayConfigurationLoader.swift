@@ -148,7 +148,7 @@ public enum GatewayConfigurationLoader {
 
         let baseURL = section.requiredString("base_url")
         if let baseURL, !Self.isOrigin(baseURL) {
-            section.fail("base_url", "must be an http(s) URL with no path, such as https://segura.example.com")
+            section.fail("base_url", "must be an http(s) URL with no path, user, query or fragment, such as https://segura.example.com")
         }
         let clientID = section.requiredString("client_id")
         let clientSecret = self.secret(section, "client_secret", required: true, environment: environment)
@@ -242,8 +242,11 @@ public enum GatewayConfigurationLoader {
         })
     }
 
+    /// An http(s) origin. Credentials, a query or a fragment are refused: the URL is printed (`check-config`,
+    /// logs), and Segura's credentials belong in `client_id` and the `client_secret` reference.
     private static func isOrigin(_ text: String) -> Bool {
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else { return false }
+        guard url.user == nil, url.password == nil, url.query == nil, url.fragment == nil else { return false }
         return url.path.isEmpty || url.path == "/"
     }
 

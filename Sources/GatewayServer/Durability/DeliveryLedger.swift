@@ -155,18 +155,24 @@ struct DeliveryLedger: Sendable {
     }
 
     /// What a change waiting for its target runs (``TargetSerializer/withExclusiveAccess(to:whileQueued:_:)``):
-    /// renews the claim every ``claimRenewal`` until cancelled. `nil` without a store, where nothing is claimed.
+    /// renews the claim every ``claimRenewal`` until cancelled, on a fixed schedule so that the time a write
+    /// takes does not add up. A failed renewal is tried again after a quarter of that (at most 1 s), so one
+    /// failure does not use up the margin. `nil` without a store, where nothing is claimed.
     func keepClaimAlive(_ key: DeliveryKey, requestID: String) -> (@Sendable () async -> Void)? {
         guard let store = self.store else { return nil }
         return { [claimRenewal, logger] in
-            while (try? await Task.sleep(for: claimRenewal)) != nil {
+            let clock = ContinuousClock()
+            var next = clock.now.advanced(by: claimRenewal)
+            while (try? await clock.sleep(until: next)) != nil {
                 do {
                     guard try await store.renewDeliveryClaim(key, requestID: requestID, now: Date()) else {
                         logger.warning("A queued change's claim was taken over or purged while it waited; a repeat may act again")
                         return
                     }
+                    next = next.advanced(by: claimRenewal)
                 } catch {
                     logger.error("Could not renew a queued change's claim", metadata: ["error": "\(error)"])
+                    next = clock.now.advanced(by: min(claimRenewal / 4, .seconds(1)))
                 }
             }
         }
