@@ -148,13 +148,10 @@ final class CallbackReceiver: Sendable {
 
     /// Waits (10 s at most) until `count` deliveries arrived.
     func wait(for count: Int) async throws -> [Delivery] {
-        for _ in 0..<400 {
+        try await eventually("only \(self.deliveries.count) of \(count) callbacks arrived") {
             let deliveries = self.deliveries
-            if deliveries.count >= count { return deliveries }
-            try await Task.sleep(for: .milliseconds(25))
+            return deliveries.count >= count ? deliveries : nil
         }
-        Issue.record("only \(self.deliveries.count) of \(count) callbacks arrived")
-        throw CancellationError()
     }
 }
 

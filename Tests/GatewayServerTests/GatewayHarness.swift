@@ -204,3 +204,20 @@ func temporaryStorePath() -> String {
 func removeStore(at path: String) {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
+
+/// Polls `value` every 25 ms until it is not `nil` and returns it; after `timeout` (10 s by default) records
+/// `failure` as the test's issue and throws. The one wait loop of these tests: for what another task, the
+/// simulator or the store will do soon.
+@discardableResult
+func eventually<T>(
+    _ failure: @autoclosure () -> String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+    _ value: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    repeat {
+        if let value = try await value() { return value }
+        try await Task.sleep(for: .milliseconds(25))
+    } while ContinuousClock.now < deadline
+    Issue.record(Comment(rawValue: failure()), sourceLocation: sourceLocation)
+    throw CancellationError()
+}

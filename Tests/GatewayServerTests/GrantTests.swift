@@ -247,24 +247,16 @@ extension GatewayUnderTest {
 
     /// Polls `GET /v1/grants/{id}` until `condition` holds (10 s at most).
     func waitForGrant(_ id: String, until condition: (Components.Schemas.Grant) -> Bool) async throws -> Components.Schemas.Grant {
-        for _ in 0..<200 {
+        try await eventually("grant \(id) did not reach the expected state") {
             let response = try await self.get("/v1/grants/\(id)")
             let grant = try JSONDecoder().decode(Components.Schemas.Grant.self, from: Data(Array(buffer: response.body)))
-            if condition(grant) { return grant }
-            try await Task.sleep(for: .milliseconds(50))
+            return condition(grant) ? grant : nil
         }
-        Issue.record("grant \(id) did not reach the expected state")
-        throw CancellationError()
     }
 
     /// Waits (10 s at most) for the first disable of credential `id` to reach the simulator.
     func waitForDisable(of id: Int) async throws -> SimulatorCall {
-        for _ in 0..<400 {
-            if let call = self.simulator.disables(of: id).first { return call }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        Issue.record("credential \(id) was never disabled")
-        throw CancellationError()
+        try await eventually("credential \(id) was never disabled") { self.simulator.disables(of: id).first }
     }
 
     /// The audit decisions recorded for a grant (its id is their delivery id), in order.

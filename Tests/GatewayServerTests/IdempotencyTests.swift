@@ -115,16 +115,11 @@ struct IdempotencyTests {
         try await withGateway(configure: { $0.deliveryExpiry = .seconds(1); $0.purgeInterval = .milliseconds(200) }) { gateway in
             _ = try await gateway.post(structured(), deliveryID: "msg_purged")
             let queue = try DatabaseQueue(path: gateway.storePath)
-            #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery") } == 1)
+            let count = { try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery") } }
+            #expect(try await count() == 1)
             // Expired after 1 s and purged by the next pass, 200 ms apart: polled, because a loaded machine may
             // run the pass late.
-            var remaining: Int?
-            for _ in 0..<100 {
-                try await Task.sleep(for: .milliseconds(100))
-                remaining = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery") }
-                if remaining == 0 { break }
-            }
-            #expect(remaining == 0, "still \(remaining ?? -1) deliveries after 10 s")
+            try await eventually("the expired delivery was not purged within 10 s") { try await count() == 0 ? true : nil }
             #expect(try await queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit") } == 2)
             try queue.close()
         }

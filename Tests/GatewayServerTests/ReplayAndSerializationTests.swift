@@ -135,26 +135,25 @@ extension GatewayUnderTest {
     /// Waits (10 s at most) until the claim of `deliveryID` committed: its `accepted` record is on file.
     func waitForAcceptance(of deliveryID: String) async throws {
         let store = try await SQLiteGatewayStore.open(path: self.storePath)
-        for _ in 0..<400 {
-            for try await record in store.auditRecords(since: nil, afterSequence: nil)
-            where record.event.deliveryID == deliveryID && record.event.decision == .accepted {
-                try await store.close()
-                return
+        do {
+            try await eventually("delivery \(deliveryID) was never accepted") { () -> Bool? in
+                for try await record in store.auditRecords(since: nil, afterSequence: nil)
+                where record.event.deliveryID == deliveryID && record.event.decision == .accepted {
+                    return true
+                }
+                return nil
             }
-            try await Task.sleep(for: .milliseconds(25))
+        } catch {
+            try await store.close()
+            throw error
         }
         try await store.close()
-        Issue.record("delivery \(deliveryID) was never accepted")
-        throw CancellationError()
     }
 
     /// Waits (10 s at most) until `count` operation calls reached the simulator.
     func waitForCalls(_ count: Int) async throws {
-        for _ in 0..<400 {
-            if self.simulator.stats.apiCalls >= count { return }
-            try await Task.sleep(for: .milliseconds(25))
+        try await eventually("the simulator saw \(self.simulator.stats.apiCalls) calls, not \(count)") {
+            self.simulator.stats.apiCalls >= count ? true : nil
         }
-        Issue.record("the simulator saw \(self.simulator.stats.apiCalls) calls, not \(count)")
-        throw CancellationError()
     }
 }
