@@ -1,6 +1,8 @@
 @testable import GatewayServer
+import Logging
 import SeguraClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// Per-target serialization, and the work a queued change does while it waits (keeping its claim alive).
@@ -52,5 +54,34 @@ struct TargetSerializerTests {
             }
         }
         #expect(journal.all == ["both held"])
+    }
+
+    /// One failed renewal must not use up the margin that keeps a queued change's claim fresh: it is tried
+    /// again after a quarter of the interval, the schedule goes on from there, and a claim that is gone ends
+    /// the renewals (so this test ends on its own, with no cancellation).
+    @Test func aFailedRenewalIsRetriedSoonAndALostClaimEndsTheRenewals() async throws {
+        struct TransientFailure: Error {}
+        let clock = ContinuousClock()
+        let logs = LogCapture()
+        let interval = Duration.milliseconds(1200)
+        let start = clock.now
+        var renewals: [ContinuousClock.Instant] = []
+        await DeliveryLedger.renewUntilCancelled(every: interval, logger: logs.logger()) {
+            renewals.append(clock.now)
+            switch renewals.count {
+            case 1: throw TransientFailure()
+            case 2: return true
+            default: return false
+            }
+        }
+        try #require(renewals.count == 3)
+        #expect(renewals[0] - start >= interval)
+        // A quarter of the interval after the failure, well before a whole interval.
+        #expect(renewals[1] - renewals[0] >= interval / 4)
+        #expect(renewals[1] - renewals[0] < interval * 0.8)
+        // Then one interval after the retry was due.
+        #expect(renewals[2] - renewals[0] >= interval / 4 + interval)
+        #expect(logs.messages(atLeast: .error) == ["Could not renew a queued change's claim"])
+        #expect(logs.messages(atLeast: .warning).last == "A queued change's claim was taken over or purged while it waited; a repeat may act again")
     }
 }

@@ -155,25 +155,36 @@ struct DeliveryLedger: Sendable {
     }
 
     /// What a change waiting for its target runs (``TargetSerializer/withExclusiveAccess(to:whileQueued:_:)``):
-    /// renews the claim every ``claimRenewal`` until cancelled, on a fixed schedule so that the time a write
-    /// takes does not add up. A failed renewal is tried again after a quarter of that (at most 1 s), so one
-    /// failure does not use up the margin. `nil` without a store, where nothing is claimed.
+    /// renews the claim every ``claimRenewal`` until cancelled (``renewUntilCancelled(every:logger:_:)``).
+    /// `nil` without a store, where nothing is claimed.
     func keepClaimAlive(_ key: DeliveryKey, requestID: String) -> (@Sendable () async -> Void)? {
         guard let store = self.store else { return nil }
         return { [claimRenewal, logger] in
-            let clock = ContinuousClock()
-            var next = clock.now.advanced(by: claimRenewal)
-            while (try? await clock.sleep(until: next)) != nil {
-                do {
-                    guard try await store.renewDeliveryClaim(key, requestID: requestID, now: Date()) else {
-                        logger.warning("A queued change's claim was taken over or purged while it waited; a repeat may act again")
-                        return
-                    }
-                    next = next.advanced(by: claimRenewal)
-                } catch {
-                    logger.error("Could not renew a queued change's claim", metadata: ["error": "\(error)"])
-                    next = clock.now.advanced(by: min(claimRenewal / 4, .seconds(1)))
+            await Self.renewUntilCancelled(every: claimRenewal, logger: logger) {
+                try await store.renewDeliveryClaim(key, requestID: requestID, now: Date())
+            }
+        }
+    }
+
+    /// Runs `renew` every `interval` until cancelled, or until it returns `false` (the claim was taken over
+    /// or purged, so there is nothing left to keep).
+    ///
+    /// The schedule is fixed, so the time a write takes does not add up. A failed renewal is tried again
+    /// after a quarter of `interval` (at most 1 s), so one failure (a transient `SQLITE_BUSY`) does not use up
+    /// the margin that keeps the claim fresh. Apart from the store so that tests can make a renewal fail.
+    static func renewUntilCancelled(every interval: Duration, logger: Logger, _ renew: () async throws -> Bool) async {
+        let clock = ContinuousClock()
+        var next = clock.now.advanced(by: interval)
+        while (try? await clock.sleep(until: next)) != nil {
+            do {
+                guard try await renew() else {
+                    logger.warning("A queued change's claim was taken over or purged while it waited; a repeat may act again")
+                    return
                 }
+                next = next.advanced(by: interval)
+            } catch {
+                logger.error("Could not renew a queued change's claim", metadata: ["error": "\(error)"])
+                next = clock.now.advanced(by: min(interval / 4, .seconds(1)))
             }
         }
     }
