@@ -18,7 +18,7 @@ import Testing
         var kind: TargetKind = .credential
         var id = 42
         var ticket = "CHG0031337"
-        var duration: Duration? = nil
+        var duration: Duration? = .seconds(900)
         var expected: PolicyViolation? = nil
         var testDescription: String {
             let duration = self.duration.map { "\($0)" } ?? "-"
@@ -60,6 +60,7 @@ import Testing
         Request(duration: .seconds(3600) + .nanoseconds(1), expected: .durationExceedsMaximum),
         Request(duration: .zero, expected: .invalidDuration),
         Request(duration: .seconds(-60), expected: .invalidDuration),
+        Request(duration: nil, expected: .durationRequired),  // a maximum makes access time-bound
         // order: the first failing rule wins
         Request(action: .disable, kind: .sshKey, id: 1, ticket: "", duration: .zero, expected: .actionNotAllowed),
         Request(kind: .sshKey, id: 1, ticket: "", duration: .zero, expected: .kindNotAllowed),
@@ -151,13 +152,33 @@ import Testing
         }
     }
 
+    @Test func permanentEnablesNeedAnExplicitAllowance() throws {
+        let timeBound = try CallerPolicy(allowedActions: [.enable, .disable], allowedKinds: [.credential], maxDuration: .seconds(3600))
+        #expect(throws: PolicyViolation.durationRequired) {
+            try timeBound.evaluate(action: .enable, kind: .credential, id: 1, ticket: "T-1", duration: nil)
+        }
+        // Ending access needs no end time.
+        try timeBound.evaluate(action: .disable, kind: .credential, id: 1, ticket: "T-1", duration: nil)
+        let permanentAllowed = try CallerPolicy(
+            allowedActions: [.enable], allowedKinds: [.credential], maxDuration: .seconds(3600), allowsPermanentEnable: true
+        )
+        try permanentAllowed.evaluate(action: .enable, kind: .credential, id: 1, ticket: "T-1", duration: nil)
+        #expect(throws: PolicyViolation.durationExceedsMaximum) {
+            try permanentAllowed.evaluate(action: .enable, kind: .credential, id: 1, ticket: "T-1", duration: .seconds(3601))
+        }
+        // Without a maximum nothing is time-bound.
+        let unbounded = try CallerPolicy(allowedActions: [.enable], allowedKinds: [.credential])
+        try unbounded.evaluate(action: .enable, kind: .credential, id: 1, ticket: "T-1", duration: nil)
+    }
+
     @Test func violationCodesAreStable() {
         let violations: [PolicyViolation] = [
             .actionNotAllowed, .kindNotAllowed, .targetNotAllowed, .ticketPatternMismatch, .invalidDuration, .durationExceedsMaximum,
+            .durationRequired,
         ]
         #expect(violations.map(\.code) == [
             "action_not_allowed", "kind_not_allowed", "target_not_allowed", "ticket_pattern_mismatch", "invalid_duration",
-            "duration_exceeds_maximum",
+            "duration_exceeds_maximum", "duration_required",
         ])
         #expect(violations.allSatisfy { $0.httpStatus == 403 })
     }

@@ -33,7 +33,14 @@ public struct CallerPolicy: Sendable {
     public var ticketPattern: String? { self.ticketRule.pattern }
     /// The longest duration the caller may request; `nil` sets no maximum. `.zero` refuses every duration,
     /// so a caller can be limited to changes without one.
+    ///
+    /// A positive maximum also makes a duration required on `enable` (unless ``allowsPermanentEnable``): a caller
+    /// whose access is meant to last at most eight hours must not be able to open it for ever by leaving the
+    /// duration out.
     public var maxDuration: Duration?
+    /// Whether an `enable` without a duration (access with no end) is allowed although ``maxDuration`` is
+    /// set. Off by default, so time-bound access is what a maximum means.
+    public var allowsPermanentEnable: Bool
 
     private let ticketRule: TicketRule
 
@@ -45,16 +52,19 @@ public struct CallerPolicy: Sendable {
         allowedKinds: Set<TargetKind>,
         allowedIDs: [TargetKind: [ClosedRange<Int>]] = [:],
         ticketPattern: String? = nil,
-        maxDuration: Duration? = nil
+        maxDuration: Duration? = nil,
+        allowsPermanentEnable: Bool = false
     ) throws(PolicyConfigurationError) {
         self.allowedActions = allowedActions
         self.allowedKinds = allowedKinds
         self.allowedIDs = allowedIDs
         self.ticketRule = try TicketRule(pattern: ticketPattern)
         self.maxDuration = maxDuration
+        self.allowsPermanentEnable = allowsPermanentEnable
     }
 
-    /// Checks one requested change, rule by rule in a fixed order: action, kind, id, ticket, duration.
+    /// Checks one requested change, rule by rule in a fixed order: action, kind, id, ticket, duration (its
+    /// presence, then its length).
     ///
     /// The first failing rule is reported, so the same request always yields the same violation.
     ///
@@ -70,6 +80,8 @@ public struct CallerPolicy: Sendable {
         if let duration {
             guard duration > .zero else { throw .invalidDuration }
             if let maxDuration = self.maxDuration, duration > maxDuration { throw .durationExceedsMaximum }
+        } else if action == .enable, let maxDuration = self.maxDuration, maxDuration > .zero, !self.allowsPermanentEnable {
+            throw .durationRequired
         }
     }
 

@@ -13,6 +13,7 @@ public struct PolicyViolation: Error, Hashable, CustomStringConvertible {
         case ticketPatternMismatch = "ticket_pattern_mismatch"
         case invalidDuration = "invalid_duration"
         case durationExceedsMaximum = "duration_exceeds_maximum"
+        case durationRequired = "duration_required"
     }
 
     private let kind: Code
@@ -47,6 +48,10 @@ public struct PolicyViolation: Error, Hashable, CustomStringConvertible {
     public static let invalidDuration = Self(.invalidDuration, "a duration must be positive")
     /// A duration was given that is longer than the caller's maximum.
     public static let durationExceedsMaximum = Self(.durationExceedsMaximum, "the duration is longer than this caller's maximum")
+    /// An `enable` came without a duration from a caller whose access is time-bound (it has a maximum).
+    public static let durationRequired = Self(
+        .durationRequired, "this caller's access is time-bound: an enable needs a duration, such as PT2H or 'for 2h'"
+    )
 
     static func actionNotAllowed(_ action: TargetAction) -> Self {
         Self(.actionNotAllowed, "this caller may not \(action.rawValue) objects")

@@ -27,7 +27,8 @@ import Yams
 ///   `callers.<name>.secrets` (list of references, at least one), `callers.<name>.tolerance_seconds` (300),
 ///   `callers.<name>.signature_header` (hub-sha256), `callers.<name>.token_header` (static-token)
 /// - `callers.<name>.policy.actions`, `.kinds` (lists), `.ids.<kind>` (list of `N` or `N-M`),
-///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`)
+///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`; makes a duration required on `enable`),
+///   `.allow_permanent_enable` (false; true lets an `enable` without a duration through despite `max_duration`)
 /// - `callers.<name>.callback.url` (http(s)), `callers.<name>.callback.secret` (a `whsec_` secret reference)
 /// - `grants.instance_id` (default `local`), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
 ///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
@@ -218,7 +219,8 @@ public enum GatewayConfigurationLoader {
                 allowedKinds: kinds,
                 allowedIDs: ids,
                 ticketPattern: section.string("ticket_pattern"),
-                maxDuration: maxDuration
+                maxDuration: maxDuration,
+                allowsPermanentEnable: section.bool("allow_permanent_enable", default: false)
             )
         } catch {
             section.fail("ticket_pattern", "is not a valid regular expression")

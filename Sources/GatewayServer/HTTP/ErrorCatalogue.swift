@@ -46,6 +46,7 @@ enum ErrorCatalogue {
         "target_not_allowed": Entry(status: .forbidden, title: "The caller may not change this object", retryable: false),
         "ticket_pattern_mismatch": Entry(status: .forbidden, title: "The ticket does not match the caller's pattern", retryable: false),
         "duration_exceeds_maximum": Entry(status: .forbidden, title: "The duration exceeds the caller's maximum", retryable: false),
+        "duration_required": Entry(status: .forbidden, title: "The caller's access is time-bound: an enable needs a duration", retryable: false),
         // Lookup
         "action_not_found": Entry(status: .notFound, title: "No stored action has this id for this caller", retryable: false),
         "grant_not_found": Entry(status: .notFound, title: "No grant with this id is visible to this caller", retryable: false),
