@@ -54,6 +54,14 @@ struct RequestTests {
         BadInput(body: structured(), status: 415, code: .unsupportedMediaType, contentType: "text/plain"),
         BadInput(body: #"{"command":"enable credential 42 for ticket CHG0012345","reason":null}"#, status: 422, code: .invalidRequest),
         BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":null}"#, status: 422, code: .invalidRequest),
+        // Each ISO 8601 unit once and in order: repeated or reordered units are not summed.
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"PT1H1H"}"#, status: 422, code: .invalidDuration),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"PT30M1H"}"#, status: 422, code: .invalidDuration),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"P1DT"}"#, status: 422, code: .invalidDuration),
+        // A duplicate key means one thing to a last-wins parser and another to a first-wins one: refused.
+        BadInput(body: #"{"action":"enable","action":"disable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a"}"#, status: 400, code: .invalidJson),
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1,"id":2},"ticket":"CHG1","requested_by":"a"}"#, status: 400, code: .invalidJson),
+        BadInput(body: #"{"command":"enable credential 1 for ticket CHG1","\u0063ommand":"disable credential 1 for ticket CHG1"}"#, status: 400, code: .invalidJson),
     ]
 
     @Test(arguments: badInputs)
@@ -80,6 +88,9 @@ struct RequestTests {
         Forbidden(body: structured("enable", id: 43), code: .targetNotAllowed),
         Forbidden(body: structured("enable", id: 42, ticket: "INC0012345"), code: .ticketPatternMismatch),
         Forbidden(body: structured("enable", id: 42, duration: "PT3H"), code: .durationExceedsMaximum),
+        // The restricted caller's access is time-bound (a maximum of two hours): no enable without an end.
+        Forbidden(body: structured("enable", id: 42), code: .durationRequired),
+        Forbidden(body: #"{"command":"enable credential 42 for ticket CHG0012345","requested_by":"a"}"#, code: .durationRequired),
     ]
 
     @Test(arguments: forbidden)

@@ -11,6 +11,9 @@ enum ActionRequestDecoder {
     private static let decoder = JSONDecoder()
 
     static func decode(_ body: [UInt8]) throws(RequestValidationError) -> ActionRequest {
+        if let key = DuplicateKeyCheck.firstDuplicateKey(in: body) {
+            throw RequestValidationError(code: "invalid_json", message: "the key '\(excerpt(key))' appears more than once in one object")
+        }
         do {
             return try Self.decoder.decode(Form.self, from: Data(body)).request
         } catch let error as RequestValidationError {

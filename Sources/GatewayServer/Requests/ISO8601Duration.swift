@@ -4,13 +4,23 @@
 /// must not. Fractions are refused too: nobody needs a 1.5-hour change window expressed that way.
 public enum ISO8601Duration {
     /// Parses `PnWnDTnHnMnS`; returns `nil` for anything else, for zero and for more than 366 days.
+    ///
+    /// Each unit may appear once and in that order, and a `T` must be followed by a time component, as
+    /// ISO 8601 and `openapi.yaml`'s pattern say: `PT1H1H` or `PT30M1H` are refused rather than summed, so
+    /// the text a sender signs and the duration the gateway grants cannot disagree.
     public static func parse(_ text: String) -> Duration? {
         var rest = Substring(text.uppercased())
         guard rest.first == "P" else { return nil }
         rest.removeFirst()
         var seconds: Int64 = 0
         var inTime = false
+        /// The units in their only allowed order; a component must use a unit after the previous one.
+        let order: [(unit: Character, isTime: Bool, seconds: Int64)] = [
+            ("W", false, 7 * 86_400), ("D", false, 86_400), ("H", true, 3_600), ("M", true, 60), ("S", true, 1),
+        ]
+        var nextUnit = order.startIndex
         var sawComponent = false
+        var sawTimeComponent = false
         while !rest.isEmpty {
             if rest.first == "T" {
                 guard !inTime else { return nil }
@@ -21,18 +31,16 @@ public enum ISO8601Duration {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
             guard !digits.isEmpty, digits.count <= 9, let value = Int64(digits) else { return nil }
             rest = rest.dropFirst(digits.count)
-            guard let unit = rest.first else { return nil }
+            guard let unit = rest.first,
+                let index = order[nextUnit...].firstIndex(where: { $0.unit == unit && $0.isTime == inTime })
+            else { return nil }
             rest.removeFirst()
-            switch (unit, inTime) {
-            case ("W", false): seconds += value * 7 * 86_400
-            case ("D", false): seconds += value * 86_400
-            case ("H", true): seconds += value * 3_600
-            case ("M", true): seconds += value * 60
-            case ("S", true): seconds += value
-            default: return nil
-            }
+            seconds += value * order[index].seconds
+            nextUnit = index + 1
             sawComponent = true
+            sawTimeComponent = inTime
         }
+        guard !inTime || sawTimeComponent else { return nil }
         return self.bounded(seconds, sawComponent: sawComponent)
     }
 
