@@ -37,6 +37,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             guard let head = AuditHead(text) else {
                 throw couldNotRun("--anchor '\(text)' is not SEQUENCE:HASH (a whole number, ':', then 64 hex digits)")
             }
+            // Sequence 0 is the chain's start, before any record: an anchor there proves nothing.
+            guard head.sequence >= 1 else { throw couldNotRun("--anchor names sequence 0, which is no record; records start at 1") }
             return head
         }
         switch try await self.storeOption.withStore({ store in try await store.verifyAuditChain(anchor: anchor) }) {

@@ -156,4 +156,15 @@ struct AuditChainTests {
         #expect(self.verify(truncated, anchor: records[4].head, head: nil) == .broken(atSequence: 5, reason: .anchorMismatch))
         #expect(self.verify(records, head: records[3].head) == .broken(atSequence: 5, reason: .headMismatch))
     }
+
+    @Test("An anchor before the first record checked proves nothing and is not taken as a match")
+    func anchorBeforeTheRecordsIsRefused() {
+        let records = self.chain(5)
+        let forgedStart = AuditHead(sequence: 0, hash: String(repeating: "ab", count: 32))
+        #expect(self.verify(records, anchor: forgedStart, head: records[4].head) == .broken(atSequence: 0, reason: .anchorMismatch))
+        let resumed = Array(records[2...])
+        let forgedEarlier = AuditHead(sequence: 1, hash: String(repeating: "cd", count: 32))
+        #expect(self.verify(resumed, after: records[1].head, anchor: forgedEarlier, head: nil) == .broken(atSequence: 1, reason: .anchorMismatch))
+        #expect(self.verify(resumed, after: records[1].head, anchor: records[1].head, head: nil) == .intact(count: 3, lastHash: records[4].hash))
+    }
 }

@@ -55,6 +55,10 @@ public struct AuditChainVerifier: Sendable {
         if let anchor = self.anchor, anchor.sequence > self.last.sequence {
             return .broken(atSequence: self.last.sequence + 1, reason: .anchorMismatch)
         }
+        // An anchor at or before the start was never compared with a record: only the start itself matches it.
+        if let anchor = self.anchor, anchor.sequence <= self.start.sequence, anchor != self.start {
+            return .broken(atSequence: anchor.sequence, reason: .anchorMismatch)
+        }
         if let head, head != self.last {
             let firstDisagreement = head.sequence == self.last.sequence ? head.sequence : min(head.sequence, self.last.sequence) + 1
             return .broken(atSequence: firstDisagreement, reason: .headMismatch)
