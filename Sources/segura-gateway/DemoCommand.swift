@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import GatewaySecurity
 import GatewayServer
+import GatewayStore
 import Hummingbird
 import Logging
 import SeguraClient
@@ -74,8 +75,10 @@ struct DemoCommand: AsyncParsableCommand {
             logger.warning("Running without a store: repeated deliveries act again and nothing is audited (benchmark baseline only)")
         }
         if let secretsFile {
-            try "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
-                .write(toFile: secretsFile, atomically: true, encoding: .utf8)
+            try PrivateFile.write(
+                "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n",
+                toPath: secretsFile
+            )
         }
         let storePath = configuration.keepsDurableState ? configuration.storePath : nil
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path

@@ -43,6 +43,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     /// Opens (creating if needed) the store at `path` and migrates its schema.
     ///
     /// The directory must exist; keep it private to the gateway's user, since the file holds callers' answers.
+    /// The file and SQLite's side files are created (or narrowed) to mode 0600.
     ///
     /// - Throws: ``StoreError/invalidArgument`` for a configuration value out of range, otherwise a
     ///   ``StoreError`` for a file that cannot be opened or migrated.
@@ -64,6 +65,8 @@ public final class SQLiteGatewayStore: GatewayStore {
     }
 
     private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        // Created 0600 before SQLite opens it, so the file and its -wal and -shm files are never world-readable.
+        try PrivateFile.prepare(path: path, suffixes: ["-wal", "-shm"])
         var options = GRDB.Configuration()
         options.label = "segura-gateway.store"
         options.foreignKeysEnabled = true
