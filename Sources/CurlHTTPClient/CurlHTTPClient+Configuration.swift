@@ -12,13 +12,19 @@ extension CurlHTTPClient {
         /// so a burst never opens an unbounded number of sockets. Default 8.
         public var maxConnectionsPerHost: Int = 8
         /// How many idle connections the pool keeps for reuse across all hosts. Default 32.
+        ///
+        /// The pool never keeps fewer than ``maxConnectionsPerHost``: a smaller pool would close every
+        /// connection above it after one use and open it again under load, a TLS handshake each time.
         public var maxIdleConnections: Int = 32
+
+        /// The connection cache libcurl is given: at least one host's worth of connections.
+        var connectionCacheSize: Int { max(1, self.maxIdleConnections, self.maxConnectionsPerHost) }
         /// The largest response body accepted; a larger one fails with ``OutboundClientError/responseTooLarge``. Default 1 MiB.
         public var maxResponseBodySize: Int = 1 << 20
         /// TLS verification and client-certificate settings.
         public var tls: TLS = .init()
-        /// An HTTP(S) proxy URL such as `http://proxy.internal:3128`; `nil` connects directly.
-        /// libcurl also honours the usual `https_proxy` environment variables when this is `nil`.
+        /// An HTTP(S) proxy URL such as `http://proxy.internal:3128`; `nil` connects directly. The usual
+        /// `https_proxy` environment variables are ignored: only the configuration chooses a proxy.
         public var proxy: String?
         /// The `User-Agent` header sent with every request.
         public var userAgent: String = "segura-gateway"

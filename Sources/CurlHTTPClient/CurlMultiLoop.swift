@@ -42,7 +42,7 @@ final class CurlMultiLoop: Sendable {
         CurlGlobal.ensureInitialized()
         guard let multi = curl_multi_init() else { throw .invalidRequest("curl_multi_init failed") }
         ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, configuration.maxConnectionsPerHost))
-        ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxIdleConnections))
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.connectionCacheSize)
         self.multi = MultiHandle(pointer: multi)
         self.configuration = configuration
         self.counters = counters

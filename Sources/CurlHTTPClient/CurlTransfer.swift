@@ -98,9 +98,10 @@ final class CurlTransfer {
         try self.configureMethodAndBody(request)
         try self.configureHeaders(request)
         try self.configureTLS(configuration.tls)
-        if let proxy = configuration.proxy {
-            try self.set(CURLOPT_PROXY, proxy)
-        }
+        // An empty proxy string turns off libcurl's own reading of `http_proxy`, `https_proxy` and `all_proxy`:
+        // where Segura's credentials and callbacks go is decided by the configuration alone, never by the
+        // environment a process happened to start in.
+        try self.set(CURLOPT_PROXY, configuration.proxy ?? "")
     }
 
     private func configureMethodAndBody(_ request: OutboundRequest) throws(OutboundClientError) {

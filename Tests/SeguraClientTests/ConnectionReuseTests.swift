@@ -50,4 +50,32 @@ struct ConnectionReuseTests {
             #expect(simulator.stats.acceptedConnections <= Self.connectionLimit)
         }
     }
+
+    /// Above the default idle pool (32): every connection the limit allows must stay pooled, or each request
+    /// beyond the pool would pay a new connection (a TLS handshake against a real Segura).
+    @Test func sixtyFourConcurrentOperationsReuseSixtyFourConnections() async throws {
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.maxConnectionsPerHost = 64
+        try await withSeguraClient(http: configuration) { simulator, client in
+            for worker in 0..<64 {
+                simulator.setObject(.credential, id: 1_000 + worker, state: .inactive)
+            }
+            // Slow enough that all 64 workers overlap, so the pool really holds 64 connections at once.
+            simulator.injectFault(.latency(.milliseconds(40)), on: .operation(), times: 64 * 25)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<64 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            let operation = SeguraOperation(index.isMultiple(of: 2) ? .enable : .disable, .credential, id: 1_000 + worker)
+                            let result = try await client.perform(operation)
+                            #expect(result.outcome.isSuccess)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(simulator.stats.apiCalls == 64 * 25)
+            #expect(simulator.stats.acceptedConnections <= 64, "opened \(simulator.stats.acceptedConnections) connections for a limit of 64")
+        }
+    }
 }
