@@ -23,10 +23,15 @@ enum TokenFailure: Error {
 ///
 /// A refresh is bounded by the time its initiator has left. Every caller has the same deadline length, so a
 /// caller who joins a refresh started earlier is never held past its own deadline either.
+///
+/// The last failure is kept with its time, so a caller that only asks whether a token can be had (readiness
+/// probes, which anyone may send) can reuse a recent failure instead of asking Segura again: a storm of probes
+/// while the credentials are wrong must not look like a password-guessing attack to Segura's lockout rules.
 actor AccessTokenStore {
     private let fetch: @Sendable (_ timeout: Duration) async throws -> AccessToken
     private var current: AccessToken?
     private var refresh: Task<AccessToken, any Error>?
+    private var lastFailure: (error: any Error, at: ContinuousClock.Instant)?
 
     init(fetch: @escaping @Sendable (_ timeout: Duration) async throws -> AccessToken) {
         self.fetch = fetch
@@ -34,9 +39,16 @@ actor AccessTokenStore {
 
     /// A token valid for at least the renewal margin, fetched only if the cached one is missing or due; a
     /// fetch this call starts gives up after `timeout`.
-    func token(timeout: Duration) async throws -> AccessToken {
-        if let current, ContinuousClock.now < current.renewAt {
+    ///
+    /// - Parameter failureReuse: a failure this recent is thrown again without a new request; zero (the
+    ///   default) always asks.
+    func token(timeout: Duration, failureReuse: Duration = .zero) async throws -> AccessToken {
+        let now = ContinuousClock.now
+        if let current, now < current.renewAt {
             return current
+        }
+        if let lastFailure, now - lastFailure.at < failureReuse {
+            throw lastFailure.error
         }
         if let refresh {
             return try await refresh.value
@@ -45,9 +57,15 @@ actor AccessTokenStore {
         let refresh = Task { try await self.fetch(timeout) }
         self.refresh = refresh
         defer { self.refresh = nil }
-        let token = try await refresh.value
-        self.current = token
-        return token
+        do {
+            let token = try await refresh.value
+            self.current = token
+            self.lastFailure = nil
+            return token
+        } catch {
+            self.lastFailure = (error, ContinuousClock.now)
+            throw error
+        }
     }
 
     /// Forgets `token` after Segura or Kong rejected it, unless another caller already replaced it.

@@ -79,12 +79,18 @@ public final class SeguraClient: Sendable {
         }
     }
 
+    /// How long a failed token request answers readiness checks before another is sent.
+    public static let readinessFailureReuse = Duration.seconds(5)
+
     /// Obtains an access token (or reuses the cached one), for readiness checks.
+    ///
+    /// Probes are unauthenticated and may come in storms: at most one token request is in flight for all of
+    /// them, and a failure is reused for ``readinessFailureReuse`` before Segura is asked again.
     ///
     /// - Returns: `nil` when a token is available, otherwise the stable code of what stopped it.
     public func accessTokenProblem() async -> SeguraErrorCode? {
         do {
-            _ = try await self.tokens.token(timeout: self.configuration.retry.deadline)
+            _ = try await self.tokens.token(timeout: self.configuration.retry.deadline, failureReuse: Self.readinessFailureReuse)
             return nil
         } catch let failure as TokenFailure {
             return Self.classify(failure).0.code ?? .upstreamUnrecognizedResponse

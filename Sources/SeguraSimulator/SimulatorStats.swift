@@ -6,6 +6,8 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var acceptedConnections: Int
     /// Successful token requests.
     public var tokensIssued: Int
+    /// Every request that reached the token endpoint, refused or not: what a lockout rule at Segura counts.
+    public var tokenRequests: Int
     /// Requests to operation routes that passed authentication, including those answered by a fault.
     public var apiCalls: Int
     /// Operations that actually changed an item's state (including ``Fault/applyThenGatewayTimeout``).
@@ -22,6 +24,7 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public init(
         acceptedConnections: Int = 0,
         tokensIssued: Int = 0,
+        tokenRequests: Int = 0,
         apiCalls: Int = 0,
         appliedChanges: Int = 0,
         callsByOperation: [String: Int] = [:],
@@ -30,6 +33,7 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     ) {
         self.acceptedConnections = acceptedConnections
         self.tokensIssued = tokensIssued
+        self.tokenRequests = tokenRequests
         self.apiCalls = apiCalls
         self.appliedChanges = appliedChanges
         self.callsByOperation = callsByOperation
@@ -40,6 +44,7 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case acceptedConnections = "accepted_connections"
         case tokensIssued = "tokens_issued"
+        case tokenRequests = "token_requests"
         case apiCalls = "api_calls"
         case appliedChanges = "applied_changes"
         case callsByOperation = "calls_by_operation"

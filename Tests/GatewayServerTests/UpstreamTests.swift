@@ -84,6 +84,29 @@ struct UpstreamTests {
         }
     }
 
+    /// Readiness probes are unauthenticated: a storm of them while the credentials are wrong must not become a
+    /// storm of failed logins at Segura (a lockout or a brute-force alert there).
+    @Test func aReadinessStormWithFailingTokensSendsAHandfulOfTokenRequests() async throws {
+        try await withGateway(configureSegura: { $0.clientSecret = "wrong" }) { gateway in
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        for _ in 0..<100 {
+                            let readiness = try await gateway.client.execute(uri: "/readyz", method: .get)
+                            #expect(readiness.status == .serviceUnavailable)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // One request, then at most one more per reuse window that the storm lasted.
+            let windows = Int((ContinuousClock.now - started) / SeguraClient.readinessFailureReuse)
+            #expect(gateway.simulator.stats.tokenRequests >= 1)
+            #expect(gateway.simulator.stats.tokenRequests <= 1 + windows, "800 probes sent \(gateway.simulator.stats.tokenRequests) token requests")
+        }
+    }
+
     @Test func everyUpstreamCodeIsDocumented() {
         let codes: [SeguraErrorCode] = [
             .targetNotFound, .targetAccessDenied, .targetWrongKind, .upstreamWritePermissionMissing, .upstreamResourceNotAuthorized,

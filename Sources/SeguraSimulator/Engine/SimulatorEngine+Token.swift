@@ -13,6 +13,7 @@ extension SimulatorEngine {
     /// Assumptions: any method is accepted (the library does not check it) and only a form-encoded body is read;
     /// missing credentials answer `invalid_client` like wrong ones.
     mutating func issueToken(_ request: SimulatorRequest, at now: ContinuousClock.Instant) -> SimulatorResponse {
+        self.stats.tokenRequests += 1
         let isForm =
             request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
         let form = isForm ? FormURLEncoding.parse(request.body) : [:]
