@@ -28,7 +28,7 @@ public func buildApplication(
     let router = Router(context: GatewayRequestContext.self)
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MethodNotAllowedMiddleware())
+    router.add(middleware: RouteMiddleware())
     let refusals = RefusalResponder(metrics: metrics, ledger: ledger)
     router.add(middleware: SignatureVerificationMiddleware(
         callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, refusals: refusals))

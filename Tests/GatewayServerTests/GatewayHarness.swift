@@ -11,6 +11,7 @@ import NIOCore
 import SeguraClient
 import SeguraSimulator
 import Testing
+import TestSupport
 
 /// The callers every gateway test can sign as: one per scheme, plus a restricted one for policy tests.
 enum TestCaller: String, CaseIterable, Sendable {
@@ -90,13 +91,13 @@ struct GatewayUnderTest {
     /// Sends `body` to `POST /v1/actions`, signed by `caller` unless `headers` replaces the signature.
     func post(
         _ body: String, as caller: TestCaller? = .servicenow, deliveryID: String = "msg_" + UUID().uuidString,
-        signedAt: Date = Date(), headers extra: HTTPFields = [:], contentType: String = "application/json"
+        signedAt: Date = Date(), headers extra: HTTPFields = [:], contentType: String = "application/json", path: String = "/v1/actions"
     ) async throws -> TestResponse {
         let bytes = Array(body.utf8)
         var headers = try caller?.sign(bytes, timestamp: signedAt, deliveryID: deliveryID) ?? [:]
         headers[.contentType] = contentType
         for field in extra { headers[field.name] = field.value }
-        return try await self.client.execute(uri: "/v1/actions", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+        return try await self.client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     /// Sends a `GET` to `path`, signed over the empty body by `caller` (unsigned with `nil`).
@@ -118,6 +119,15 @@ struct GatewayUnderTest {
 }
 
 extension GatewayUnderTest {
+    /// Sends one request exactly as written, path included, on a new connection: the test client would
+    /// normalize a path such as `//v1/actions`. Signed over `body` by `caller` (unsigned with `nil`).
+    func raw(_ method: String, _ path: String, body: String = "", as caller: TestCaller? = .servicenow) async throws -> RawHTTPResponse {
+        let port = try #require(self.client.port)
+        var headers = try (caller?.sign(Array(body.utf8)) ?? [:]).map { ($0.name.rawName, $0.value) }
+        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+        return try await RawHTTPConnection(port: port).request(method, path, headers: headers, body: body)
+    }
+
     /// Sends `body` on its own connection (the test client has one, which would serialize requests),
     /// signed by `caller` with `deliveryID`. Returns the status code.
     func postOnNewConnection(_ body: String, as caller: TestCaller = .servicenow, deliveryID: String, using http: CurlHTTPClient) async throws -> Int {

@@ -9,6 +9,7 @@ import NIOCore
 import SeguraClient
 import SeguraSimulator
 import Testing
+import TestSupport
 
 /// Both request forms, input errors, and policy.
 @Suite(.timeLimit(.minutes(3)))
@@ -114,6 +115,30 @@ struct RequestTests {
             let health = try await gateway.client.execute(uri: "/healthz", method: .post)
             #expect(health.status == .methodNotAllowed)
             #expect(health.headers[.allow] == "GET")
+            #expect(gateway.simulator.stats.apiCalls == 0)
+        }
+    }
+
+    /// Paths the router could read as a signed route while the signature middleware, comparing text, would not:
+    /// refused before any middleware or handler reads them, never a 500.
+    @Test(arguments: ["//v1/actions", "/v1/./actions", "/v1/actions;x", "/v1/%61ctions", "/v1/actions/", "/v1/../v1/actions", "/v1//actions", "/v1/"])
+    func nonCanonicalPathsAre400(_ path: String) async throws {
+        try await withGateway { gateway in
+            for response in [try await gateway.raw("POST", path, body: structured(duration: "PT1H")), try await gateway.raw("GET", path)] {
+                #expect(response.status == 400)
+                #expect(response.body.contains(#""code":"invalid_path""#), "\(response.body)")
+            }
+            #expect(gateway.simulator.stats.apiCalls == 0)
+        }
+    }
+
+    @Test(arguments: ["/v1/unknown", "/v1/actions/req_1/extra", "/v1/grants/grt_1/revoke"])
+    func unknownAPIPathsAre404SignedOrNot(_ path: String) async throws {
+        try await withGateway { gateway in
+            for response in [try await gateway.post(structured(duration: "PT1H"), path: path), try await gateway.get(path), try await gateway.get(path, as: nil)] {
+                #expect(response.status == .notFound)
+                #expect(try expectConforms(response).error?.code == .notFound)
+            }
             #expect(gateway.simulator.stats.apiCalls == 0)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOHTTP1
 import Testing
+import TestSupport
 
 @testable import SeguraSimulator
 
@@ -21,7 +22,7 @@ struct ControlAPITests {
         #expect(stats.status == .ok)
         #expect(
             stats.body
-                == #"{"accepted_connections":1,"api_calls":1,"applied_changes":1,"calls_by_operation":{"enable credential 42":1},"max_concurrent_calls":0,"max_concurrent_calls_per_item":0,"tokens_issued":1}"#
+                == #"{"accepted_connections":1,"api_calls":1,"applied_changes":1,"calls_by_operation":{"enable credential 42":1},"max_concurrent_calls":0,"max_concurrent_calls_per_item":0,"token_requests":1,"tokens_issued":1}"#
         )
         let decoded = try JSONDecoder().decode(SimulatorStats.self, from: Data(stats.body.utf8))
         #expect(decoded == harness.engine.stats)

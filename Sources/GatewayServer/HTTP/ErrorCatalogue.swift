@@ -25,6 +25,8 @@ enum ErrorCatalogue {
         "invalid_command": Entry(status: .unprocessableContent, title: "The command could not be parsed", retryable: false),
         "invalid_duration": Entry(status: .unprocessableContent, title: "The duration is not valid", retryable: false),
         "payload_too_large": Entry(status: .contentTooLarge, title: "The body is larger than the limit", retryable: false),
+        "invalid_path": Entry(status: .badRequest, title: "The path is not written canonically", retryable: false),
+        "not_found": Entry(status: .notFound, title: "The path is not part of the API", retryable: false),
         "method_not_allowed": Entry(status: .methodNotAllowed, title: "The path does not take this method", retryable: false),
         "unsupported_media_type": Entry(status: .unsupportedMediaType, title: "The body must be application/json", retryable: false),
         // Signature

@@ -139,38 +139,3 @@ struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 }
-
-/// Answers 405 with `Allow` for a method a documented path does not take, instead of the router's 404,
-/// so senders learn the request was wrong rather than the URL. `/v1/` paths answer in the problem schema.
-struct MethodNotAllowedMiddleware: RouterMiddleware {
-    typealias Context = GatewayRequestContext
-
-    /// The methods each documented path takes (openapi.yaml).
-    static let allowed: [String: [HTTPRequest.Method]] = [
-        "/v1/actions": [.post], "/v1/grants": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get],
-    ]
-    /// `/v1/actions/{request_id}` takes GET; `/v1/grants/{grant_id}` takes GET and DELETE.
-    static let allowedUnderPrefix: [(prefix: String, methods: [HTTPRequest.Method])] = [("/v1/actions/", [.get]), ("/v1/grants/", [.get, .delete])]
-
-    static func allowedMethods(for path: String) -> [HTTPRequest.Method]? {
-        self.allowed[path] ?? self.allowedUnderPrefix.first { path.hasPrefix($0.prefix) }?.methods
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard let methods = Self.allowedMethods(for: path), !methods.contains(request.method), !(methods.contains(.get) && request.method == .head) else {
-            return try await next(request, context)
-        }
-        let allow = methods.map(\.rawValue).joined(separator: ", ")
-        var response: Response
-        if path.hasPrefix(SignatureVerificationMiddleware.signedPathPrefix) {
-            let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
-            let (status, result) = builder.problem(code: "method_not_allowed", detail: "\(excerpt(path)) takes \(allow) only")
-            response = result.response(status: status)
-        } else {
-            response = Response(status: .methodNotAllowed)
-        }
-        response.headers[.allow] = allow
-        return response
-    }
-}

@@ -11,9 +11,9 @@
 /// shares Swift concurrency's few cooperative threads (one per core), so a blocking read waiting for a
 /// deliberately delayed answer would stall every other test running meanwhile. Every read gives up after ten
 /// seconds, so a broken server fails a test instead of hanging it.
-final class RawHTTPConnection {
+public final class RawHTTPConnection {
     /// How the server ended the connection.
-    enum End: Equatable {
+    public enum End: Equatable, Sendable {
         case closed
         case reset
     }
@@ -21,7 +21,7 @@ final class RawHTTPConnection {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         #if canImport(Glibc)
             let streamType = Int32(SOCK_STREAM.rawValue)
         #else
@@ -52,7 +52,7 @@ final class RawHTTPConnection {
     }
 
     /// Sends raw bytes.
-    func write(_ text: String) throws {
+    public func write(_ text: String) throws {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let sent = bytes.withUnsafeBytes { send(self.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -64,7 +64,7 @@ final class RawHTTPConnection {
     }
 
     /// Sends one request (with `Host` and `Content-Length`) and reads its response.
-    func request(
+    public func request(
         _ method: String,
         _ path: String,
         headers: [(String, String)] = [],
@@ -75,7 +75,7 @@ final class RawHTTPConnection {
     }
 
     /// The bytes of one request.
-    static func format(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") -> String
+    public static func format(_ method: String, _ path: String, headers: [(String, String)] = [], body: String = "") -> String
     {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers {
@@ -85,7 +85,7 @@ final class RawHTTPConnection {
     }
 
     /// Reads one response framed by `Content-Length` (the simulator always sends it).
-    func readResponse() async throws -> RawHTTPResponse {
+    public func readResponse() async throws -> RawHTTPResponse {
         let separator = Array("\r\n\r\n".utf8)
         var headerEnd: Int?
         while headerEnd == nil {
@@ -118,7 +118,7 @@ final class RawHTTPConnection {
     }
 
     /// Reads until the server ends the connection and reports how; unexpected data is an error.
-    func readEnd() async throws -> End {
+    public func readEnd() async throws -> End {
         guard self.buffer.isEmpty else {
             throw RawHTTPError("unread data before the end of the connection")
         }
@@ -155,21 +155,21 @@ final class RawHTTPConnection {
 }
 
 /// One response as read off the wire.
-struct RawHTTPResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: String
+public struct RawHTTPResponse {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: String
 
     /// The first header with this name, compared case-insensitively.
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         self.headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }
 
 /// A failure of the test client, with the `errno` when one applies.
-struct RawHTTPError: Error, CustomStringConvertible {
-    var description: String
-    var errorNumber: Int32?
+public struct RawHTTPError: Error, CustomStringConvertible {
+    public var description: String
+    public var errorNumber: Int32?
 
     init(_ description: String, errorNumber: Int32? = nil) {
         self.description = description
