@@ -52,6 +52,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
             print(
                 "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)"
             )
+            if let warning = caller.policy.ticketPatternWarning {
+                print("    warning: ticket_pattern \(warning)")
+            }
         }
     }
 

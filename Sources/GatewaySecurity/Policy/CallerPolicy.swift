@@ -25,12 +25,19 @@ public struct CallerPolicy: Sendable {
     /// A kind missing from the map allows any id of that kind. A kind mapped to an empty list allows no id,
     /// so a list emptied by mistake fails closed.
     public var allowedIDs: [TargetKind: [ClosedRange<Int>]]
-    /// A regular expression (ICU syntax) that the whole ticket must match; `nil` accepts any ticket that
-    /// passes the basic rule (non-empty, at most 128 UTF-8 bytes, no control characters).
+    /// A regular expression that the whole ticket must match; `nil` accepts any ticket that passes the basic
+    /// rule (non-empty, at most 128 UTF-8 bytes, no control characters).
     ///
-    /// Anchoring is implied: `(CHG|INC)[0-9]{7}` and `^(CHG|INC)[0-9]{7}$` mean the same. It is read-only
-    /// because it is compiled and checked once, in `init`; build a new policy to change it.
+    /// The syntax is the subset of ICU's that ticket references use (literals, `.`, classes, `\d \w \s` in
+    /// their ASCII meaning, groups, `|`, greedy and lazy quantifiers, counts up to 1000); it is matched in time
+    /// linear in the ticket's length. Anchoring is implied: `(CHG|INC)[0-9]{7}` and `^(CHG|INC)[0-9]{7}$` mean
+    /// the same. It is read-only because it is compiled and checked once, in `init`; build a new policy to
+    /// change it.
     public var ticketPattern: String? { self.ticketRule.pattern }
+    /// A warning sentence when ``ticketPattern`` has a nested or ambiguous quantifier that backtracking engines
+    /// (ICU, Java, JavaScript) can take exponential time on, for `check-config`; `nil` otherwise. The gateway
+    /// itself matches any pattern in linear time.
+    public var ticketPatternWarning: String? { self.ticketRule.backtrackingWarning }
     /// The longest duration the caller may request; `nil` sets no maximum. `.zero` refuses every duration,
     /// so a caller can be limited to changes without one.
     ///
@@ -46,7 +53,8 @@ public struct CallerPolicy: Sendable {
 
     /// Creates a policy, compiling the ticket pattern once.
     ///
-    /// - Throws: ``PolicyConfigurationError/invalidTicketPattern`` when the pattern does not compile.
+    /// - Throws: ``PolicyConfigurationError/invalidTicketPattern`` when the pattern does not compile; its
+    ///   message names the construct refused and its offset.
     public init(
         allowedActions: Set<TargetAction>,
         allowedKinds: Set<TargetKind>,

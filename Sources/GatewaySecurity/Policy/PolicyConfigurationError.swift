@@ -1,13 +1,18 @@
 /// Why a caller's policy could not be built; raised at configuration load, never per request.
+///
+/// Two errors are equal when their codes are equal; the message is not compared.
 public struct PolicyConfigurationError: Error, Hashable, CustomStringConvertible {
     private enum Code: String, Hashable {
         case invalidTicketPattern = "invalid_ticket_pattern"
     }
 
     private let kind: Code
+    /// What is wrong and where, such as `lookahead (?= is not supported at offset 3`, for `check-config`.
+    public let message: String
 
-    private init(_ kind: Code) {
+    private init(_ kind: Code, _ message: String) {
         self.kind = kind
+        self.message = message
     }
 
     /// A stable snake_case name for the failure, for configuration diagnostics.
@@ -15,10 +20,18 @@ public struct PolicyConfigurationError: Error, Hashable, CustomStringConvertible
 
     public var description: String {
         switch self.kind {
-        case .invalidTicketPattern: "PolicyConfigurationError.invalid_ticket_pattern: the ticket pattern is not a complete regular expression"
+        case .invalidTicketPattern:
+            "PolicyConfigurationError.invalid_ticket_pattern: the ticket pattern is not a supported regular expression: \(self.message)"
         }
     }
 
-    /// The ticket pattern does not compile as an ICU regular expression on its own.
-    public static let invalidTicketPattern = Self(.invalidTicketPattern)
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.kind == rhs.kind }
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.kind) }
+
+    /// The ticket pattern is outside the supported syntax (see `CallerPolicy.ticketPattern`) or over its limits.
+    public static let invalidTicketPattern = Self(.invalidTicketPattern, "it does not compile")
+
+    static func invalidTicketPattern(_ error: TicketPatternError) -> Self {
+        Self(.invalidTicketPattern, "\(error.message) at offset \(error.offset)")
+    }
 }

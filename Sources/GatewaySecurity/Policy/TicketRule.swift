@@ -1,50 +1,42 @@
-import Foundation
-
 /// The check every ticket reference must pass: non-empty, bounded, printable, and matching the caller's
 /// pattern as a whole when one is configured.
 ///
-/// The pattern is compiled once with `NSRegularExpression`, which Foundation declares `Sendable` (it is
-/// immutable and documented thread-safe on every platform), so the compiled value can live in a `Sendable`
-/// policy shared across requests. Swift's `Regex` was not used because it is not `Sendable` on every
-/// toolchain this package may meet.
+/// The pattern is a ``TicketPattern``, compiled once and matched in time linear in the ticket's length, so a
+/// caller cannot make one request cost more CPU than any other by sending a ticket that makes a pattern such
+/// as `([A-Z]+)+[0-9]` backtrack.
 struct TicketRule: Sendable {
     /// The longest ticket accepted, in UTF-8 bytes, checked before any matching.
     ///
-    /// Real references (`CHG0031337`, `OPS-1234`) are far shorter. The cap bounds the regex engine's work on
-    /// caller-supplied input; it cannot make a pathological pattern (nested quantifiers such as `(a+)+`)
-    /// safe, so operators must not configure one.
+    /// Real references (`CHG0031337`, `OPS-1234`) are far shorter. With the matcher's linear bound, the cap
+    /// bounds every match: microseconds for a real pattern, tens of milliseconds for the largest program
+    /// ``TicketPattern`` accepts.
     static let maximumByteCount = 128
 
     /// The pattern as configured, for display.
     let pattern: String?
-    private let expression: NSRegularExpression?
+    private let compiled: TicketPattern?
 
     /// Compiles `pattern` so that it must match the whole ticket.
     ///
-    /// The pattern is first compiled on its own, so one that is not a complete expression (an unbalanced `)`
-    /// that could escape the anchoring group) is refused, and then wrapped in `\A(?:…)\z`. `\z`, unlike `$`,
-    /// does not match before a trailing newline, so `CHG0000001\n` cannot pass `^CHG[0-9]{7}$`.
+    /// - Throws: ``PolicyConfigurationError/invalidTicketPattern`` with the compiler's message when the pattern
+    ///   is not in the supported syntax or over its limits.
     init(pattern: String?) throws(PolicyConfigurationError) {
         self.pattern = pattern
-        guard let pattern else {
-            self.expression = nil
-            return
-        }
-        do {
-            _ = try NSRegularExpression(pattern: pattern)
-            self.expression = try NSRegularExpression(pattern: "\\A(?:\(pattern))\\z")
+        do throws(TicketPatternError) {
+            self.compiled = try pattern.map(TicketPattern.init)
         } catch {
-            throw .invalidTicketPattern
+            throw .invalidTicketPattern(error)
         }
     }
+
+    /// A warning for `check-config` when the pattern would backtrack catastrophically in other engines.
+    var backtrackingWarning: String? { self.compiled?.backtrackingWarning }
 
     /// Whether `ticket` is acceptable.
     func accepts(_ ticket: String) -> Bool {
         guard (1...Self.maximumByteCount).contains(ticket.utf8.count),
             !ticket.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { return false }
-        guard let expression = self.expression else { return true }
-        let whole = NSRange(ticket.startIndex..., in: ticket)
-        return expression.firstMatch(in: ticket, options: [.anchored], range: whole)?.range == whole
+        return self.compiled?.matchesWhole(ticket) ?? true
     }
 }

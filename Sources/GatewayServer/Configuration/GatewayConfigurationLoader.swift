@@ -213,7 +213,7 @@ public enum GatewayConfigurationLoader {
             maxDuration = ISO8601Duration.parse(text)
             if maxDuration == nil { section.fail("max_duration", "'\(text)' is not an ISO 8601 duration such as PT8H") }
         }
-        do {
+        do throws(PolicyConfigurationError) {
             return try CallerPolicy(
                 allowedActions: actions,
                 allowedKinds: kinds,
@@ -223,7 +223,7 @@ public enum GatewayConfigurationLoader {
                 allowsPermanentEnable: section.bool("allow_permanent_enable", default: false)
             )
         } catch {
-            section.fail("ticket_pattern", "is not a valid regular expression")
+            section.fail("ticket_pattern", "is not a supported regular expression: \(error.message)")
             return nil
         }
     }
