@@ -61,6 +61,7 @@ public protocol GatewayStore: Sendable {
     /// - Parameters:
     ///   - request: the key, payload fingerprint, signature digest, owner and the acceptance record.
     ///   - now: the current time; passed in so tests and replicas agree on one clock reading.
+    /// - Throws: ``StoreError/overloaded`` when the store's write queue is full: nothing was written or claimed.
     func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim
 
     /// Moves the time of `requestID`'s unanswered claim on `key` to `now`, and returns whether that request

@@ -9,6 +9,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
         case closed
         case invalidArgument = "invalid_argument"
         case busy
+        case overloaded
         case corruptedData = "corrupted_data"
         case databaseFailure = "database_failure"
     }
@@ -37,6 +38,8 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     public static let invalidArgument = Self(.invalidArgument)
     /// The database stayed locked by another connection for longer than the busy timeout; retrying may work.
     public static let busy = Self(.busy)
+    /// Too many writes that may be refused were already queued; nothing was written, and retrying later may work.
+    public static let overloaded = Self(.overloaded)
     /// A stored value has the wrong type or is missing: the file was damaged or edited by hand.
     public static let corruptedData = Self(.corruptedData)
     /// Any other database failure (disk full, I/O error, unreadable file).

@@ -49,4 +49,8 @@ public struct AuditDecision: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let grantRevokeRetry = Self(rawValue: "grant_revoke_retry")
     /// Revocation failed for good: the target may still be enabled.
     public static let grantRevokeFailed = Self(rawValue: "grant_revoke_failed")
+    /// Requests refused before any caller was identified, counted over a window instead of recorded one by one:
+    /// `error_code` is the refusal's code, `attempts` how many requests were refused with it, `received_at`
+    /// and `occurred_at` the window's start and end. The record has no caller.
+    public static let refusalsSummarized = Self(rawValue: "refusals_summarized")
 }

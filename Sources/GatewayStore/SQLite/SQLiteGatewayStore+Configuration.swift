@@ -13,6 +13,10 @@ extension SQLiteGatewayStore {
         /// The most writes (claims, outcomes, audit records) one group-commit transaction takes; bounds a
         /// transaction under a burst. Default: 256.
         public var maximumBatchSize: Int
+        /// The most writes queued for the writer past which a new claim fails at once with
+        /// ``StoreError/overloaded`` (the gateway answers 503) instead of waiting in memory. Writes that record
+        /// what already happened are never refused. Default: 4096.
+        public var maximumQueuedWrites: Int
         /// Records fetched per query when streaming an export. Default: 500.
         public var exportPageSize: Int
         /// Concurrent read connections (lookups, exports, verification) beside the one writer. Default: 4.
@@ -25,6 +29,7 @@ extension SQLiteGatewayStore {
             staleClaimAfter: Duration = .seconds(60),
             busyTimeout: Duration = .seconds(5),
             maximumBatchSize: Int = 256,
+            maximumQueuedWrites: Int = 4096,
             exportPageSize: Int = 500,
             maximumReaderCount: Int = 4,
             logger: Logger = Logger(label: "segura-gateway.store")
@@ -32,6 +37,7 @@ extension SQLiteGatewayStore {
             self.staleClaimAfter = staleClaimAfter
             self.busyTimeout = busyTimeout
             self.maximumBatchSize = maximumBatchSize
+            self.maximumQueuedWrites = maximumQueuedWrites
             self.exportPageSize = exportPageSize
             self.maximumReaderCount = maximumReaderCount
             self.logger = logger

@@ -29,7 +29,8 @@ public final class SQLiteGatewayStore: GatewayStore {
         let logger = configuration.logger
         self.logger = logger
         let claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
-        self.writeQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumBatchSize) { writes, completion in
+        self.writeQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumBatchSize, maximumPending: configuration.maximumQueuedWrites) {
+            writes, completion in
             pool.asyncWrite({ db in try WriteBatch.apply(writes, claimRule: claimRule, in: db) }) { _, result in
                 let result = result.mapError(StoreError.wrapping)
                 if case .failure(let error) = result {
@@ -49,7 +50,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     ///   ``StoreError`` for a file that cannot be opened or migrated.
     public static func open(path: String, configuration: Configuration = Configuration()) async throws -> SQLiteGatewayStore {
         guard configuration.staleClaimAfter > .zero, configuration.busyTimeout >= .zero, configuration.maximumBatchSize > 0,
-            configuration.exportPageSize > 0, configuration.maximumReaderCount > 0
+            configuration.maximumQueuedWrites > 0, configuration.exportPageSize > 0, configuration.maximumReaderCount > 0
         else { throw StoreError.invalidArgument }
         let pool = try await Self.blocking { try Self.openPool(path: path, configuration: configuration) }
         return SQLiteGatewayStore(pool: pool, configuration: configuration)
@@ -91,7 +92,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim {
         guard request.expiresAfter > .zero else { throw StoreError.invalidArgument }
-        guard case .claim(let claim) = try await self.writeQueue.append(.claim(request, now: now)) else { preconditionFailure(WriteBatch.sameCase) }
+        guard case .claim(let claim) = try await self.writeQueue.append(.claim(request, now: now), sheddable: true) else { preconditionFailure(WriteBatch.sameCase) }
         if claim == .claimed(recoveredFromCrash: true) {
             self.logger.notice(
                 "Took over an unanswered delivery claim", metadata: ["caller": "\(request.key.caller)", "request.id": "\(request.requestID)"]

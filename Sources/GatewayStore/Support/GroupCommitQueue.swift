@@ -10,6 +10,11 @@ import Synchronization
 /// which lets each backend use its own non-cancellable write (GRDB's `asyncWrite`, a detached PostgreSQL
 /// transaction). A waiter whose task is cancelled keeps waiting: the item is written regardless, because an
 /// audit record must not be lost because a client went away.
+///
+/// The queue is bounded for the items that may be refused (``append(_:sheddable:)``): past `maximumPending`
+/// queued items they fail at once with ``StoreError/overloaded`` instead of growing memory. Items that record
+/// what already happened (an outcome after Segura acted) are never refused; their number is bounded by the
+/// work admitted before them.
 final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     /// Writes `items` in one transaction and calls the completion with one output per item, in order.
     typealias Commit = @Sendable (_ items: [Item], _ completion: @escaping @Sendable (Result<[Output], any Error>) -> Void) -> Void
@@ -29,15 +34,19 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     private let maximumBatchSize: Int
+    private let maximumPending: Int
     private let commit: Commit
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - maximumBatchSize: the most items one transaction takes, to bound its size under a burst.
+    ///   - maximumPending: the most queued items past which a sheddable item is refused.
     ///   - commit: writes one batch; see ``Commit``.
-    init(maximumBatchSize: Int, commit: @escaping Commit) {
+    init(maximumBatchSize: Int, maximumPending: Int = .max, commit: @escaping Commit) {
         precondition(maximumBatchSize > 0, "a batch must hold at least one item")
+        precondition(maximumPending > 0, "the queue must hold at least one item")
         self.maximumBatchSize = maximumBatchSize
+        self.maximumPending = maximumPending
         self.commit = commit
     }
 
@@ -46,18 +55,22 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
 
     /// Queues `item` and returns its output once the batch holding it committed.
     ///
-    /// - Throws: ``StoreError/closed`` after ``close()``, or the error of the batch's commit.
-    func append(_ item: Item) async throws -> Output {
+    /// - Parameter sheddable: whether the item may be refused when the queue is full (a claim, before anything
+    ///   was done); an item that records what already happened is not.
+    /// - Throws: ``StoreError/closed`` after ``close()``, ``StoreError/overloaded`` for a sheddable item past
+    ///   the bound, or the error of the batch's commit.
+    func append(_ item: Item, sheddable: Bool = false) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let admission = self.state.withLock { state -> Admission in
-                guard !state.isClosed else { return .refused }
+                guard !state.isClosed else { return .refused(.closed) }
+                guard !sheddable || state.pending.count < self.maximumPending else { return .refused(.overloaded) }
                 state.pending.append(Waiter(item: item, continuation: continuation))
                 guard !state.isCommitting else { return .queued }
                 state.isCommitting = true
                 return .startBatch(self.takeBatch(from: &state))
             }
             switch admission {
-            case .refused: continuation.resume(throwing: StoreError.closed)
+            case .refused(let error): continuation.resume(throwing: error)
             case .queued: break
             case .startBatch(let batch): self.start(batch)
             }
@@ -66,7 +79,7 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
 
     /// What ``append(_:)`` does once the state was updated, outside the lock.
     private enum Admission {
-        case refused
+        case refused(StoreError)
         case queued
         case startBatch([Waiter])
     }
