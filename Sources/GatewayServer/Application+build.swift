@@ -3,6 +3,7 @@ import GatewayStore
 import GatewayAPI
 import Hummingbird
 import Logging
+import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import SeguraClient
@@ -29,9 +30,12 @@ public func buildApplication(
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RouteMiddleware())
-    let refusals = RefusalResponder(metrics: metrics, ledger: ledger)
+    let unauthenticated = UnauthenticatedRefusals()
+    let refusals = RefusalResponder(metrics: metrics, ledger: ledger, unauthenticated: unauthenticated)
     router.add(middleware: SignatureVerificationMiddleware(
         callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, refusals: refusals))
+    router.add(middleware: CallerRateLimitMiddleware(refusals: refusals))
+    router.add(middleware: InFlightLimitMiddleware(maximum: configuration.http.maxRequestsInFlight, metrics: metrics, refusals: refusals))
     router.add(middleware: ActionAdmissionMiddleware(ledger: ledger, refusals: refusals))
     router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
     let serializer = TargetSerializer()
@@ -60,9 +64,21 @@ public func buildApplication(
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
     )
 
+    let limits = configuration.http
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "segura-gateway"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [
+                RequestDeadlineHandler(headerTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout)) { expiry in
+                    metrics.recordConnectionTimeout(reason: expiry.rawValue)
+                },
+            ],
+            idleTimeout: TimeAmount(limits.idleTimeout)
+        )),
+        configuration: .init(
+            address: .hostname(limits.host, port: limits.port), serverName: "segura-gateway",
+            availableConnectionsDelegate: ConnectionLimit(maximum: limits.maxConnections, metrics: metrics)
+        ),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
@@ -70,6 +86,8 @@ public func buildApplication(
     if let store {
         app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
     }
+    // After the store, so it stops first and its last summary is written before the store closes.
+    app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)
     for service in grantServices { app.addServices(service) }
     return app

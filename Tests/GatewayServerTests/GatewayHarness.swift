@@ -10,6 +10,7 @@ import Logging
 import NIOCore
 import SeguraClient
 import SeguraSimulator
+import ServiceLifecycle
 import Testing
 import TestSupport
 
@@ -175,6 +176,35 @@ func withGateway(
     try await simulator.shutdown()
 }
 
+/// A gateway run as `serve` runs it, in a service group of its own, not through HummingbirdTesting (whose
+/// application copy keeps only the address of the server configuration, dropping the connection limit).
+struct RunningGateway {
+    let port: Int
+    let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    /// Builds and starts the gateway on a free port; returns once it listens.
+    static func start(_ configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics()) async throws -> RunningGateway {
+        var configuration = configuration
+        configuration.http.port = 0
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics) { port in
+            portContinuation.yield(port)
+        }
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return RunningGateway(port: port, group: group, running: running)
+    }
+
+    /// Shuts the gateway down gracefully and waits until it stopped.
+    func stop() async throws {
+        await self.group.triggerGracefulShutdown()
+        try await self.running.value
+    }
+}
+
 /// Checks a response against `openapi.yaml` and returns the decoded `ActionResult`.
 ///
 /// The status must be one the contract documents; the body must decode as the generated
@@ -182,7 +212,7 @@ func withGateway(
 /// must be `application/problem+json` with RFC 9457 members that agree with the HTTP status.
 @discardableResult
 func expectConforms(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) throws -> Components.Schemas.ActionResult {
-    let documented: Set<Int> = [200, 400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 502, 503, 504]
+    let documented: Set<Int> = [200, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503, 504]
     #expect(documented.contains(Int(response.status.code)), "undocumented status \(response.status.code)", sourceLocation: sourceLocation)
     let result = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: response.body)))
     #expect(response.headers[.init("X-Request-Id")!] == result.requestId, sourceLocation: sourceLocation)

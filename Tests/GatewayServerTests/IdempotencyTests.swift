@@ -147,7 +147,7 @@ struct IdempotencyTests {
             _ = try await gateway.post(structured(), deliveryID: "msg_a")                    // accepted, applied
             _ = try await gateway.post(structured(), deliveryID: "msg_a")                    // replayed
             _ = try await gateway.post(structured("disable"), deliveryID: "msg_a")           // rejected_conflict (422)
-            _ = try await gateway.post(structured(), as: nil)                                // rejected_signature
+            _ = try await gateway.post(structured(), as: nil)                                // counted, summarized later
             _ = try await gateway.post(structured("disable", id: 42), as: .restricted)      // rejected_policy
             _ = try await gateway.post("{not json")                                          // rejected_input
             _ = try await gateway.post(structured(id: 41))                                   // accepted, already_in_state
@@ -163,15 +163,15 @@ struct IdempotencyTests {
                 #expect(record.event.requestID.hasPrefix("req_"))
             }
             #expect(records.map(\.event.decision.rawValue) == [
-                "accepted", "applied", "replayed", "rejected_conflict", "rejected_signature", "rejected_policy", "rejected_input",
+                "accepted", "applied", "replayed", "rejected_conflict", "rejected_policy", "rejected_input",
                 "accepted", "already_in_state", "accepted", "failed", "accepted", "unknown",
             ])
             let applied = records[1].event
             #expect(applied.caller == "servicenow" && applied.ticket == "CHG0012345" && applied.action == "enable")
             #expect(applied.targetKind == "credential" && applied.targetID == "42" && applied.outcome == "applied" && applied.attempts == 1)
             #expect(applied.deliveryID == "msg_a" && applied.latencyMilliseconds != nil)
-            #expect(records[8].event.seguraCode == 1043, "already in state: Segura's code is on record")
-            #expect(try await store.verifyAuditChain() == .intact(count: 13, lastHash: records[12].hash))
+            #expect(records[7].event.seguraCode == 1043, "already in state: Segura's code is on record")
+            #expect(try await store.verifyAuditChain() == .intact(count: 12, lastHash: records[11].hash))
 
             // Someone with write access to the file edits, then deletes, a record: verification names the break.
             let file = try DatabaseQueue(path: gateway.storePath)
@@ -181,7 +181,7 @@ struct IdempotencyTests {
             }
             #expect(try await store.verifyAuditChain() == .broken(atSequence: 2, reason: .recordAltered))
             try await file.write { db in try db.execute(sql: "UPDATE audit SET outcome = 'applied' WHERE sequence = 2") }
-            #expect(try await store.verifyAuditChain() == .intact(count: 13, lastHash: records[12].hash))
+            #expect(try await store.verifyAuditChain() == .intact(count: 12, lastHash: records[11].hash))
             try await file.write { db in try db.execute(sql: "DELETE FROM audit WHERE sequence = 5") }
             #expect(try await store.verifyAuditChain() == .broken(atSequence: 5, reason: .sequenceGap))
             try file.close()

@@ -29,12 +29,8 @@ struct ShutdownTests {
         )
         configuration.storePath = temporaryStorePath()
         defer { removeStore(at: configuration.storePath) }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test")) { port in portContinuation.yield(port) }
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test"))
-        let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let gateway = try await RunningGateway.start(configuration)
+        let port = gateway.port
 
         let client = try CurlHTTPClient()
         let body = Array(structured().utf8)
@@ -42,12 +38,12 @@ struct ShutdownTests {
         headers.append(HTTPHeaderField("Content-Type", "application/json"))
         let inFlight = Task { try await client.execute(OutboundRequest(method: .post, url: "http://127.0.0.1:\(port)/v1/actions", headers: headers, body: body)) }
         try await Task.sleep(for: .milliseconds(300))
-        await group.triggerGracefulShutdown()
+        let stopped = Task { try await gateway.stop() }
 
         let response = try await inFlight.value
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains(#""outcome":"applied""#))
-        try await running.value
+        try await stopped.value
         await client.shutdown()
         try await simulator.shutdown()
     }

@@ -19,6 +19,7 @@ public final class RawHTTPConnection {
     }
 
     private let descriptor: Int32
+    private var isClosed = false
     private var buffer: [UInt8] = []
 
     public init(port: Int) throws {
@@ -41,14 +42,35 @@ public final class RawHTTPConnection {
             }
         }
         guard result == 0 else {
-            close(descriptor)
+            closeDescriptor(descriptor)
             throw RawHTTPError("connect() failed: errno \(errno)")
         }
         self.descriptor = descriptor
     }
 
     deinit {
-        close(self.descriptor)
+        self.close()
+    }
+
+    /// Closes the connection now, as a client that goes away does.
+    public func close() {
+        guard !self.isClosed else { return }
+        self.isClosed = true
+        closeDescriptor(self.descriptor)
+    }
+
+    /// Whether the server has ended the connection (a FIN or an RST), without waiting or reading data.
+    public func peerHasClosed() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(self.descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
+    /// Whether the server has sent anything not yet read, without waiting.
+    public func hasBufferedOrPendingData() -> Bool {
+        guard self.buffer.isEmpty else { return true }
+        var byte: UInt8 = 0
+        return recv(self.descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
     /// Sends raw bytes.
@@ -154,8 +176,13 @@ public final class RawHTTPConnection {
     }
 }
 
+/// `close(2)`, under a name a type's own `close()` does not shadow.
+private func closeDescriptor(_ descriptor: Int32) {
+    _ = close(descriptor)
+}
+
 /// One response as read off the wire.
-public struct RawHTTPResponse {
+public struct RawHTTPResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: String

@@ -17,6 +17,20 @@ public struct GatewayConfiguration: Sendable {
         public var port = 8080
         /// The largest request body accepted; a larger one gets 413 before it is read. Default 64 KiB.
         public var maxBodyBytes = 64 * 1024
+        /// The most client connections open at once. Past it the gateway stops accepting: new connections wait
+        /// in the kernel's listen backlog until one closes. Default 1024, well below a default 65,536-descriptor
+        /// limit, so descriptors are never exhausted by clients.
+        public var maxConnections = 1024
+        /// How long a connection may stay open with no request part read or answer written (a keep-alive
+        /// connection between requests, a request head that never completes, a body that stalls). Default 60 s.
+        public var idleTimeout: Duration = .seconds(60)
+        /// How long a request head may take from its first byte to its last. Default 10 s.
+        public var headerTimeout: Duration = .seconds(10)
+        /// How long a request body may take from the end of the head to its last byte. Default 30 s.
+        public var bodyTimeout: Duration = .seconds(30)
+        /// The most signed requests the gateway works on at once; past it a request gets 503
+        /// `gateway_overloaded` with `Retry-After` instead of waiting behind a slow Segura. Default 256.
+        public var maxRequestsInFlight = 256
 
         /// Creates the defaults.
         public init() {}
@@ -32,13 +46,30 @@ public struct GatewayConfiguration: Sendable {
         public var policy: CallerPolicy
         /// Where the caller hears about its grants' transitions; `nil` sends nothing.
         public var callback: Callback?
+        /// How many signed requests the caller may send; `nil` sets no limit.
+        public var rateLimit: RateLimit?
 
         /// Creates a caller.
-        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy, callback: Callback? = nil) {
+        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy, callback: Callback? = nil, rateLimit: RateLimit? = nil) {
             self.name = name
             self.verifier = verifier
             self.policy = policy
             self.callback = callback
+            self.rateLimit = rateLimit
+        }
+    }
+
+    /// A token bucket: `burst` requests at once, refilled at `requestsPerSecond`.
+    public struct RateLimit: Sendable, Equatable {
+        /// The sustained rate.
+        public var requestsPerSecond: Double
+        /// The most requests accepted at once after a quiet period.
+        public var burst: Int
+
+        /// Creates a limit.
+        public init(requestsPerSecond: Double, burst: Int) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
         }
     }
 
@@ -102,6 +133,9 @@ public struct GatewayConfiguration: Sendable {
     public var staleClaimAfter: Duration = .seconds(60)
     /// How often expired deliveries are deleted from the store. Default 5 min, so each purge is small.
     public var purgeInterval: Duration = .seconds(300)
+    /// How often requests refused before any caller was identified are summarized in the audit trail (one
+    /// `refusals_summarized` record per error code). Default 60 s.
+    public var refusalSummaryInterval: Duration = .seconds(60)
     /// `false` runs with no store at all: no idempotency, no replay protection, no audit trail. It exists only
     /// as the baseline of the durability benchmark (`segura-gateway demo --without-store`); the configuration
     /// file has no key for it, so `serve` always keeps durable state.

@@ -12,10 +12,12 @@ import Yams
 /// (`http.port` ← `HTTP_PORT`), and explains every problem with its key path.
 ///
 /// ## Configuration keys
-/// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536)
+/// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536),
+///   `http.max_connections` (1024), `http.idle_timeout_seconds` (60), `http.header_timeout_seconds` (10),
+///   `http.body_timeout_seconds` (30), `http.max_requests_in_flight` (256)
 /// - `log.level` (trace … critical, default `info`)
 /// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24),
-///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`)
+///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`), `store.refusal_summary_seconds` (60)
 /// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
 /// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
 ///   `segura.client_authentication` (`request_body` or `basic`)
@@ -30,6 +32,7 @@ import Yams
 ///   `.ticket_pattern` (regex), `.max_duration` (ISO 8601, such as `PT8H`; makes a duration required on `enable`),
 ///   `.allow_permanent_enable` (false; true lets an `enable` without a duration through despite `max_duration`)
 /// - `callers.<name>.callback.url` (http(s)), `callers.<name>.callback.secret` (a `whsec_` secret reference)
+/// - `callers.<name>.rate_limit.requests_per_minute`, `.burst` (optional: signed requests past it get 429)
 /// - `grants.instance_id` (default `local`), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
 ///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
 ///   `grants.callback_attempts` (8)
@@ -66,6 +69,11 @@ public enum GatewayConfigurationLoader {
         http.host = httpSection.string("host") ?? http.host
         http.port = httpSection.int("port", default: http.port, range: 0...65535)
         http.maxBodyBytes = httpSection.int("max_body_bytes", default: http.maxBodyBytes, range: 1024...(16 << 20))
+        http.maxConnections = httpSection.int("max_connections", default: http.maxConnections, range: 1...1_000_000)
+        http.idleTimeout = .seconds(httpSection.int("idle_timeout_seconds", default: Int(http.idleTimeout.components.seconds), range: 1...3600))
+        http.headerTimeout = .seconds(httpSection.int("header_timeout_seconds", default: Int(http.headerTimeout.components.seconds), range: 1...600))
+        http.bodyTimeout = .seconds(httpSection.int("body_timeout_seconds", default: Int(http.bodyTimeout.components.seconds), range: 1...600))
+        http.maxRequestsInFlight = httpSection.int("max_requests_in_flight", default: http.maxRequestsInFlight, range: 1...100_000)
 
         let logLevel = root.section("log").choice("level", default: Logger.Level.info)
         let (segura, outbound) = self.segura(root.section("segura"), environment: environment)
@@ -78,6 +86,7 @@ public enum GatewayConfigurationLoader {
         let storePath = store.string("path")
         let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
         let staleClaimSeconds = store.int("stale_claim_seconds", default: 60, range: 2...3600)
+        let summarySeconds = store.int("refusal_summary_seconds", default: 60, range: 1...86_400)
         if let segura, .seconds(staleClaimSeconds) <= segura.retry.deadline {
             store.fail("stale_claim_seconds", "must exceed segura.deadline_seconds (\(segura.retry.deadline.components.seconds)), or a slow attempt could be taken over and act twice")
         }
@@ -86,6 +95,7 @@ public enum GatewayConfigurationLoader {
         configuration.storePath = storePath ?? configuration.storePath
         configuration.deliveryExpiry = .seconds(expiryHours * 3600)
         configuration.staleClaimAfter = .seconds(staleClaimSeconds)
+        configuration.refusalSummaryInterval = .seconds(summarySeconds)
         configuration.grants = grants
         return configuration
     }
@@ -103,6 +113,14 @@ public enum GatewayConfigurationLoader {
         grants.maximumRevokeAttempts = section.int("max_revoke_attempts", default: grants.maximumRevokeAttempts, range: 1...1000)
         grants.callbackAttempts = section.int("callback_attempts", default: grants.callbackAttempts, range: 1...100)
         return grants
+    }
+
+    /// `rate_limit: {requests_per_minute: N, burst: M}`; absent sets no limit.
+    private static func rateLimit(_ section: ConfigSection) -> GatewayConfiguration.RateLimit? {
+        guard section.contains("requests_per_minute") || section.contains("burst") else { return nil }
+        let perMinute = section.int("requests_per_minute", default: 60, range: 1...1_000_000)
+        let burst = section.int("burst", default: max(1, perMinute / 6), range: 1...100_000)
+        return GatewayConfiguration.RateLimit(requestsPerSecond: Double(perMinute) / 60, burst: burst)
     }
 
     private static func callback(_ section: ConfigSection, environment: [String: String]) -> GatewayConfiguration.Callback? {
@@ -190,7 +208,7 @@ public enum GatewayConfigurationLoader {
         let callback = self.callback(section.section("callback"), environment: environment)
         guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
         let verifier = CallerVerifier(scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader)
-        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy, callback: callback)
+        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy, callback: callback, rateLimit: self.rateLimit(section.section("rate_limit")))
     }
 
     private static func policy(_ section: ConfigSection) -> CallerPolicy? {

@@ -8,7 +8,7 @@ import Hummingbird
 ///
 /// 1. The content type must be JSON (415), the body a valid request in either form (400, 422).
 /// 2. The caller's policy must allow the action, kind, target, ticket and duration (403).
-/// 3. The delivery is claimed, together with its `accepted` audit record (and, for an `enable` with a
+/// 3. The delivery is claimed (503 `gateway_overloaded` when the store's write queue is full), together with its `accepted` audit record (and, for an `enable` with a
 ///    duration, its grant), in one durable write (``DeliveryLedger/claim(_:acceptance:action:)``). A repeat replays the stored answer without acting, a
 ///    repeat in flight gets 409, a reused key 422 and a reused signature 401.
 ///
@@ -47,7 +47,16 @@ struct ActionAdmissionMiddleware: RouterMiddleware {
         let acceptance = self.ledger.event(
             .accepted, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: action, receivedAt: verified.receivedDate
         )
-        switch try await self.ledger.claim(verified, acceptance: acceptance, action: action) {
+        let decision: DeliveryLedger.Decision
+        do {
+            decision = try await self.ledger.claim(verified, acceptance: acceptance, action: action)
+        } catch let error as StoreError where error == .overloaded {
+            return self.refusals.shed(
+                code: "gateway_overloaded", detail: "the gateway's store has too many writes queued; send again shortly", retryAfter: .seconds(1),
+                builder: builder, logger: context.logger
+            )
+        }
+        switch decision {
         case .act(let key):
             return try await AdmittedAction.$current.withValue(AdmittedAction(request: action, deliveryKey: key)) {
                 try await next(request, context)

@@ -73,6 +73,8 @@ enum ErrorCatalogue {
         "upstream_invalid_response": Entry(status: .badGateway, title: "Segura's answer could not be understood", retryable: false),
         "upstream_rejected": Entry(status: .badGateway, title: "Segura refused the change", retryable: false),
         "upstream_unrecognized_response": Entry(status: .badGateway, title: "Segura's answer is not documented", retryable: false),
+        "rate_limited": Entry(status: .tooManyRequests, title: "The caller sent more requests than its rate limit allows", retryable: true),
+        "gateway_overloaded": Entry(status: .serviceUnavailable, title: "The gateway is at capacity", retryable: true),
         "gateway_shutting_down": Entry(status: .serviceUnavailable, title: "The gateway is shutting down", retryable: true),
         "internal_error": Entry(status: .internalServerError, title: "The gateway failed unexpectedly", retryable: false),
     ]

@@ -62,6 +62,36 @@ public final class GatewayMetrics: Sendable {
         Counter(label: "segura_gateway_callbacks_total", dimensions: [("caller", caller), ("result", result)], factory: self.factory).increment()
     }
 
+    /// The client connections open now: `segura_gateway_open_connections`. At `http.max_connections` the
+    /// gateway stops accepting.
+    func recordOpenConnections(_ count: Int) {
+        Gauge(label: "segura_gateway_open_connections", factory: self.factory).record(count)
+    }
+
+    /// Counts a connection closed because a request head or body was too slow:
+    /// `segura_gateway_connection_timeouts_total{reason}`, `header_timeout` or `body_timeout`.
+    func recordConnectionTimeout(reason: String) {
+        Counter(label: "segura_gateway_connection_timeouts_total", dimensions: [("reason", reason)], factory: self.factory).increment()
+    }
+
+    /// Counts a request refused for load rather than for what it asked: `segura_gateway_requests_shed_total{caller,reason}`,
+    /// where the reason is `rate_limited` (the caller's limit) or `gateway_overloaded` (requests in flight, or
+    /// the store's write queue, at capacity).
+    func recordShed(caller: String, reason: String) {
+        Counter(label: "segura_gateway_requests_shed_total", dimensions: [("caller", caller), ("reason", reason)], factory: self.factory).increment()
+    }
+
+    /// The signed requests being worked on now: `segura_gateway_requests_in_flight`.
+    func recordRequestsInFlight(_ count: Int) {
+        Gauge(label: "segura_gateway_requests_in_flight", factory: self.factory).record(count)
+    }
+
+    /// Counts requests refused before any caller was identified: `segura_gateway_unauthenticated_refusals_total{code}`.
+    /// They are summarized in the audit trail periodically, not recorded one by one.
+    func recordUnauthenticatedRefusal(code: String) {
+        Counter(label: "segura_gateway_unauthenticated_refusals_total", dimensions: [("code", code)], factory: self.factory).increment()
+    }
+
     /// The metrics in the Prometheus text format.
     func render() -> [UInt8] {
         self.registry.emitToBuffer()
