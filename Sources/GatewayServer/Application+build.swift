@@ -17,6 +17,7 @@ public func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger,
     metrics: GatewayMetrics = GatewayMetrics(),
+    onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let store = configuration.keepsDurableState
@@ -29,7 +30,7 @@ public func buildApplication(
     let router = Router(context: GatewayRequestContext.self)
     // Router middleware applies only to routes added after it, so the order below is the order of the chain.
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: RouteMiddleware())
+    router.add(middleware: RouteMiddleware(metricsServedElsewhere: configuration.operations != nil))
     let unauthenticated = UnauthenticatedRefusals()
     let refusals = RefusalResponder(metrics: metrics, ledger: ledger, unauthenticated: unauthenticated)
     router.add(middleware: SignatureVerificationMiddleware(
@@ -89,6 +90,11 @@ public func buildApplication(
     // After the store, so it stops first and its last summary is written before the store closes.
     app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)
+    if let operations = configuration.operations {
+        app.addServices(OperationsListener.build(
+            host: operations.host, port: operations.port, segura: segura, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
+        ))
+    }
     for service in grantServices { app.addServices(service) }
     return app
 }

@@ -35,7 +35,17 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await loadOrExplain(self.file)
         print("\(self.file): OK")
-        print("  listen: \(configuration.http.host):\(configuration.http.port), body limit \(configuration.http.maxBodyBytes) bytes")
+        let http = configuration.http
+        print("  listen: \(http.host):\(http.port), body limit \(http.maxBodyBytes) bytes")
+        print(
+            "  limits: \(http.maxConnections) connections, idle \(seconds(http.idleTimeout)), head \(seconds(http.headerTimeout)), "
+                + "body \(seconds(http.bodyTimeout)), \(http.maxRequestsInFlight) signed requests in flight"
+        )
+        if let operations = configuration.operations {
+            print("  ops: \(operations.host):\(operations.port) (/healthz, /readyz, /metrics; /metrics not on the main listener)")
+        } else {
+            print("  ops: /healthz, /readyz and /metrics on the main listener (set ops.port to serve them apart)")
+        }
         let segura = configuration.segura
         print("  segura: \(segura.baseURL) (API prefix \(segura.apiPrefix), token \(segura.tokenPath)), deadline \(seconds(segura.retry.deadline)), at most \(segura.retry.maxAttempts) attempts")
         print(
@@ -50,7 +60,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let callback = caller.callback.flatMap { URL(string: $0.url)?.host }.map { ", callbacks to \($0)" } ?? ""
             let maximum = caller.policy.maxDuration.map { ", grants up to \(seconds($0))" } ?? ""
             print(
-                "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)"
+                "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)\(caller.rateLimit.map { ", at most \(Int($0.requestsPerSecond * 60))/min (burst \($0.burst))" } ?? "")"
             )
             if let warning = caller.policy.ticketPatternWarning {
                 print("    warning: ticket_pattern \(warning)")

@@ -180,22 +180,33 @@ func withGateway(
 /// application copy keeps only the address of the server configuration, dropping the connection limit).
 struct RunningGateway {
     let port: Int
+    /// The operations listener's port, when the configuration has one.
+    let operationsPort: Int?
     let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    /// Builds and starts the gateway on a free port; returns once it listens.
+    /// Builds and starts the gateway on free ports; returns once it listens.
     static func start(_ configuration: GatewayConfiguration, metrics: GatewayMetrics = GatewayMetrics()) async throws -> RunningGateway {
         var configuration = configuration
         configuration.http.port = 0
+        configuration.operations?.port = 0
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test"), metrics: metrics) { port in
+        let (operationsPorts, operationsContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try await buildApplication(
+            configuration: configuration, logger: Logger(label: "test"), metrics: metrics, onOperationsRunning: { operationsContinuation.yield($0) }
+        ) { port in
             portContinuation.yield(port)
         }
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
-        return RunningGateway(port: port, group: group, running: running)
+        var operationsPort: Int?
+        if configuration.operations != nil {
+            var operationsIterator = operationsPorts.makeAsyncIterator()
+            operationsPort = await operationsIterator.next()
+        }
+        return RunningGateway(port: port, operationsPort: operationsPort, group: group, running: running)
     }
 
     /// Shuts the gateway down gracefully and waits until it stopped.

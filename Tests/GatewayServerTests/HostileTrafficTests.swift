@@ -102,6 +102,32 @@ struct HostileTrafficTests {
         try await simulator.shutdown()
     }
 
+    /// Probes and metrics on their own listener keep answering while callers' connections are at the cap, and
+    /// the unauthenticated `/metrics` is no longer served to callers.
+    @Test func theOperationsListenerAnswersWhileTheMainListenerIsFull() async throws {
+        let simulator = try await SeguraSimulator.start()
+        var configuration = GatewayConfiguration(
+            http: .init(), segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"),
+            callers: [try TestCaller.jira.configuration()]
+        )
+        configuration.keepsDurableState = false
+        configuration.http.maxConnections = 2
+        configuration.operations = .init(port: 0)
+        let gateway = try await RunningGateway.start(configuration)
+        let operationsPort = try #require(gateway.operationsPort)
+        let held = try (0..<2).map { _ in try RawHTTPConnection(port: gateway.port) }
+        #expect(try await held[0].request("GET", "/metrics").status == 404)
+        #expect(try await held[1].request("GET", "/healthz").status == 200)
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            let response = try await RawHTTPConnection(port: operationsPort).request("GET", path)
+            #expect(response.status == 200, "\(path)")
+            if path == "/metrics" { #expect(response.body.contains("segura_gateway_open_connections 2")) }
+            if path == "/readyz" { #expect(response.body.contains(#""status":"ready""#)) }
+        }
+        try await gateway.stop()
+        try await simulator.shutdown()
+    }
+
     /// 10,000 requests with a wrong MAC: each is a 401, none writes to the store one by one; the trail gets one
     /// summary record per error code instead.
     @Test func tenThousandBadSignaturesLeaveTheStoreAlmostUntouched() async throws {

@@ -59,6 +59,20 @@ public struct GatewayConfiguration: Sendable {
         }
     }
 
+    /// The operations listener: `/healthz`, `/readyz` and `/metrics` on an address of their own.
+    public struct Operations: Sendable {
+        /// The address to bind. Default `127.0.0.1`.
+        public var host = "127.0.0.1"
+        /// The port; 0 picks a free one.
+        public var port: Int
+
+        /// Creates an operations listener on `port`.
+        public init(host: String = "127.0.0.1", port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// A token bucket: `burst` requests at once, refilled at `requestsPerSecond`.
     public struct RateLimit: Sendable, Equatable {
         /// The sustained rate.
@@ -116,6 +130,8 @@ public struct GatewayConfiguration: Sendable {
 
     /// Listener settings.
     public var http: HTTP
+    /// Where probes and metrics are served apart from callers; `nil` serves them on ``http``.
+    public var operations: Operations?
     /// Segura's address, credentials and retry rules.
     public var segura: SeguraClient.Configuration
     /// The outbound HTTP client's settings (timeouts, pool, TLS, proxy).

@@ -15,6 +15,8 @@ import Yams
 /// - `http.host` (string, default `127.0.0.1`), `http.port` (int, default 8080), `http.max_body_bytes` (int, default 65536),
 ///   `http.max_connections` (1024), `http.idle_timeout_seconds` (60), `http.header_timeout_seconds` (10),
 ///   `http.body_timeout_seconds` (30), `http.max_requests_in_flight` (256)
+/// - `ops.host` (default `127.0.0.1`), `ops.port` (default 9090 when `ops` is present): `/healthz`, `/readyz` and
+///   `/metrics` on a listener of their own; the main listener then answers 404 for `/metrics`
 /// - `log.level` (trace … critical, default `info`)
 /// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24),
 ///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`), `store.refusal_summary_seconds` (60)
@@ -75,6 +77,14 @@ public enum GatewayConfigurationLoader {
         http.bodyTimeout = .seconds(httpSection.int("body_timeout_seconds", default: Int(http.bodyTimeout.components.seconds), range: 1...600))
         http.maxRequestsInFlight = httpSection.int("max_requests_in_flight", default: http.maxRequestsInFlight, range: 1...100_000)
 
+        var operations: GatewayConfiguration.Operations?
+        let opsSection = root.section("ops")
+        if opsSection.contains("port") || opsSection.contains("host") {
+            operations = .init(port: opsSection.int("port", default: 9090, range: 0...65535))
+            operations?.host = opsSection.string("host") ?? "127.0.0.1"
+            if operations?.port == http.port, operations?.port != 0 { opsSection.fail("port", "must differ from http.port") }
+        }
+
         let logLevel = root.section("log").choice("level", default: Logger.Level.info)
         let (segura, outbound) = self.segura(root.section("segura"), environment: environment)
 
@@ -96,6 +106,7 @@ public enum GatewayConfigurationLoader {
         configuration.deliveryExpiry = .seconds(expiryHours * 3600)
         configuration.staleClaimAfter = .seconds(staleClaimSeconds)
         configuration.refusalSummaryInterval = .seconds(summarySeconds)
+        configuration.operations = operations
         configuration.grants = grants
         return configuration
     }

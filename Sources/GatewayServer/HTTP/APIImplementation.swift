@@ -89,12 +89,17 @@ struct APIImplementation: APIProtocol {
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
-        let tokenProblem = await self.segura.accessTokenProblem()
-        let readiness = Components.Schemas.Readiness(
+        let readiness = await Self.readiness(of: self.segura)
+        return readiness.status == .ready ? .ok(.init(body: .json(readiness))) : .serviceUnavailable(.init(body: .json(readiness)))
+    }
+
+    /// Whether the gateway can act: it can obtain a Segura token. Shared by this listener and the operations one.
+    static func readiness(of segura: SeguraClient) async -> Components.Schemas.Readiness {
+        let tokenProblem = await segura.accessTokenProblem()
+        return Components.Schemas.Readiness(
             status: tokenProblem == nil ? .ready : .notReady,
             checks: .init(configuration: .ok, seguraToken: tokenProblem?.rawValue ?? "ok")
         )
-        return tokenProblem == nil ? .ok(.init(body: .json(readiness))) : .serviceUnavailable(.init(body: .json(readiness)))
     }
 
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {

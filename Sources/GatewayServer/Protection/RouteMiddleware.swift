@@ -48,15 +48,20 @@ enum DocumentedRoutes {
 /// - 400 `invalid_path` for a path that is not canonical (``DocumentedRoutes/isCanonical(_:)``);
 /// - 404 `not_found` for a `/v1/` path that names no documented route, signed or not;
 /// - 405 with `Allow` for a method a documented path does not take, instead of the router's 404, so senders
-///   learn the request was wrong rather than the URL.
+///   learn the request was wrong rather than the URL;
+/// - 404 for `/metrics` when the operations listener serves it (``OperationsListener``).
 ///
 /// `/v1/` paths and every non-canonical path answer in the problem schema; the probe paths answer with a bare
 /// status.
 struct RouteMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
+    /// Whether `/metrics` is served by the operations listener instead, so this one answers 404 for it.
+    let metricsServedElsewhere: Bool
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        if self.metricsServedElsewhere, path == "/metrics" { return Response(status: .notFound) }
         let isAPI = path.hasPrefix(SignatureVerificationMiddleware.signedPathPrefix)
         guard DocumentedRoutes.isCanonical(path) else {
             // In the problem schema whatever the path: `//v1/actions` is meant for the API, and probes never
