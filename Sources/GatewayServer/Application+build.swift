@@ -13,12 +13,14 @@ import ServiceLifecycle
 /// outbound HTTP client as a service that starts before the server and stops after it.
 ///
 /// Nothing global is bootstrapped here (logging, metrics), so tests can build as many as they like.
+/// `onServerRunning` gets the main listener's port, `onOperationsRunning` the operations listener's; a trailing
+/// closure is `onServerRunning`.
 public func buildApplication(
     configuration: GatewayConfiguration,
     logger: Logger,
     metrics: GatewayMetrics = GatewayMetrics(),
-    onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let store = configuration.keepsDurableState
         ? try await SQLiteGatewayStore.open(

@@ -97,13 +97,6 @@ extension CallbackTests {
     }
 }
 
-/// Runs a gateway on `configuration` until `body` returns, then stops it gracefully.
-private func withRunningGateway<T: Sendable>(_ configuration: GatewayConfiguration, _ body: (Int) async throws -> T) async throws -> T {
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try await buildApplication(configuration: configuration, logger: Logger(label: "test")) { port in portContinuation.yield(port) }
-    return try await withRunning(app, announcingPortOn: ports, body)
-}
-
 /// Runs `service` in its own service group until `body` (given the port it announced) returns, then stops it
 /// gracefully, also when `body` throws.
 func withRunning<T: Sendable>(_ service: some Service, announcingPortOn ports: AsyncStream<Int>, _ body: (Int) async throws -> T) async throws -> T {

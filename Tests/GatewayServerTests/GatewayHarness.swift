@@ -113,7 +113,7 @@ struct GatewayUnderTest {
 
     private func send(_ method: HTTPRequest.Method, _ path: String, as caller: TestCaller?, body: String? = nil) async throws -> TestResponse {
         let bytes = Array((body ?? "").utf8)
-        var headers = try caller?.sign(bytes) ?? [:]
+        var headers = try caller?.sign(RequestBinding.message(method: method.rawValue, target: path, body: bytes)) ?? [:]
         if body != nil { headers[.contentType] = "application/json" }
         return try await self.client.execute(uri: path, method: method, headers: headers, body: body.map { _ in ByteBuffer(bytes: bytes) })
     }
@@ -124,7 +124,9 @@ extension GatewayUnderTest {
     /// normalize a path such as `//v1/actions`. Signed over `body` by `caller` (unsigned with `nil`).
     func raw(_ method: String, _ path: String, body: String = "", as caller: TestCaller? = .servicenow) async throws -> RawHTTPResponse {
         let port = try #require(self.client.port)
-        var headers = try (caller?.sign(Array(body.utf8)) ?? [:]).map { ($0.name.rawName, $0.value) }
+        let bytes = Array(body.utf8)
+        let signed = RequestBinding.signsBodyAlone(method: method, path: path) ? bytes : RequestBinding.message(method: method, target: path, body: bytes)
+        var headers = try (caller?.sign(signed) ?? [:]).map { ($0.name.rawName, $0.value) }
         if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         return try await RawHTTPConnection(port: port).request(method, path, headers: headers, body: body)
     }
@@ -193,10 +195,9 @@ struct RunningGateway {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let (operationsPorts, operationsContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = try await buildApplication(
-            configuration: configuration, logger: Logger(label: "test"), metrics: metrics, onOperationsRunning: { operationsContinuation.yield($0) }
-        ) { port in
-            portContinuation.yield(port)
-        }
+            configuration: configuration, logger: Logger(label: "test"), metrics: metrics,
+            onServerRunning: { portContinuation.yield($0) }, onOperationsRunning: { operationsContinuation.yield($0) }
+        )
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -214,6 +215,21 @@ struct RunningGateway {
         await self.group.triggerGracefulShutdown()
         try await self.running.value
     }
+}
+
+/// Runs a gateway on `configuration` until `body` (given its port) returns, then stops it gracefully, also when
+/// `body` throws.
+func withRunningGateway<T: Sendable>(_ configuration: GatewayConfiguration, _ body: (Int) async throws -> T) async throws -> T {
+    let gateway = try await RunningGateway.start(configuration)
+    let result: T
+    do {
+        result = try await body(gateway.port)
+    } catch {
+        try? await gateway.stop()
+        throw error
+    }
+    try await gateway.stop()
+    return result
 }
 
 /// Checks a response against `openapi.yaml` and returns the decoded `ActionResult`.
