@@ -3,7 +3,8 @@
 SEGURA_SIGNING selects the pass:
 
 - ``standard-webhooks``: every request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``) is
-  signed as the demo caller
+  signed (``POST /v1/actions`` over its body, any other request over ``<METHOD> <path>[?<query>]\n`` and its body) as
+  the demo caller
   ``demo-servicenow`` (Standard Webhooks v1) with the secret in ``DEMO_SECRET``. The MAC covers the exact
   bytes that go on the wire: the hook serializes the case the way the transport would, signs those bytes and
   hands them to the transport as ``data``, so the transport sends them verbatim instead of serializing again.
@@ -29,6 +30,7 @@ import json
 import os
 import threading
 import time
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -55,7 +57,13 @@ SIGNATURE_FAILURE_CODES = {
     "malformed_delivery_id",
 }
 # Everything the gateway may answer before a caller is authenticated.
-PRE_AUTHENTICATION_CODES = SIGNATURE_FAILURE_CODES | {"malformed_idempotency_key", "payload_too_large", "method_not_allowed"}
+PRE_AUTHENTICATION_CODES = SIGNATURE_FAILURE_CODES | {
+    "malformed_idempotency_key",
+    "payload_too_large",
+    "method_not_allowed",
+    "invalid_path",
+    "not_found",
+}
 
 
 def _load_key() -> bytes:
@@ -96,6 +104,15 @@ def _wire_body(case: Any) -> bytes | None:
     return bytes(body)
 
 
+def _request_target(case: Any) -> str:
+    """The path and query exactly as the transport will send them: its own serialization of the case, prepared
+    by ``requests`` as the transport prepares it."""
+    serialized = case.as_transport_kwargs(base_url="http://127.0.0.1")
+    prepared = requests.Request(method=serialized.get("method", "GET"), url=serialized["url"], params=serialized.get("params")).prepare()
+    parts = urllib.parse.urlsplit(prepared.url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     global _signed
@@ -113,6 +130,11 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
             kwargs["data"] = body
         else:
             body = b""
+    method = str(kwargs.get("method") or case.method).upper()
+    target = _request_target(case)
+    if not (method == "POST" and urllib.parse.urlsplit(target).path == "/v1/actions"):
+        # Any other request is signed over its method and exact target, then its body (the gateway's RequestBinding).
+        body = f"{method} {target}\n".encode("utf-8") + body
     message_id = "msg_" + uuid.uuid4().hex
     timestamp = str(int(time.time()))
     mac = hmac.new(KEY, f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
@@ -159,7 +181,7 @@ def unsigned_request_refused(ctx: Any, response: Any, case: Any) -> bool | None:
         return None
     code = _error_code(response)
     # 405: a method other than POST is refused before authentication is even attempted.
-    if response.status_code not in (400, 401, 405, 413) or code not in PRE_AUTHENTICATION_CODES:
+    if response.status_code not in (400, 401, 404, 405, 413) or code not in PRE_AUTHENTICATION_CODES:
         raise AssertionError(f"an unsigned request was answered {response.status_code} {code}, not refused before authentication")
     return None
 

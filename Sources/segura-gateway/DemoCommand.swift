@@ -115,6 +115,8 @@ struct DemoCommand: AsyncParsableCommand {
             -d '{"action":"disable","target":{"kind":"credential","id":42},"ticket":"CHG0012345","requested_by":"jira"}'
 
           curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' -d "$BODY"   # unsigned: 401
+          curl -sS 'http://127.0.0.1:\(port)/v1/grants?state=all' \\
+            $(\(executable) sign --secret-env DEMO_SECRET --request 'GET /v1/grants?state=all' --format curl)
           curl -sS http://127.0.0.1:\(port)/readyz
           curl -sS http://127.0.0.1:\(port)/metrics
         \(audit)

@@ -15,6 +15,12 @@ struct SignCommand: ParsableCommand {
               BODY='{"command":"enable credential 42 for ticket CHG0012345"}'
               curl http://127.0.0.1:8080/v1/actions -H 'Content-Type: application/json' \\
                 $(printf '%s' "$BODY" | segura-gateway sign --secret-env DEMO_SECRET --format curl) -d "$BODY"
+
+            Any other request is signed over its method, path and query (and body, for DELETE), so a \
+            signature serves only that request; give them with --request:
+
+              curl 'http://127.0.0.1:8080/v1/grants?state=all' \\
+                $(segura-gateway sign --secret-env DEMO_SECRET --request 'GET /v1/grants?state=all' --format curl)
             """
     )
 
@@ -32,8 +38,11 @@ struct SignCommand: ParsableCommand {
     @Option(help: "A file holding the secret.")
     var secretFile: String?
 
-    @Option(help: "The body to sign; - reads standard input.")
-    var bodyFile: String = "-"
+    @Option(help: "The body to sign; - reads standard input. Default: standard input, or no body with --request.")
+    var bodyFile: String?
+
+    @Option(help: ArgumentHelp("Sign for this request, such as 'GET /v1/grants?state=all' (any request but POST /v1/actions).", valueName: "method target"))
+    var request: String?
 
     @Option(help: "The delivery id (default: a new random id).")
     var deliveryID: String?
@@ -65,12 +74,24 @@ struct SignCommand: ParsableCommand {
         } catch {
             throw ValidationError("the secret is not a valid \(scheme.rawValue) secret (\(error.code))")
         }
-        let body = self.bodyFile == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: self.bodyFile)
-        guard let body else { throw ValidationError("cannot read \(self.bodyFile)") }
+        let bodyFile = self.bodyFile ?? (self.request == nil ? "-" : nil)
+        let body: [UInt8] = try bodyFile.map { path in
+            guard let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
+            return Array(data)
+        } ?? []
+        let signed: [UInt8] = try self.request.map { request in
+            let parts = request.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("/"), !RequestBinding.signsBodyAlone(method: parts[0], path: parts[1]) else {
+                throw ValidationError("--request takes a method and a target, such as 'GET /v1/grants?state=all'; POST /v1/actions is signed over its body alone")
+            }
+            return RequestBinding.message(method: parts[0], target: parts[1], body: body)
+        } ?? body
         let fields = WebhookSigner.headerFields(
             scheme: scheme,
             secret: secret,
-            body: Array(body),
+            body: signed,
             deliveryID: self.deliveryID ?? "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
             timestamp: self.timestamp.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
         )

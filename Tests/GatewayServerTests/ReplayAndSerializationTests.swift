@@ -108,14 +108,22 @@ struct ReplayAndSerializationTests {
             let stored = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: lookup.body)))
             #expect(stored == applied)
 
-            // A failure is stored too, with its problem members; a static-token caller without a key is kept.
-            let failed = try expectConforms(try await gateway.post(structured(id: 99), as: .jira))
-            let failedLookup = try await gateway.get("/v1/actions/\(failed.requestId)", as: .jira)
+            // A failure is stored too, with its problem members.
+            let failed = try expectConforms(try await gateway.post(structured(id: 99)))
+            let failedLookup = try await gateway.get("/v1/actions/\(failed.requestId)")
             #expect(failedLookup.status == .ok)
             let storedFailure = try JSONDecoder().decode(Components.Schemas.ActionResult.self, from: Data(Array(buffer: failedLookup.body)))
             #expect(storedFailure.error?.code == .targetNotFound && storedFailure.status == 404)
 
-            let otherCaller = try await gateway.get("/v1/actions/\(applied.requestId)", as: .github)
+            // A scheme without a signed timestamp may act but not read: a captured read signature would never expire.
+            let jiraFailure = try expectConforms(try await gateway.post(structured(id: 99), as: .jira))
+            for caller in [TestCaller.jira, .github] {
+                let refused = try await gateway.get("/v1/actions/\(jiraFailure.requestId)", as: caller)
+                #expect(refused.status == .forbidden)
+                #expect(try expectConforms(refused).error?.code == .readNotAllowed)
+            }
+
+            let otherCaller = try await gateway.get("/v1/actions/\(applied.requestId)", as: .slack)
             #expect(otherCaller.status == .notFound)
             #expect(try expectConforms(otherCaller).error?.code == .actionNotFound)
             #expect(try expectConforms(try await gateway.get("/v1/actions/req_unknown")).error?.code == .actionNotFound)

@@ -124,3 +124,49 @@ struct SignatureTests {
         }
     }
 }
+
+/// A read's signature covers its method, path and query, and lasts only the caller's tolerance.
+@Suite(.timeLimit(.minutes(2)))
+struct ReadBindingTests {
+    /// Headers for `GET target`, signed by servicenow at `signedAt`.
+    private func readHeaders(_ target: String, signedAt: Date = Date()) throws -> HTTPFields {
+        try TestCaller.servicenow.sign(RequestBinding.message(method: "GET", target: target, body: []), timestamp: signedAt)
+    }
+
+    @Test func aCapturedReadSignatureFailsOnAnyOtherPathOrQuery() async throws {
+        try await withGateway { gateway in
+            let applied = try expectConforms(try await gateway.post(structured(duration: "PT1H")))
+            let target = "/v1/actions/\(applied.requestId)"
+            let captured = try self.readHeaders(target)
+            #expect(try await gateway.client.execute(uri: target, method: .get, headers: captured).status == .ok)
+            for other in ["/v1/actions/req_other", "/v1/grants", "/v1/grants?state=all&limit=500", target + "?x=1"] {
+                let replayed = try await gateway.client.execute(uri: other, method: .get, headers: captured)
+                #expect(replayed.status == .unauthorized, "\(other)")
+                #expect(try expectConforms(replayed).error?.code == .signatureMismatch)
+            }
+            let listing = try self.readHeaders("/v1/grants?state=all&limit=500")
+            #expect(try await gateway.client.execute(uri: "/v1/grants?state=all&limit=500", method: .get, headers: listing).status == .ok)
+            #expect(try await gateway.client.execute(uri: "/v1/grants?state=all&limit=5", method: .get, headers: listing).status == .unauthorized)
+            #expect(try await gateway.client.execute(uri: "/v1/grants?limit=500&state=all", method: .get, headers: listing).status == .unauthorized)
+        }
+    }
+
+    @Test func aReadSignatureExpiresWithTheTolerance() async throws {
+        try await withGateway { gateway in
+            let old = try self.readHeaders("/v1/grants", signedAt: Date().addingTimeInterval(-301))
+            let stale = try await gateway.client.execute(uri: "/v1/grants", method: .get, headers: old)
+            #expect(stale.status == .unauthorized)
+            #expect(try expectConforms(stale).error?.code == .staleTimestamp)
+        }
+    }
+
+    /// A POST signature is over the body alone and so cannot be turned into a read.
+    @Test func anActionSignatureCannotRead() async throws {
+        try await withGateway { gateway in
+            let headers = try TestCaller.servicenow.sign([])
+            let read = try await gateway.client.execute(uri: "/v1/grants", method: .get, headers: headers)
+            #expect(read.status == .unauthorized)
+            #expect(try expectConforms(read).error?.code == .signatureMismatch)
+        }
+    }
+}

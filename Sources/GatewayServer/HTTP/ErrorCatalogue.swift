@@ -43,6 +43,7 @@ enum ErrorCatalogue {
         "idempotency_key_reused": Entry(status: .unprocessableContent, title: "The delivery id was used with another payload", retryable: false),
         "malformed_idempotency_key": Entry(status: .badRequest, title: "Idempotency-Key is not an RFC 8941 string", retryable: false),
         // Policy
+        "read_not_allowed": Entry(status: .forbidden, title: "The caller's signature scheme signs no timestamp, so it may only send actions", retryable: false),
         "action_not_allowed": Entry(status: .forbidden, title: "The caller may not perform this action", retryable: false),
         "kind_not_allowed": Entry(status: .forbidden, title: "The caller may not change this kind of object", retryable: false),
         "target_not_allowed": Entry(status: .forbidden, title: "The caller may not change this object", retryable: false),

@@ -15,7 +15,9 @@ import NIOCore
 ///    stable code; the computed MAC is never echoed and nothing tells which secret was close.
 /// 4. Hands the caller, the delivery and the raw body on in ``VerifiedRequest/current``.
 ///
-/// A `GET` is signed like a `POST`, over an empty body, so one caller cannot read another's actions.
+/// Any request other than `POST /v1/actions` is signed over ``RequestBinding``'s canonical string (method,
+/// path and query, then the body), so a signature authorizes only the request it was made for; and only a
+/// scheme with a signed timestamp may make such requests, so a captured one expires with the tolerance.
 struct SignatureVerificationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -55,13 +57,25 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
             )
         }
 
+        let path = request.uri.path
+        let signsBodyAlone = RequestBinding.signsBodyAlone(method: request.method.rawValue, path: path)
+        let signed = signsBodyAlone
+            ? body : RequestBinding.message(method: request.method.rawValue, target: path + (request.uri.query.map { "?" + $0 } ?? ""), body: body)
         let caller: GatewayConfiguration.Caller
         let delivery: VerifiedDelivery
-        switch self.identify(headerFields: request.headers, body: body) {
+        switch self.identify(headerFields: request.headers, body: signed) {
         case .success(let match): (caller, delivery) = match
         case .failure(let error): return try await refuse(error, builder)
         }
         builder.caller = caller.name
+        guard signsBodyAlone || caller.verifier.scheme.signsTimestamp else {
+            return try await self.refusals.refuse(
+                code: "read_not_allowed",
+                detail: "\(caller.verifier.scheme.rawValue) signs no timestamp, so a captured signature would stay valid for ever; "
+                    + "only callers whose scheme signs one (standard-webhooks, slack-v0) may read or revoke",
+                builder: builder, deliveryID: nil, receivedDate: receivedDate, logger: context.logger
+            )
+        }
         let idempotencyKey: String?
         do {
             // Only a signed request's Idempotency-Key is looked at, and for every scheme alike.
@@ -116,7 +130,7 @@ extension SignatureError {
         case "duplicate_header": return "a signature or delivery header appears more than once"
         case "malformed_delivery_id": return "the delivery id header is malformed"
         case "malformed_idempotency_key": return "Idempotency-Key must be an RFC 8941 string, such as \"8e03978e\""
-        default: return "the signature does not match the body"
+        default: return "the signature does not match the request (its body; for any request but POST /v1/actions, its method, path and query too)"
         }
     }
 }
