@@ -183,6 +183,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing
+
+        // libFuzzer targets, one per parser; `scripts/fuzz` builds them with sanitizers and runs them on the
+        // seed corpora in Fuzz/Corpus. An ordinary build makes the same executables replay a corpus instead.
+
+        /// `LLVMFuzzerRunDriver`'s declaration; libFuzzer itself is linked only by the fuzz build.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        /// The fuzz targets' shared `main` (libFuzzer's driver, or the corpus replayer) and input helpers.
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: swiftSettings),
+
         // MARK: Tests
 
         /// Helpers shared by the test targets: simulator harness, loopback sockets, test certificates.
