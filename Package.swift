@@ -192,6 +192,28 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         /// The fuzz targets' shared `main` (libFuzzer's driver, or the corpus replayer) and input helpers.
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: swiftSettings),
+        /// GatewayServer's request parsers on their own: `Fuzz/Requests` is a link to `Sources/GatewayServer/Requests`,
+        /// which needs only SeguraClient. The fuzz targets then build under sanitizers without the server, its store,
+        /// its generated API or their dependencies, and all their coverage is the parsers'.
+        .target(name: "FuzzedRequests", dependencies: ["SeguraClient"], path: "Fuzz/Requests", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fuzz-action-command",
+            dependencies: ["FuzzSupport", "FuzzedRequests", "SeguraClient"],
+            path: "Fuzz/ActionCommand",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-action-json",
+            dependencies: ["FuzzSupport", "FuzzedRequests", "SeguraClient"],
+            path: "Fuzz/ActionJSON",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-duration",
+            dependencies: ["FuzzSupport", "FuzzedRequests"],
+            path: "Fuzz/Duration",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
 
