@@ -214,6 +214,12 @@ let package = Package(
             path: "Fuzz/Duration",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "fuzz-segura-envelope",
+            dependencies: ["FuzzSupport", "SeguraClient", "CurlHTTPClient"],
+            path: "Fuzz/SeguraEnvelope",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
 
