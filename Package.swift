@@ -220,6 +220,12 @@ let package = Package(
             path: "Fuzz/SeguraEnvelope",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "fuzz-signature-headers",
+            dependencies: ["FuzzSupport", "GatewaySecurity", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Fuzz/SignatureHeaders",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
 
