@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test bootstrap
+.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -48,6 +48,11 @@ bench-grants: bootstrap
 ## have expired, then check every expired grant was revoked once, none early and on time (debug; ~40 s).
 grant-restart-test: bootstrap
 	scripts/grant-restart-test
+
+## Fuzz the parsers (libFuzzer with AddressSanitizer, .build-fuzz) for FUZZ_SECONDS each (default 60), on copies of
+## the seed corpora in Fuzz/Corpus; FUZZ_TARGETS picks some. `scripts/fuzz --replay` only replays the corpora.
+fuzz: bootstrap
+	scripts/fuzz
 
 bootstrap:
 	@scripts/bootstrap
