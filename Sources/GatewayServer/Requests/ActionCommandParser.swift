@@ -57,7 +57,10 @@ public enum ActionCommandParser {
     }
 }
 
-/// At most 40 characters of user input, so errors never echo large or hostile payloads.
+/// At most 40 Unicode scalars of user input, so errors never echo large or hostile payloads.
+///
+/// Scalars rather than characters: one `Character` holds any number of combining marks, so 40 characters
+/// do not bound the size.
 func excerpt(_ text: String) -> String {
-    text.count > 40 ? String(text.prefix(40)) + "…" : text
+    text.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(40))) + "…" : text
 }
