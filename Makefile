@@ -1,13 +1,14 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test fuzz bootstrap
+.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
-## crash test and the grant restart test (debug binaries, which swift test builds anyway), then Swift Testing
-## over real loopback HTTP (last, so its summary is the closing line).
+## crash test, the grant restart test and the abuse test (debug binaries, which swift test builds anyway), the
+## fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its
+## summary is the closing line).
 test: bootstrap
 	scripts/check-openapi
 	scripts/schemathesis
@@ -17,6 +18,10 @@ test: bootstrap
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/crash-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/grant-restart-test
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
+	scripts/fuzz --replay
+	FUZZ_SECONDS=15 scripts/fuzz
 	swift test --disable-xctest
 
 ## Property-based API tests against openapi.yaml (demo gateway; installs Schemathesis into .build-tools/venv).
@@ -53,6 +58,14 @@ grant-restart-test: bootstrap
 ## the seed corpora in Fuzz/Corpus; FUZZ_TARGETS picks some. `scripts/fuzz --replay` only replays the corpora.
 fuzz: bootstrap
 	scripts/fuzz
+
+## Abuse test: slow heads, idle sockets, held bodies and bad MACs against a built gateway, with bounded RSS,
+## descriptors, probe latency and store growth (debug; ~35 s; ABUSE_TEST_FULL=1 for the full sizes, ~2 min).
+abuse-test: bootstrap
+	swift build --product segura-gateway
+	swift build --product segura-simulator
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
 
 bootstrap:
 	@scripts/bootstrap
