@@ -165,3 +165,64 @@ extension GatewayUnderTest {
         }
     }
 }
+
+/// A delivery acted on again never undoes a change that completed after it was first attempted.
+@Suite(.timeLimit(.minutes(2)))
+struct SupersededReplayTests {
+    /// A captured hub-sha256 enable whose answer was not final (502, `unknown`) is replayed byte for byte after the
+    /// tolerance, when a legitimate disable has completed since: it must not enable the credential again.
+    @Test func aReopenedEnableDoesNotUndoALaterDisable() async throws {
+        try await withGateway(configure: { configuration in
+            configuration.callers = try [TestCaller.github.configuration(tolerance: .seconds(1)), TestCaller.servicenow.configuration()]
+        }) { gateway in
+            let captured = structured("enable", id: 42, duration: "PT1H")
+            gateway.simulator.injectFault(.garbageBody, on: .operation(.credential, .enable, id: 42), times: 1)
+            let first = try await gateway.post(captured, as: .github, deliveryID: "gh-captured")
+            #expect(try expectConforms(first).outcome == .unknown)
+            let enables = gateway.simulator.stats.callsByOperation["enable credential 42"] ?? 0
+
+            let disabled = try expectConforms(try await gateway.post(structured("disable", id: 42)))
+            #expect([.applied, .alreadyInState].contains(disabled.outcome))
+            #expect(gateway.simulator.objectState(.credential, id: 42) == .inactive)
+
+            try await Task.sleep(for: .milliseconds(1200))  // past the github caller's tolerance: the answer reopens
+            let replayed = try await gateway.post(captured, as: .github, deliveryID: "gh-captured")
+            #expect(replayed.status == .conflict)
+            let result = try expectConforms(replayed)
+            #expect(result.error?.code == .superseded)
+            #expect(result.detail?.contains(disabled.requestId) == true)
+            #expect(gateway.simulator.stats.callsByOperation["enable credential 42"] ?? 0 == enables, "the replay reached Segura")
+            #expect(gateway.simulator.objectState(.credential, id: 42) == .inactive)
+        }
+    }
+
+    /// Without a later change the same reopened delivery still acts, as a sender's retry must.
+    @Test func aReopenedDeliveryActsWhenNothingChangedSince() async throws {
+        try await withGateway(configure: { $0.callers = [try TestCaller.github.configuration(tolerance: .seconds(1))] }) { gateway in
+            gateway.simulator.injectFault(.garbageBody, on: .operation(.credential, .enable, id: 42), times: 1)
+            #expect(try expectConforms(try await gateway.post(structured(duration: "PT1H"), as: .github, deliveryID: "gh-retry")).outcome == .unknown)
+            try await Task.sleep(for: .milliseconds(1200))
+            let retried = try expectConforms(try await gateway.post(structured(duration: "PT1H"), as: .github, deliveryID: "gh-retry"))
+            #expect([.applied, .alreadyInState].contains(retried.outcome))
+        }
+    }
+
+    /// A hub-sha256 signature signs no time, so its request stays valid for ever; the gateway remembers the
+    /// signature for good, and a request replayed after its delivery was forgotten is refused, not acted on.
+    @Test func aTimelessSignatureReplayedAfterItsDeliveryExpiredIsRefused() async throws {
+        try await withGateway(configure: { configuration in
+            configuration.deliveryExpiry = .seconds(1)
+            configuration.purgeInterval = .milliseconds(200)
+            configuration.callers = [try TestCaller.github.configuration()]
+        }) { gateway in
+            let body = structured("enable", id: 41, duration: "PT1H")
+            #expect(try await gateway.post(body, as: .github, deliveryID: "gh-old").status == .ok)
+            let calls = gateway.simulator.stats.apiCalls
+            try await Task.sleep(for: .milliseconds(1600))  // expired and purged
+            let replayed = try await gateway.post(body, as: .github, deliveryID: "gh-old")
+            #expect(replayed.status == .unauthorized)
+            #expect(try expectConforms(replayed).error?.code == .signatureReplayed)
+            #expect(gateway.simulator.stats.apiCalls == calls)
+        }
+    }
+}

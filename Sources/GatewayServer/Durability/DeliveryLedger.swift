@@ -63,7 +63,9 @@ struct DeliveryLedger: Sendable {
             isFreshKey: verified.deliveryID == nil,
             expiresAfter: self.expiresAfter,
             acceptance: acceptance,
-            grant: Self.grantOpening(for: action, verified: verified, now: now)
+            grant: Self.grantOpening(for: action, verified: verified, now: now),
+            target: ChangeTarget(kind: action.kind.rawValue, id: String(action.id)),
+            signatureOutlivesDelivery: !verified.caller.verifier.scheme.signsTimestamp
         )
         switch try await store.claimDelivery(request, now: now) {
         case .claimed(let recoveredFromCrash):
@@ -78,7 +80,12 @@ struct DeliveryLedger: Sendable {
         case .fingerprintMismatch:
             return .refuse(code: "idempotency_key_reused", detail: "this delivery id was used with a different payload")
         case .signatureReused:
-            return .refuse(code: "signature_replayed", detail: "this signature was already used for another delivery")
+            return .refuse(code: "signature_replayed", detail: "this signature was already used for another delivery, or for this one before it was forgotten")
+        case .superseded(let completedBy):
+            return .refuse(
+                code: "superseded",
+                detail: "another change to this target (\(completedBy)) completed after this delivery was attempted; acting now would undo it. Send a new request"
+            )
         }
     }
 

@@ -40,6 +40,7 @@ enum ErrorCatalogue {
         "malformed_delivery_id": Entry(status: .unauthorized, title: "The delivery id header is malformed", retryable: false),
         "signature_replayed": Entry(status: .unauthorized, title: "The signature was already used for another delivery", retryable: false),
         "delivery_in_flight": Entry(status: .conflict, title: "The same delivery is being processed", retryable: true),
+        "superseded": Entry(status: .conflict, title: "A later change to the target completed since this delivery was attempted", retryable: false),
         "idempotency_key_reused": Entry(status: .unprocessableContent, title: "The delivery id was used with another payload", retryable: false),
         "malformed_idempotency_key": Entry(status: .badRequest, title: "Idempotency-Key is not an RFC 8941 string", retryable: false),
         // Policy

@@ -18,6 +18,10 @@ public enum DeliveryClaim: Sendable, Hashable {
     /// This exact signature already authenticated another delivery id: a captured request replayed with a
     /// new, unsigned delivery id (`Idempotency-Key`, `X-GitHub-Delivery`). Refuse it as a replay.
     case signatureReused
+    /// The delivery was attempted before without a final answer (its answer reopened, or its attempt died), and
+    /// since then another change to the same target completed (`completedBy` is that request's id). Acting
+    /// now would undo the later change, so the store refuses: answer 409 `superseded`.
+    case superseded(completedBy: String)
 }
 
 /// Everything the store needs to decide a claim, and the record to keep if it is granted.
@@ -47,6 +51,13 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     /// A time-bound grant to open with the claim, unless the target already has an open grant (which the
     /// outcome then extends); its `grant_created` record commits with it.
     public var grant: GrantOpening?
+    /// The object the delivery changes, so a delivery acted on again can be refused when another change to it
+    /// completed since (``DeliveryClaim/superseded(completedBy:)``).
+    public var target: ChangeTarget?
+    /// Whether the signature must be remembered for good rather than with the delivery: for schemes that sign
+    /// no timestamp (`hub-sha256`), whose captured requests stay valid for ever. Once the delivery itself is
+    /// forgotten, the signature is refused as ``DeliveryClaim/signatureReused`` instead of acting again.
+    public var signatureOutlivesDelivery: Bool
 
     /// Creates a claim request; see each property.
     public init(
@@ -58,7 +69,9 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         isFreshKey: Bool = false,
         expiresAfter: Duration,
         acceptance: AuditEvent?,
-        grant: GrantOpening? = nil
+        grant: GrantOpening? = nil,
+        target: ChangeTarget? = nil,
+        signatureOutlivesDelivery: Bool = false
     ) {
         self.key = key
         self.fingerprint = fingerprint
@@ -69,6 +82,22 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         self.expiresAfter = expiresAfter
         self.acceptance = acceptance
         self.grant = grant
+        self.target = target
+        self.signatureOutlivesDelivery = signatureOutlivesDelivery
+    }
+}
+
+/// A Segura object, as the store records changes to it.
+public struct ChangeTarget: Sendable, Hashable {
+    /// The object's kind, such as `credential`.
+    public var kind: String
+    /// The object's id.
+    public var id: String
+
+    /// Creates a target.
+    public init(kind: String, id: String) {
+        self.kind = kind
+        self.id = id
     }
 }
 

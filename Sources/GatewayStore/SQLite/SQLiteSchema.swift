@@ -13,6 +13,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v3-append-friendly-keys", migrate: Self.appendFriendlyKeys)
         migrator.registerMigration("v4-grants", migrate: Self.addGrants)
         migrator.registerMigration("v5-callback-outbox", migrate: Self.addCallbackOutbox)
+        migrator.registerMigration("v6-target-changes", migrate: Self.addTargetChanges)
         return migrator
     }
 
@@ -208,6 +209,22 @@ enum SQLiteSchema {
                     attempts INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX callback_outbox_due ON callback_outbox (due_at);
+                """
+        )
+    }
+
+    /// The last completed change of each target (``TargetChangeTable``), so a delivery acted on again never
+    /// undoes a change that completed after its earlier attempt.
+    private static func addTargetChanges(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE target_change (
+                    target_kind TEXT NOT NULL,
+                    target_id TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    completed_at INTEGER NOT NULL,
+                    PRIMARY KEY (target_kind, target_id)
+                ) WITHOUT ROWID;
                 """
         )
     }

@@ -85,6 +85,7 @@ struct WriteBatch {
             return .renewed(try Self.renew(key, requestID: requestID, now: now, in: db))
         case .outcome(let event, let answer, let grant, let callback):
             let record = try self.chain.append(event, in: db)
+            try TargetChangeTable.note(event, in: db)
             let stored = try answer.map { try Self.store($0, in: db) } ?? false
             var grantChanged = false
             if let grant, try GrantTable.apply(grant, now: event.occurredAt, in: db) {
@@ -111,6 +112,7 @@ struct WriteBatch {
             var event = completion.event
             if grant == nil { event.decision = .grantRevocationSuperseded }
             _ = try self.chain.append(event, in: db)
+            try TargetChangeTable.note(event, in: db)
             if grant != nil, let callback = completion.callback {
                 try CallbackOutbox.insert(callback, now: now, in: db)
             }
@@ -158,22 +160,35 @@ struct WriteBatch {
     }
 
     private mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
+        var signatureSeenBefore = false
         if let digest = request.signatureDigest {
-            guard try Self.signature(digest, mayAuthenticate: request.key, now: now, in: db) else { return .signatureReused }
-            if request.key.deliveryID != request.signedDeliveryID {
-                if let signedID = request.signedDeliveryID,
+            let owner = try Self.signatureOwner(digest, caller: request.key.caller, now: now, in: db)
+            if let owner, owner != request.key.deliveryID { return .signatureReused }
+            signatureSeenBefore = owner != nil
+            if request.key.deliveryID != request.signedDeliveryID || request.signatureOutlivesDelivery {
+                if let signedID = request.signedDeliveryID, signedID != request.key.deliveryID,
                     let earlier = try Self.delivery(DeliveryKey(caller: request.key.caller, deliveryID: signedID), in: db), earlier.expiresAt > now
                 {
                     return .signatureReused
                 }
-                try Self.remember(digest, for: request.key, until: now.adding(request.expiresAfter), in: db)
+                let remembered = request.signatureOutlivesDelivery ? Date.distantFuture : now.adding(request.expiresAfter)
+                try Self.remember(digest, for: request.key, until: remembered, in: db)
             }
         }
         let stored = request.isFreshKey ? nil : try Self.delivery(request.key, in: db)
+        let isRemembered = stored.map { now < $0.expiresAt } ?? false
+        // A signature that never expires came back after its delivery was forgotten: a replay, not a retry.
+        if request.signatureOutlivesDelivery, signatureSeenBefore, !isRemembered { return .signatureReused }
         switch self.claimRule.decide(stored: stored, fingerprint: request.fingerprint, now: now) {
         case .answer(let claim):
             return claim
         case .take(let recoveredFromCrash):
+            // Acting again on a delivery attempted before: not if another change to the target completed since.
+            if let stored, isRemembered, let target = request.target,
+                let later = try TargetChangeTable.completedChange(to: target, after: stored.claimedAt, in: db)
+            {
+                return .superseded(completedBy: later)
+            }
             let claim = StoredDelivery(
                 fingerprint: request.fingerprint,
                 requestID: request.requestID,
@@ -197,11 +212,10 @@ struct WriteBatch {
         try DeliveryRow.fetch(key, in: db)?.delivery
     }
 
-    /// Whether `digest` is unknown, expired, or was last seen authenticating `key` itself.
-    private static func signature(_ digest: String, mayAuthenticate key: DeliveryKey, now: Date, in db: Database) throws -> Bool {
-        let owner = try DirectStatement(db, sql: "SELECT delivery_id FROM delivery_signature WHERE caller = ? AND signature_digest = ? AND expires_at > ?")
-            .first([SQLValue(key.caller), SQLValue(digest), SQLValue(now.millisecondsSince1970)]) { row in try row.text(0) }
-        return owner == nil || owner == key.deliveryID
+    /// The delivery id `digest` last authenticated for `caller`, or `nil` when it is unknown or expired.
+    private static func signatureOwner(_ digest: String, caller: String, now: Date, in db: Database) throws -> String? {
+        try DirectStatement(db, sql: "SELECT delivery_id FROM delivery_signature WHERE caller = ? AND signature_digest = ? AND expires_at > ?")
+            .first([SQLValue(caller), SQLValue(digest), SQLValue(now.millisecondsSince1970)]) { row in try row.text(0) }
     }
 
     private static func remember(_ digest: String, for key: DeliveryKey, until expiry: Date, in db: Database) throws {
