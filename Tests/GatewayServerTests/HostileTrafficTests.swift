@@ -23,6 +23,16 @@ struct HostileTrafficTests {
         configuration.http.idleTimeout = .seconds(2)
     }
 
+    /// A gateway with no store in front of `simulator`, for tests that run it as `serve` does (``RunningGateway``).
+    static func storelessConfiguration(_ simulator: SeguraSimulator) throws -> GatewayConfiguration {
+        var configuration = GatewayConfiguration(
+            http: .init(), segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"),
+            callers: [try TestCaller.jira.configuration()]
+        )
+        configuration.keepsDurableState = false
+        return configuration
+    }
+
     /// Sends `bytes` one at a time, `interval` apart, until the server closes the connection; returns how long
     /// that took (at most `limit`, when it never closes) and how many bytes it took.
     static func trickle(_ bytes: some Sequence<UInt8>, on connection: RawHTTPConnection, every interval: Duration, limit: Duration = .seconds(5)) async throws -> (Duration, Int) {
@@ -79,11 +89,7 @@ struct HostileTrafficTests {
     /// the open ones closes, and is then served.
     @Test func pastTheConnectionCapNewConnectionsWaitUntilOneCloses() async throws {
         let simulator = try await SeguraSimulator.start()
-        var configuration = GatewayConfiguration(
-            http: .init(), segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"),
-            callers: [try TestCaller.jira.configuration()]
-        )
-        configuration.keepsDurableState = false
+        var configuration = try Self.storelessConfiguration(simulator)
         configuration.http.maxConnections = 4
         let metrics = GatewayMetrics()
         let gateway = try await RunningGateway.start(configuration, metrics: metrics)
@@ -106,11 +112,7 @@ struct HostileTrafficTests {
     /// the unauthenticated `/metrics` is no longer served to callers.
     @Test func theOperationsListenerAnswersWhileTheMainListenerIsFull() async throws {
         let simulator = try await SeguraSimulator.start()
-        var configuration = GatewayConfiguration(
-            http: .init(), segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"),
-            callers: [try TestCaller.jira.configuration()]
-        )
-        configuration.keepsDurableState = false
+        var configuration = try Self.storelessConfiguration(simulator)
         configuration.http.maxConnections = 2
         configuration.operations = .init(port: 0)
         let gateway = try await RunningGateway.start(configuration)
