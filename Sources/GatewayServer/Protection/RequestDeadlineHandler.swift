@@ -60,7 +60,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .body:
             break
         case .end:
-            self.phase = .answering
+            // An answer sent before the body ended (a 413 from `Content-Length`) leaves nothing to answer.
+            self.phase = self.requestsUnanswered > 0 ? .answering : .betweenRequests
             self.disarm()
         }
         context.fireChannelRead(data)
@@ -76,7 +77,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = self.unwrapOutboundIn(data) {
-            self.requestsUnanswered -= 1
+            self.requestsUnanswered = max(0, self.requestsUnanswered - 1)
             if self.requestsUnanswered == 0, case .answering = self.phase {
                 self.phase = .betweenRequests
             }
