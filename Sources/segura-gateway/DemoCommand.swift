@@ -32,6 +32,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Benchmark baseline only: keep no store, so no idempotency, replay protection or audit trail.")
     var withoutStore = false
 
+    @Flag(help: "Let the demo callers enable without a duration (access with no end), as the benchmark does.")
+    var allowPermanentEnable = false
+
     func run() async throws {
         bootstrapLogging(level: .notice)
         let logger = Logger(label: "segura.gateway")
@@ -46,7 +49,8 @@ struct DemoCommand: AsyncParsableCommand {
             allowedActions: Set(TargetAction.allCases),
             allowedKinds: Set(TargetKind.allCases),
             ticketPattern: "[A-Z]{2,5}[0-9]{3,10}",
-            maxDuration: .seconds(8 * 3600)
+            maxDuration: .seconds(8 * 3600),
+            allowsPermanentEnable: self.allowPermanentEnable
         )
         var http = GatewayConfiguration.HTTP()
         http.port = self.port
