@@ -86,6 +86,14 @@ class Signer:
         }
 
 
+def signed_content(method, target, body):
+    """What a request's signature covers: the body for POST /v1/actions; for any other request the gateway's
+    request binding, "<METHOD> <path>[?<query>]\n" then the body (README, *Signatures, per caller*)."""
+    if method == "POST" and target == "/v1/actions":
+        return body
+    return f"{method} {target}\n".encode() + body
+
+
 def post_delivery(gateway, signer, delivery_id, body, timeout):
     """Sends one delivery on a new connection (so a kill cannot hide behind a stale keep-alive connection).
 

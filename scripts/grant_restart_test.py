@@ -53,7 +53,7 @@ import urllib.error
 import urllib.request
 import http.client
 
-from crash_test import KIND, TICKET_PATTERN, Signer, http_json, simulator_stats, split_url
+from crash_test import KIND, TICKET_PATTERN, Signer, http_json, signed_content, simulator_stats, split_url
 
 CALLER = "grant-restart-test"
 INSTANCE_ID = "grant-restart-test-1"
@@ -108,11 +108,12 @@ def http_status(url, timeout=2.0):
 
 def signed_request(gateway, signer, method, path, body=b"", timeout=15.0):
     """A signed request on a new connection: (status, decoded JSON or None). Raises OSError when the connection
-    fails. GETs and DELETEs are signed over an empty body; every request gets a webhook-id of its own."""
+    fails. GETs and DELETEs are signed over their method, path and query (signed_content); every request gets a
+    webhook-id of its own."""
     host, port = split_url(gateway)
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        headers = signer.headers(f"msg_grt_{secrets.token_hex(12)}", body)
+        headers = signer.headers(f"msg_grt_{secrets.token_hex(12)}", signed_content(method, path, body))
         headers["Connection"] = "close"
         connection.request(method, path, body=body or None, headers=headers)
         response = connection.getresponse()
