@@ -107,6 +107,14 @@ struct UpstreamTests {
         }
     }
 
+    /// A code missing from the catalogue would be sent as `internal_error`; one missing from the contract would not
+    /// decode for clients: the two lists must be the same, in both directions.
+    @Test func theErrorCatalogueAndTheContractListTheSameCodes() {
+        let documented = Set(Components.Schemas.ErrorCode.allCases.map(\.rawValue))
+        #expect(ErrorCatalogue.codes.subtracting(documented).isEmpty, "in the catalogue only: \(ErrorCatalogue.codes.subtracting(documented).sorted())")
+        #expect(documented.subtracting(ErrorCatalogue.codes).isEmpty, "in openapi.yaml only: \(documented.subtracting(ErrorCatalogue.codes).sorted())")
+    }
+
     @Test func everyUpstreamCodeIsDocumented() {
         let codes: [SeguraErrorCode] = [
             .targetNotFound, .targetAccessDenied, .targetWrongKind, .upstreamWritePermissionMissing, .upstreamResourceNotAuthorized,

@@ -15,8 +15,8 @@ enum ErrorCatalogue {
         self.entries[code] ?? self.entries["internal_error"]!
     }
 
-    /// Whether `code` is documented.
-    static func contains(_ code: String) -> Bool { self.entries[code] != nil }
+    /// Every code the catalogue knows, which must be exactly `openapi.yaml`'s `ErrorCode` enum.
+    static var codes: Set<String> { Set(self.entries.keys) }
 
     private static let entries: [String: Entry] = [
         // Input
