@@ -6,7 +6,7 @@ import SeguraClient
 /// Fuzzes `ActionRequestDecoder.decode`, the JSON body of `POST /v1/actions` in both forms.
 ///
 /// Invariants beyond not crashing: an accepted request re-validates (field limits of `openapi.yaml`, in
-/// characters as the decoder counts them) and decodes to the same request when written back as JSON in the
+/// code points, as JSON Schema counts them) and decodes to the same request when written back as JSON in the
 /// structured form (when it has a `requested_by`) and in the command form; a refused body carries one of the
 /// documented codes and a short message.
 @main enum FuzzActionJSON {
@@ -30,11 +30,11 @@ import SeguraClient
         precondition((1...RequestLimits.maximumID).contains(request.id), "accepted id \(request.id): \(input)")
         if let requestedBy = request.requestedBy {
             precondition(
-                requestedBy.count <= RequestLimits.requestedByLength && !requestedBy.trimmingCharacters(in: .whitespaces).isEmpty,
+                requestedBy.unicodeScalars.count <= RequestLimits.requestedByLength && !requestedBy.trimmingCharacters(in: .whitespaces).isEmpty,
                 "accepted requested_by out of limits: \(input)"
             )
         }
-        precondition((request.reason?.count ?? 0) <= RequestLimits.reasonLength, "accepted a reason over the limit: \(input)")
+        precondition((request.reason?.unicodeScalars.count ?? 0) <= RequestLimits.reasonLength, "accepted a reason over the limit: \(input)")
         if let duration = request.duration {
             precondition(duration > .zero && duration <= ISO8601Duration.maximum, "accepted duration \(duration): \(input)")
         }

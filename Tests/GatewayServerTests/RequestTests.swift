@@ -59,6 +59,8 @@ struct RequestTests {
         BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"PT1H1H"}"#, status: 422, code: .invalidDuration),
         BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"PT30M1H"}"#, status: 422, code: .invalidDuration),
         BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a","duration":"P1DT"}"#, status: 422, code: .invalidDuration),
+        // Limits count code points, as openapi.yaml's maxLength does: combining marks cannot hide length.
+        BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"e"# + String(repeating: "\u{301}", count: 200) + #""}"#, status: 422, code: .invalidRequest),
         // A duplicate key means one thing to a last-wins parser and another to a first-wins one: refused.
         BadInput(body: #"{"action":"enable","action":"disable","target":{"kind":"credential","id":1},"ticket":"CHG1","requested_by":"a"}"#, status: 400, code: .invalidJson),
         BadInput(body: #"{"action":"enable","target":{"kind":"credential","id":1,"id":2},"ticket":"CHG1","requested_by":"a"}"#, status: 400, code: .invalidJson),

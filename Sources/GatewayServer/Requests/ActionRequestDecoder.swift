@@ -131,7 +131,9 @@ extension KeyedDecodingContainer where Key == AnyKey {
         guard allowEmpty || !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw RequestValidationError.invalidRequest("\(path) must not be empty")
         }
-        guard value.count <= maxLength else {
+        // Counted in code points, as `openapi.yaml`'s `maxLength` is (JSON Schema): a `Character` can carry any
+        // number of combining marks, so counting characters would let a field far past its limit through.
+        guard value.unicodeScalars.count <= maxLength else {
             throw RequestValidationError.invalidRequest("\(path) is longer than \(maxLength) characters")
         }
         return value
