@@ -60,7 +60,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let callback = caller.callback.flatMap { URL(string: $0.url)?.host }.map { ", callbacks to \($0)" } ?? ""
             let maximum = caller.policy.maxDuration.map { ", grants up to \(seconds($0))" } ?? ""
             print(
-                "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)\(caller.rateLimit.map { ", at most \(Int($0.requestsPerSecond * 60))/min (burst \($0.burst))" } ?? "")"
+                "  caller \(caller.name): \(caller.verifier.scheme.rawValue), actions \(caller.policy.allowedActions.map(\.rawValue).sorted()), kinds \(caller.policy.allowedKinds.map(\.rawValue).sorted())\(maximum)\(callback)\(caller.rateLimit.map { ", at most \($0.requestsPerMinute)/min (burst \($0.burst))" } ?? "")"
             )
             if let warning = caller.policy.ticketPatternWarning {
                 print("    warning: ticket_pattern \(warning)")

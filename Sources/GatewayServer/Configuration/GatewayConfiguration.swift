@@ -80,6 +80,9 @@ public struct GatewayConfiguration: Sendable {
         /// The most requests accepted at once after a quiet period.
         public var burst: Int
 
+        /// The sustained rate per minute, as configured (`rate_limit.requests_per_minute`).
+        public var requestsPerMinute: Int { Int((self.requestsPerSecond * 60).rounded()) }
+
         /// Creates a limit.
         public init(requestsPerSecond: Double, burst: Int) {
             self.requestsPerSecond = requestsPerSecond

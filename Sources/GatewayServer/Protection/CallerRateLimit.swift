@@ -31,7 +31,7 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
         guard let wait else { return try await next(request, context) }
         let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
         return self.refusals.shed(
-            code: "rate_limited", detail: "this caller may send \(limit.burst) requests at once and \(limit.requestsPerSecond * 60) a minute",
+            code: "rate_limited", detail: "this caller may send \(limit.burst) requests at once and \(limit.requestsPerMinute) a minute",
             retryAfter: wait, builder: builder, logger: context.logger
         )
     }
