@@ -39,6 +39,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
+        // MARK: Vocabulary
+
+        /// The words every module shares: target kinds, actions, outcomes, time-ordered ids, audit decisions and
+        /// the typed error catalogue. No dependencies, so the client, security, store and server agree on them
+        /// without depending on each other.
+        .target(name: "GatewayVocabulary", swiftSettings: swiftSettings),
+
         // MARK: libcurl
 
         /// The system libcurl (OpenSSL flavour) plus `static inline` wrappers for its variadic functions.
@@ -65,6 +72,7 @@ let package = Package(
             name: "SeguraClient",
             dependencies: [
                 "CurlHTTPClient",
+                "GatewayVocabulary",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -97,7 +105,7 @@ let package = Package(
         .target(
             name: "GatewaySecurity",
             dependencies: [
-                "SeguraClient",
+                "GatewayVocabulary",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -108,6 +116,7 @@ let package = Package(
         .target(
             name: "GatewayStore",
             dependencies: [
+                "GatewayVocabulary",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the few per-request statements that bypass GRDB's generic layer (DirectStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -128,6 +137,7 @@ let package = Package(
             name: "GatewayServer",
             dependencies: [
                 "GatewayAPI",
+                "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
                 "SeguraClient",
@@ -155,6 +165,7 @@ let package = Package(
             name: "segura-gateway",
             dependencies: [
                 "GatewayServer",
+                "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
                 "SeguraClient",
@@ -176,6 +187,7 @@ let package = Package(
             name: "segura-client-bench",
             dependencies: [
                 "SeguraClient",
+                "GatewayVocabulary",
                 "SeguraSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -193,18 +205,18 @@ let package = Package(
         /// The fuzz targets' shared `main` (libFuzzer's driver, or the corpus replayer) and input helpers.
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Support", swiftSettings: swiftSettings),
         /// GatewayServer's request parsers on their own: `Fuzz/Requests` is a link to `Sources/GatewayServer/Requests`,
-        /// which needs only SeguraClient. The fuzz targets then build under sanitizers without the server, its store,
+        /// which needs only the vocabulary and SeguraClient. The fuzz targets then build under sanitizers without the server, its store,
         /// its generated API or their dependencies, and all their coverage is the parsers'.
-        .target(name: "FuzzedRequests", dependencies: ["SeguraClient"], path: "Fuzz/Requests", swiftSettings: swiftSettings),
+        .target(name: "FuzzedRequests", dependencies: ["GatewayVocabulary", "SeguraClient"], path: "Fuzz/Requests", swiftSettings: swiftSettings),
         .executableTarget(
             name: "fuzz-action-command",
-            dependencies: ["FuzzSupport", "FuzzedRequests", "SeguraClient"],
+            dependencies: ["FuzzSupport", "FuzzedRequests", "GatewayVocabulary"],
             path: "Fuzz/ActionCommand",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "fuzz-action-json",
-            dependencies: ["FuzzSupport", "FuzzedRequests", "SeguraClient"],
+            dependencies: ["FuzzSupport", "FuzzedRequests", "GatewayVocabulary"],
             path: "Fuzz/ActionJSON",
             swiftSettings: swiftSettings
         ),
@@ -216,13 +228,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-segura-envelope",
-            dependencies: ["FuzzSupport", "SeguraClient", "CurlHTTPClient"],
+            dependencies: ["FuzzSupport", "GatewayVocabulary", "SeguraClient", "CurlHTTPClient"],
             path: "Fuzz/SeguraEnvelope",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "fuzz-signature-headers",
-            dependencies: ["FuzzSupport", "GatewaySecurity", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["FuzzSupport", "GatewaySecurity", "GatewayVocabulary", .product(name: "HTTPTypes", package: "swift-http-types")],
             path: "Fuzz/SignatureHeaders",
             swiftSettings: swiftSettings
         ),
@@ -243,17 +255,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SeguraClientTests",
-            dependencies: ["SeguraClient", "SeguraSimulator", "TestSupport"],
+            dependencies: ["SeguraClient", "GatewayVocabulary", "SeguraSimulator", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewaySecurityTests",
-            dependencies: ["GatewaySecurity", "SeguraClient", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["GatewaySecurity", "GatewayVocabulary", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatewayStoreTests",
-            dependencies: ["GatewayStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GatewayStore", "GatewayVocabulary", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -261,6 +273,7 @@ let package = Package(
             dependencies: [
                 "GatewayServer",
                 "GatewayAPI",
+                "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
                 "SeguraClient",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CurlHTTPClient
 import Foundation
+import GatewayVocabulary
 import SeguraClient
 import SeguraSimulator
 

@@ -1,4 +1,5 @@
 import FuzzSupport
+import GatewayVocabulary
 import SeguraClient
 @testable import FuzzedRequests
 
@@ -15,7 +16,7 @@ import SeguraClient
                 let request = try ActionCommandParser.parse(command, requestedBy: "fuzz", reason: nil)
                 Self.checkAccepted(request, command)
             } catch {
-                FuzzExpect.error(code: error.code, message: error.message, in: ["invalid_command", "invalid_duration"], input: command)
+                FuzzExpect.error(code: error.code.rawValue, message: error.message, in: ["invalid_command", "invalid_duration"], input: command)
             }
             return 0
         }

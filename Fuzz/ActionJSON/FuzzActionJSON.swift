@@ -1,5 +1,6 @@
 import Foundation
 import FuzzSupport
+import GatewayVocabulary
 import SeguraClient
 @testable import FuzzedRequests
 
@@ -18,7 +19,7 @@ import SeguraClient
                 Self.checkAccepted(request, body)
             } catch {
                 let codes: Set<String> = ["invalid_json", "invalid_request", "invalid_command", "invalid_duration"]
-                FuzzExpect.error(code: error.code, message: error.message, in: codes, input: String(decoding: body, as: UTF8.self))
+                FuzzExpect.error(code: error.code.rawValue, message: error.message, in: codes, input: String(decoding: body, as: UTF8.self))
             }
             return 0
         }

@@ -1,6 +1,7 @@
 import CurlHTTPClient
 import Foundation
 import FuzzSupport
+import GatewayVocabulary
 @testable import SeguraClient
 
 /// Fuzzes `UpstreamReply(response:)`, the tolerant parser of Segura's envelopes and Kong's error bodies, and

@@ -1,5 +1,6 @@
 import Foundation
 import FuzzSupport
+import GatewayVocabulary
 import HTTPTypes
 @testable import GatewaySecurity
 
@@ -47,8 +48,8 @@ import HTTPTypes
         do {
             delivery = try caller.verifier.verify(headerFields: fields, body: body, now: caller.now)
         } catch {
-            precondition(Self.knownErrors.contains(error) && !error.code.isEmpty, "unknown error \(error)")
-            precondition(error.httpStatus == 400 || error.httpStatus == 401, "\(error) answered with \(error.httpStatus)")
+            precondition(Self.knownErrors.contains(error), "unknown error \(error)")
+            precondition(error.code.httpStatus == 400 || error.code.httpStatus == 401, "\(error) answered with \(error.code.httpStatus)")
             return
         }
         precondition(delivery.scheme == scheme, "\(scheme) verified a delivery as \(delivery.scheme)")

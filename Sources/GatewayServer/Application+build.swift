@@ -9,8 +9,8 @@ import OpenAPIRuntime
 import SeguraClient
 import ServiceLifecycle
 
-/// Builds the gateway as a Hummingbird application: router, middleware, OpenAPI handlers, and the
-/// outbound HTTP client as a service that starts before the server and stops after it.
+/// Builds the gateway as a Hummingbird application: router, middleware, the action route and the OpenAPI
+/// handlers, and the outbound HTTP client as a service that starts before the server and stops after it.
 ///
 /// Nothing global is bootstrapped here (logging, metrics), so tests can build as many as they like.
 /// `onServerRunning` gets the main listener's port, `onOperationsRunning` the operations listener's; a trailing
@@ -34,21 +34,23 @@ public func buildApplication(
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RouteMiddleware(metricsServedElsewhere: configuration.operations != nil))
     let unauthenticated = UnauthenticatedRefusals()
-    let refusals = RefusalResponder(metrics: metrics, ledger: ledger, unauthenticated: unauthenticated)
+    let refusals = Refusals(metrics: metrics, ledger: ledger, unauthenticated: unauthenticated)
     router.add(middleware: SignatureVerificationMiddleware(
         callers: configuration.callers, maxBodyBytes: configuration.http.maxBodyBytes, refusals: refusals))
+    // Right after verification: whatever fails below it answers in the problem schema.
+    router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
     router.add(middleware: CallerRateLimitMiddleware(refusals: refusals))
     router.add(middleware: InFlightLimitMiddleware(maximum: configuration.http.maxRequestsInFlight, metrics: metrics, refusals: refusals))
-    router.add(middleware: ActionAdmissionMiddleware(ledger: ledger, refusals: refusals))
-    router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
     let serializer = TargetSerializer()
     // Grants need the store (their timers must survive a restart); callbacks get their own client, so the
     // Segura client's TLS identity is never presented to a callback host.
     var grantServices: [any Service] = []
     var revoker: GrantRevoker?
+    var callbackEvents: CallbackEvents?
     if let store {
         let callbackHTTP = try CurlHTTPClient(logger: logger)
         let callbacks = CallbackEvents(callers: configuration.callers)
+        callbackEvents = callbacks
         let dispatcher = CallbackDispatcher(
             store: store, http: callbackHTTP, events: callbacks, settings: configuration.grants, metrics: metrics, logger: logger
         )
@@ -61,11 +63,12 @@ public func buildApplication(
             callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: grantRevoker, settings: configuration.grants, logger: logger),
         ]
     }
-    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, serializer: serializer, grants: revoker, logger: logger)
-    try api.registerHandlers(
-        on: router,
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes])
+    let actions = ActionService(
+        segura: segura, ledger: ledger, serializer: serializer, callbacks: callbackEvents, refusals: refusals, metrics: metrics
     )
+    ActionRoute(service: actions).register(on: router)
+    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
+    try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 
     let limits = configuration.http
     var app = Application(

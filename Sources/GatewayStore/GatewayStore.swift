@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 /// Durable state the gateway must not lose: which deliveries it has acted on, with the answer it gave, and
 /// the hash-chained audit trail of every decision.
@@ -131,7 +132,7 @@ public protocol GatewayStore: Sendable {
     func grant(id: String) async throws -> Grant?
 
     /// The target's open grant (active, revoking or revoke_failed), if any; there is at most one.
-    func openGrant(kind: String, id: Int) async throws -> Grant?
+    func openGrant(kind: TargetKind, id: Int) async throws -> Grant?
 
     /// Grants matching `query`, newest first, keeping only those `isVisible` accepts (the caller's scope),
     /// until `query.limit` are found.

@@ -1,10 +1,11 @@
 import Foundation
 import CurlHTTPClient
+import GatewayVocabulary
 
 /// What a normalization rule decides.
 public struct Normalization: Sendable, Hashable {
     /// `nil` for success outcomes.
-    public var code: SeguraErrorCode?
+    public var code: ErrorCode?
     /// What happened to the target.
     public var outcome: Outcome
     /// Whether the client retries it.
@@ -13,11 +14,11 @@ public struct Normalization: Sendable, Hashable {
     static let applied = Self(code: nil, outcome: .applied, retryable: false)
     static let alreadyInState = Self(code: nil, outcome: .alreadyInState, retryable: false)
 
-    static func notApplied(_ code: SeguraErrorCode, retryable: Bool = false) -> Self {
+    static func notApplied(_ code: ErrorCode, retryable: Bool = false) -> Self {
         Self(code: code, outcome: .notApplied, retryable: retryable)
     }
 
-    static func unknown(_ code: SeguraErrorCode, retryable: Bool = false) -> Self {
+    static func unknown(_ code: ErrorCode, retryable: Bool = false) -> Self {
         Self(code: code, outcome: .unknown, retryable: retryable)
     }
 }

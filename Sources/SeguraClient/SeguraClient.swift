@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import GatewayVocabulary
 import Logging
 
 /// Performs enable and disable operations on Segura's A2A API, exactly as documented, and reports
@@ -88,7 +89,7 @@ public final class SeguraClient: Sendable {
     /// them, and a failure is reused for ``readinessFailureReuse`` before Segura is asked again.
     ///
     /// - Returns: `nil` when a token is available, otherwise the stable code of what stopped it.
-    public func accessTokenProblem() async -> SeguraErrorCode? {
+    public func accessTokenProblem() async -> ErrorCode? {
         do {
             _ = try await self.tokens.token(timeout: self.configuration.retry.deadline, failureReuse: Self.readinessFailureReuse)
             return nil
@@ -169,7 +170,7 @@ public final class SeguraClient: Sendable {
         }
     }
 
-    private static func explanation(of code: SeguraErrorCode, facts: UpstreamFacts) -> String {
+    private static func explanation(of code: ErrorCode, facts: UpstreamFacts) -> String {
         let origin = facts.source == .transport ? "the connection to Segura" : "\(facts.source.rawValue) (HTTP \(facts.httpStatus.map(String.init) ?? "-"))"
         return "\(code.rawValue) from \(origin)" + (facts.message.map { ": \($0)" } ?? "")
     }

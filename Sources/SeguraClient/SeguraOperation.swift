@@ -1,24 +1,5 @@
 import CurlHTTPClient
-
-/// The kinds of Segura object the gateway can switch on and off.
-public enum TargetKind: String, Sendable, Hashable, CaseIterable, Codable {
-    /// A PAM Core credential (`/pam/credential`).
-    case credential
-    /// A MySafe password (`/api/mysafe/password`).
-    case password
-    /// A PAM Core device (`/pam/device`).
-    case device
-    /// A PAM Core SSH key (`/pam/key`).
-    case sshKey = "ssh_key"
-}
-
-/// The desired state change.
-public enum TargetAction: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Activate the object.
-    case enable
-    /// Deactivate the object (Segura's `DELETE` deactivates; it never deletes).
-    case disable
-}
+import GatewayVocabulary
 
 /// One enable or disable of one Segura object: the unit the client performs and retries.
 public struct SeguraOperation: Sendable, Hashable, CustomStringConvertible {

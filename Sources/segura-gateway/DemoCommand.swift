@@ -4,6 +4,7 @@ import Foundation
 import GatewaySecurity
 import GatewayServer
 import GatewayStore
+import GatewayVocabulary
 import Hummingbird
 import Logging
 import SeguraClient

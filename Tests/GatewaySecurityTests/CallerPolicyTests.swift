@@ -1,5 +1,5 @@
 import GatewaySecurity
-import SeguraClient
+import GatewayVocabulary
 import Testing
 
 /// Every rule of a caller's policy, allowing and denying, in its fixed order.
@@ -22,7 +22,7 @@ import Testing
         var expected: PolicyViolation? = nil
         var testDescription: String {
             let duration = self.duration.map { "\($0)" } ?? "-"
-            let verdict = self.expected?.code ?? "allowed"
+            let verdict = self.expected?.code.rawValue ?? "allowed"
             return "\(self.action.rawValue) \(self.kind.rawValue) \(self.id) \(self.ticket.debugDescription) \(duration) → \(verdict)"
         }
     }
@@ -176,11 +176,11 @@ import Testing
             .actionNotAllowed, .kindNotAllowed, .targetNotAllowed, .ticketPatternMismatch, .invalidDuration, .durationExceedsMaximum,
             .durationRequired,
         ]
-        #expect(violations.map(\.code) == [
+        #expect(violations.map(\.code.rawValue) == [
             "action_not_allowed", "kind_not_allowed", "target_not_allowed", "ticket_pattern_mismatch", "invalid_duration",
             "duration_exceeds_maximum", "duration_required",
         ])
-        #expect(violations.allSatisfy { $0.httpStatus == 403 })
+        #expect(violations.map(\.code.httpStatus) == [403, 403, 403, 403, 422, 403, 403])
     }
 
     /// The message names the rule and the caller's own request, never the policy's allowed values.
@@ -193,7 +193,7 @@ import Testing
             for secret in ["CHG|INC", "[0-9]{7}", "100", "199", "3600", "1:00:00"] {
                 #expect(!error.message.contains(secret), "\(error.message)")
             }
-            #expect(error.description == "PolicyViolation.\(error.code): \(error.message)")
+            #expect(error.description == "PolicyViolation.\(error.code.rawValue): \(error.message)")
         }
     }
 }

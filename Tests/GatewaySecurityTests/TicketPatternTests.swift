@@ -1,6 +1,6 @@
 import Foundation
 @testable import GatewaySecurity
-import SeguraClient
+import GatewayVocabulary
 import Testing
 
 /// The ticket pattern matcher: its syntax, whole-ticket matching, refusals, limits, linear time, agreement with

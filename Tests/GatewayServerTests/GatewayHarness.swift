@@ -3,6 +3,7 @@ import Foundation
 import GatewayAPI
 import GatewaySecurity
 @testable import GatewayServer
+import GatewayVocabulary
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayStore
 @testable import GatewayServer
+import GatewayVocabulary
 import SeguraClient
 import Testing
 
@@ -11,7 +12,7 @@ struct GrantPlannerTests {
 
     private static func grant(requestID: String = "opener", startedAgo: TimeInterval = 600, expiresIn: TimeInterval = 600, state: GrantState = .active, extensions: Int = 0) -> Grant {
         Grant(
-            id: "grt_1", targetKind: "credential", targetID: 42, caller: "jira", ticket: "CHG-1", requestedBy: nil, requestID: requestID,
+            id: "grt_1", targetKind: .credential, targetID: 42, caller: "jira", ticket: "CHG-1", requestedBy: nil, requestID: requestID,
             startsAt: now.addingTimeInterval(-startedAgo), expiresAt: now.addingTimeInterval(expiresIn), state: state, extensions: extensions
         )
     }

@@ -4,6 +4,7 @@ import GatewayAPI
 import GatewaySecurity
 @testable import GatewayServer
 import GatewayStore
+import GatewayVocabulary
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

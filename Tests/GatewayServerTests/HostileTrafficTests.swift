@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 import GatewayAPI
 import GatewayStore
@@ -156,7 +157,7 @@ struct HostileTrafficTests {
                 return events.reduce(0) { $0 + $1.attempts } == 10_001 ? events : nil
             }
             // One record per code per window; the run spans several windows.
-            let counted = Dictionary(summaries.map { ($0.errorCode ?? "", $0.attempts) }, uniquingKeysWith: +)
+            let counted = Dictionary(summaries.map { ($0.errorCode?.rawValue ?? "", $0.attempts) }, uniquingKeysWith: +)
             #expect(counted == ["signature_mismatch": 10_000, "missing_signature": 1])
             #expect(summaries.allSatisfy { $0.caller == nil && $0.occurredAt >= $0.receivedAt })
             let grown = try checkpointedStoreBytes(gateway.storePath) - before

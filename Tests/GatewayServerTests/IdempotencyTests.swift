@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import GatewayVocabulary
 import GRDB
 import GatewayAPI
 import GatewaySecurity
@@ -167,8 +168,8 @@ struct IdempotencyTests {
                 "accepted", "already_in_state", "accepted", "failed", "accepted", "unknown",
             ])
             let applied = records[1].event
-            #expect(applied.caller == "servicenow" && applied.ticket == "CHG0012345" && applied.action == "enable")
-            #expect(applied.targetKind == "credential" && applied.targetID == "42" && applied.outcome == "applied" && applied.attempts == 1)
+            #expect(applied.caller == "servicenow" && applied.ticket == "CHG0012345" && applied.action == .enable)
+            #expect(applied.targetKind == .credential && applied.targetID == "42" && applied.outcome == .applied && applied.attempts == 1)
             #expect(applied.deliveryID == "msg_a" && applied.latencyMilliseconds != nil)
             #expect(records[7].event.seguraCode == 1043, "already in state: Segura's code is on record")
             #expect(try await store.verifyAuditChain() == .intact(count: 12, lastHash: records[11].hash))

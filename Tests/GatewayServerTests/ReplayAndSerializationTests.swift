@@ -3,6 +3,7 @@ import Foundation
 import GatewayAPI
 @testable import GatewayServer
 import GatewayStore
+import GatewayVocabulary
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -1,4 +1,5 @@
 @testable import GatewayServer
+import GatewayVocabulary
 import Logging
 import SeguraClient
 import Synchronization
@@ -22,7 +23,7 @@ struct TargetSerializerTests {
 
     @Test func aQueuedChangeWorksWhileQueuedUntilItsTurnAndAChangeToAFreeTargetDoesNot() async throws {
         let serializer = TargetSerializer()
-        let target = TargetSerializer.Target(kind: .credential, id: 42)
+        let target = Target(kind: .credential, id: 42)
         let journal = Journal()
         let (release, releaseFirst) = AsyncStream.makeStream(of: Void.self)
         async let first: Void = serializer.withExclusiveAccess(to: target, whileQueued: { journal.note("first queued") }) {

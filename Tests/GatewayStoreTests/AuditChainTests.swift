@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 import Testing
 
 @Suite("Audit chain hashing and verification")
@@ -20,13 +21,13 @@ struct AuditChainTests {
         caller: "jira",
         decision: .alreadyInState,
         ticket: "CHG-7\nsecond line=é",
-        action: "enable",
-        targetKind: "credential",
+        action: .enable,
+        targetKind: .credential,
         targetID: "42",
-        outcome: "already_in_state",
+        outcome: .alreadyInState,
         upstreamStatus: 400,
         seguraCode: 1043,
-        errorCode: "",
+        errorCode: .upstreamRejected,
         attempts: 2,
         latencyMilliseconds: -1,
         receivedAt: Date(timeIntervalSince1970: 1_800_000_000.123),
@@ -66,7 +67,7 @@ struct AuditChainTests {
 
         let second = AuditRecord(appending: self.secondEvent, after: first.head)
         #expect(second.previousHash == first.hash)
-        #expect(second.hash == "3a221f59d9d027d08d8fd43640378a5acec68da43c9267bb5725291866569ed5")
+        #expect(second.hash == "db46c0c4b9a3f1788b957eaccb2c39ecdb5073077dc54cd1d27ea2becf16f416")
     }
 
     @Test("An absent value and an empty string hash differently")
@@ -129,7 +130,7 @@ struct AuditChainTests {
     @Test("An edited field is detected at its record")
     func editedRecordIsDetected() {
         var records = self.chain(5)
-        records[2].event.outcome = "not_applied"
+        records[2].event.outcome = .notApplied
         #expect(self.verify(records, head: records[4].head) == .broken(atSequence: 3, reason: .recordAltered))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 import Testing
 
 /// The JSON Lines export format is a public contract for SIEMs, so these tests pin its exact bytes.
@@ -19,13 +20,13 @@ struct AuditJSONLinesTests {
             caller: "servicenow",
             decision: .failed,
             ticket: "CHG0012345",
-            action: "enable",
-            targetKind: "credential",
+            action: .enable,
+            targetKind: .credential,
             targetID: "42",
-            outcome: "not_applied",
+            outcome: .notApplied,
             upstreamStatus: 404,
             seguraCode: 1007,
-            errorCode: "target_not_found",
+            errorCode: .targetNotFound,
             attempts: 2,
             latencyMilliseconds: 38,
             receivedAt: Date(timeIntervalSince1970: 1_800_000_000.123),
@@ -171,13 +172,13 @@ struct AuditJSONLinesTests {
             caller: object["caller"] as? String,
             decision: AuditDecision(rawValue: try required("decision")),
             ticket: object["ticket"] as? String,
-            action: object["action"] as? String,
-            targetKind: object["target_kind"] as? String,
+            action: (object["action"] as? String).flatMap(TargetAction.init(rawValue:)),
+            targetKind: (object["target_kind"] as? String).flatMap(TargetKind.init(rawValue:)),
             targetID: object["target_id"] as? String,
-            outcome: object["outcome"] as? String,
+            outcome: (object["outcome"] as? String).flatMap(Outcome.init(rawValue:)),
             upstreamStatus: object["upstream_status"] as? Int,
             seguraCode: object["segura_code"] as? Int,
-            errorCode: object["error_code"] as? String,
+            errorCode: (object["error_code"] as? String).flatMap(ErrorCode.init(rawValue:)),
             attempts: try required("attempts"),
             latencyMilliseconds: object["latency_ms"] as? Int,
             receivedAt: try time("received_at"),

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 import GatewayStore
 import Testing

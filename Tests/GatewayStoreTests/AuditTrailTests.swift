@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 import Testing
 
@@ -60,13 +61,13 @@ struct AuditTrailTests {
                 caller: "servicenow",
                 decision: AuditDecision(rawValue: "grant_expired"),
                 ticket: "INC0001\nline two",
-                action: "enable",
-                targetKind: "ssh_key",
+                action: .enable,
+                targetKind: .sshKey,
                 targetID: "77",
-                outcome: "unknown",
+                outcome: .unknown,
                 upstreamStatus: 504,
                 seguraCode: 1017,
-                errorCode: "upstream_timeout",
+                errorCode: .upstreamTimeout,
                 attempts: 3,
                 latencyMilliseconds: 30_000,
                 receivedAt: Date(timeIntervalSince1970: 1_800_000_000.0004),

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 import Testing
 
 @Suite("Delivery claims")

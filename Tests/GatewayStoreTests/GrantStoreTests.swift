@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 import Testing
 
 /// The store's side of time-bound grants: one open grant per target, atomic revocation leases, completion
@@ -13,7 +14,7 @@ struct GrantStoreTests {
             let second = try await store.openGrant(id: 42, request: "r2", expiresIn: 600)
             #expect(first != nil)
             #expect(second == nil)
-            #expect(try await store.openGrant(kind: "credential", id: 42)?.requestID == "r1")
+            #expect(try await store.openGrant(kind: .credential, id: 42)?.requestID == "r1")
             #expect(try await store.exportedRecords().map(\.event.decision) == [.grantCreated])
         }
     }
@@ -72,7 +73,7 @@ struct GrantStoreTests {
             #expect(revoked?.state == .revoked)
             #expect(revoked?.dueAt == nil)
             #expect(try await store.nextRevocationDue() == nil)
-            #expect(try await store.openGrant(kind: "credential", id: 42) == nil)
+            #expect(try await store.openGrant(kind: .credential, id: 42) == nil)
         }
     }
 
@@ -81,10 +82,10 @@ struct GrantStoreTests {
         try await withStore { store in
             let first = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 60))
             let later = Grant(
-                id: TimeOrderedID.make(prefix: "grt_"), targetKind: "credential", targetID: 42, caller: "jira", ticket: "CHG-2", requestedBy: nil,
+                id: TimeOrderedID.make(prefix: "grt_"), targetKind: .credential, targetID: 42, caller: "jira", ticket: "CHG-2", requestedBy: nil,
                 requestID: "r2", startsAt: Fixtures.start, expiresAt: Fixtures.start.addingTimeInterval(120)
             )
-            let opening = GrantOpening(grant: later, event: AuditEvent(grant: later, decision: .grantCreated, requestID: "r2", caller: "jira", action: "enable", at: Fixtures.start))
+            let opening = GrantOpening(grant: later, event: AuditEvent(grant: later, decision: .grantCreated, requestID: "r2", caller: "jira", action: .enable, at: Fixtures.start))
             #expect(try await store.ensureOpenGrant(opening, now: Fixtures.start)?.id == first.id)
             let claim = try #require(try await store.claimRevocation(
                 grantID: first.id, requestID: "r3", caller: "jira", now: Fixtures.start, lease: .seconds(30), owner: "a"
@@ -146,10 +147,10 @@ extension SQLiteGatewayStore {
     func openGrant(id: Int, request: String, expiresIn seconds: TimeInterval, at offset: TimeInterval = 0) async throws -> Grant? {
         let now = Fixtures.start.addingTimeInterval(offset)
         let grant = Grant(
-            id: TimeOrderedID.make(prefix: "grt_", now: now), targetKind: "credential", targetID: id, caller: "jira", ticket: "CHG-1",
+            id: TimeOrderedID.make(prefix: "grt_", now: now), targetKind: .credential, targetID: id, caller: "jira", ticket: "CHG-1",
             requestedBy: nil, requestID: request, startsAt: now, expiresAt: now.addingTimeInterval(seconds)
         )
-        let opening = GrantOpening(grant: grant, event: AuditEvent(grant: grant, decision: .grantCreated, requestID: request, caller: "jira", action: "enable", at: now))
+        let opening = GrantOpening(grant: grant, event: AuditEvent(grant: grant, decision: .grantCreated, requestID: request, caller: "jira", action: .enable, at: now))
         let claim = DeliveryClaimRequest(
             key: DeliveryKey(caller: "jira", deliveryID: "delivery-\(request)"), fingerprint: Fixtures.fingerprint, signatureDigest: nil, requestID: request,
             expiresAfter: Fixtures.day, acceptance: nil, grant: opening
@@ -159,7 +160,7 @@ extension SQLiteGatewayStore {
     }
 
     func completion(_ claim: RevocationClaim, _ result: RevocationCompletion.Result) -> RevocationCompletion {
-        let event = AuditEvent(grant: claim.grant, decision: .grantRevoked, requestID: claim.leaseToken, caller: "jira", action: "disable", at: Fixtures.start)
+        let event = AuditEvent(grant: claim.grant, decision: .grantRevoked, requestID: claim.leaseToken, caller: "jira", action: .disable, at: Fixtures.start)
         return RevocationCompletion(grantID: claim.grant.id, leaseToken: claim.leaseToken, result: result, event: event)
     }
 }

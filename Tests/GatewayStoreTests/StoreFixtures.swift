@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 
 /// Values shared by the store tests.
 enum Fixtures {
@@ -29,10 +30,10 @@ enum Fixtures {
             caller: caller,
             decision: .applied,
             ticket: "CHG-\(number)",
-            action: "disable",
-            targetKind: "credential",
+            action: .disable,
+            targetKind: .credential,
             targetID: "\(1000 + number)",
-            outcome: "applied",
+            outcome: .applied,
             upstreamStatus: 200,
             attempts: 1,
             latencyMilliseconds: 40 + number,

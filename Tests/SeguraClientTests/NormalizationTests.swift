@@ -1,4 +1,5 @@
 import CurlHTTPClient
+import GatewayVocabulary
 import SeguraClient
 import SeguraSimulator
 import Synchronization

@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import SeguraClient
 import SeguraSimulator
 import Testing

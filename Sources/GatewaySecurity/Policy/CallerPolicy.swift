@@ -1,4 +1,5 @@
-import SeguraClient
+import GatewayVocabulary
+
 
 /// What one verified caller may do: which actions, on which kinds and ids, with which tickets, for how long.
 ///

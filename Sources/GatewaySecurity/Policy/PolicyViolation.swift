@@ -1,4 +1,5 @@
-import SeguraClient
+import GatewayVocabulary
+
 
 /// Why a verified caller may not perform a requested change: the answer is HTTP 403.
 ///
@@ -6,30 +7,18 @@ import SeguraClient
 /// lists the policy's allowed values, so one caller cannot map another's permissions or the policy's shape.
 /// Two violations are equal when their codes are equal; the message is not compared.
 public struct PolicyViolation: Error, Hashable, CustomStringConvertible {
-    private enum Code: String, Hashable {
-        case actionNotAllowed = "action_not_allowed"
-        case kindNotAllowed = "kind_not_allowed"
-        case targetNotAllowed = "target_not_allowed"
-        case ticketPatternMismatch = "ticket_pattern_mismatch"
-        case invalidDuration = "invalid_duration"
-        case durationExceedsMaximum = "duration_exceeds_maximum"
-        case durationRequired = "duration_required"
-    }
-
-    private let kind: Code
+    private let kind: ErrorCode
     /// Human text naming the rule, for the `detail` of a problem response and for audit logs.
     public let message: String
 
-    private init(_ kind: Code, _ message: String) {
+    private init(_ kind: ErrorCode, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    /// A stable snake_case name for the rule that failed, for API error bodies and metric labels.
-    public var code: String { self.kind.rawValue }
-
-    /// The HTTP status the gateway answers with: always 403, the caller is authenticated but not authorized.
-    public var httpStatus: Int { 403 }
+    /// The stable error code of the rule that failed, for the answer, the audit trail and metric labels. Its
+    /// status is 403 (the caller is authenticated but not authorized), except `invalid_duration` (422).
+    public var code: ErrorCode { self.kind }
 
     public var description: String { "PolicyViolation.\(self.kind.rawValue): \(self.message)" }
 

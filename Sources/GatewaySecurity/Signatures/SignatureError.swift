@@ -1,19 +1,23 @@
+import GatewayVocabulary
+
+
 /// Why a webhook's signature, token or delivery headers were refused.
 ///
 /// Modelled on async-http-client's `HTTPClientError`: a struct wrapping a private code, so new failure kinds
-/// can be added without breaking callers. The ``description`` is a fixed text per kind: it never contains a
+/// can be added without breaking callers. The ``explanation`` is a fixed text per kind: it never contains a
 /// MAC, a secret, a header value, or a hint of which secret came close, so it is safe in responses and logs.
+/// The HTTP status comes with the ``code`` from the ``ErrorCatalogue``.
 public struct SignatureError: Error, Hashable, CustomStringConvertible {
-    private enum Code: String, Hashable {
-        case missingSignature = "missing_signature"
-        case duplicateHeader = "duplicate_header"
-        case malformedSignature = "malformed_signature"
-        case malformedTimestamp = "malformed_timestamp"
-        case malformedDeliveryID = "malformed_delivery_id"
-        case malformedIdempotencyKey = "malformed_idempotency_key"
-        case staleTimestamp = "stale_timestamp"
-        case futureTimestamp = "future_timestamp"
-        case signatureMismatch = "signature_mismatch"
+    private enum Code: Hashable {
+        case missingSignature
+        case duplicateHeader
+        case malformedSignature
+        case malformedTimestamp
+        case malformedDeliveryID
+        case malformedIdempotencyKey
+        case staleTimestamp
+        case futureTimestamp
+        case signatureMismatch
     }
 
     private let kind: Code
@@ -22,36 +26,35 @@ public struct SignatureError: Error, Hashable, CustomStringConvertible {
         self.kind = kind
     }
 
-    /// A stable snake_case name for the failure, for API error bodies (`problem+json` extensions) and logs.
-    public var code: String { self.kind.rawValue }
-
-    /// A short, fixed name for the failure kind, safe to use as a metric label (the same text as ``code``).
-    public var shortDescription: String { self.kind.rawValue }
-
-    /// The HTTP status the gateway answers with: 401 for anything that fails authentication, 400 when the
-    /// request itself is malformed (a non-integer timestamp, per the webhook reference, or a bad `Idempotency-Key`).
-    ///
-    /// Never 500: a sender must not retry a forged or misconfigured request.
-    public var httpStatus: Int {
+    /// The stable error code of the failure, for the answer, the audit trail and metric labels.
+    public var code: ErrorCode {
         switch self.kind {
-        case .malformedTimestamp, .malformedIdempotencyKey: 400
-        default: 401
+        case .missingSignature: .missingSignature
+        case .duplicateHeader: .duplicateHeader
+        case .malformedSignature: .malformedSignature
+        case .malformedTimestamp: .malformedTimestamp
+        case .malformedDeliveryID: .malformedDeliveryID
+        case .malformedIdempotencyKey: .malformedIdempotencyKey
+        case .staleTimestamp: .staleTimestamp
+        case .futureTimestamp: .futureTimestamp
+        case .signatureMismatch: .signatureMismatch
         }
     }
 
-    public var description: String { "SignatureError.\(self.kind.rawValue): \(self.explanation)" }
+    public var description: String { "SignatureError.\(self.code.rawValue): \(self.explanation)" }
 
-    private var explanation: String {
+    /// What the sender is told: the rule that failed, never a MAC, a secret or which secret was close.
+    public var explanation: String {
         switch self.kind {
-        case .missingSignature: "a header the signature scheme requires is absent"
-        case .duplicateHeader: "a signature, timestamp or delivery header appears more than once"
-        case .malformedSignature: "the signature or token header cannot be parsed"
-        case .malformedTimestamp: "the timestamp is not an integer number of Unix seconds"
-        case .malformedDeliveryID: "the delivery id is empty, too long, or has characters it may not have"
-        case .malformedIdempotencyKey: "Idempotency-Key is not a single non-empty RFC 8941 string"
-        case .staleTimestamp: "the timestamp is older than the allowed tolerance"
-        case .futureTimestamp: "the timestamp is further in the future than the allowed tolerance"
-        case .signatureMismatch: "no signature or token matched an active secret"
+        case .missingSignature: "no signature header of a configured scheme was found"
+        case .duplicateHeader: "a signature or delivery header appears more than once"
+        case .malformedSignature: "the signature header could not be parsed"
+        case .malformedTimestamp: "the signature timestamp is not a whole number of Unix seconds"
+        case .malformedDeliveryID: "the delivery id header is malformed"
+        case .malformedIdempotencyKey: "Idempotency-Key must be an RFC 8941 string, such as \"8e03978e\""
+        case .staleTimestamp: "the signature timestamp is outside the allowed window (too old)"
+        case .futureTimestamp: "the signature timestamp is outside the allowed window (in the future)"
+        case .signatureMismatch: "the signature does not match the request (its body; for any request but POST /v1/actions, its method, path and query too)"
         }
     }
 

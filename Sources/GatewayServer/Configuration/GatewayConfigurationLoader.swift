@@ -2,6 +2,7 @@ import Configuration
 import CurlHTTPClient
 import Foundation
 import GatewaySecurity
+import GatewayVocabulary
 import HTTPTypes
 import Logging
 import SeguraClient

@@ -1,8 +1,7 @@
 import Foundation
-import GatewayAPI
 import GatewaySecurity
 import GatewayStore
-import HTTPTypes
+import GatewayVocabulary
 import Logging
 import SeguraClient
 
@@ -36,7 +35,7 @@ struct DeliveryLedger: Sendable {
         case replay(StoredResponse)
         /// Refuse with this error code: `delivery_in_flight` (409), `idempotency_key_reused` (422) or
         /// `signature_replayed` (401).
-        case refuse(code: String, detail: String)
+        case refuse(code: ErrorCode, detail: String)
     }
 
     /// Claims the request's delivery, keyed by the payload's SHA-256 fingerprint, and records `acceptance`
@@ -50,7 +49,7 @@ struct DeliveryLedger: Sendable {
         let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
         guard let store = self.store else {
             // Without a store nothing would revoke the grant: refuse rather than enable for good.
-            guard action.duration == nil else { return .refuse(code: "invalid_duration", detail: "time-bound grants need the durable store, and this gateway runs without one") }
+            guard action.duration == nil else { return .refuse(code: .invalidDuration, detail: "time-bound grants need the durable store, and this gateway runs without one") }
             return .act(key: key)
         }
         let now = Date()
@@ -64,7 +63,7 @@ struct DeliveryLedger: Sendable {
             expiresAfter: self.expiresAfter,
             acceptance: acceptance,
             grant: Self.grantOpening(for: action, verified: verified, now: now),
-            target: ChangeTarget(kind: action.kind.rawValue, id: String(action.id)),
+            target: Target(kind: action.kind, id: action.id),
             signatureOutlivesDelivery: !verified.caller.verifier.scheme.signsTimestamp
         )
         switch try await store.claimDelivery(request, now: now) {
@@ -76,14 +75,14 @@ struct DeliveryLedger: Sendable {
         case .completed(let stored):
             return .replay(stored)
         case .inFlight:
-            return .refuse(code: "delivery_in_flight", detail: "this delivery is being processed; retry it unchanged later")
+            return .refuse(code: .deliveryInFlight, detail: "this delivery is being processed; retry it unchanged later")
         case .fingerprintMismatch:
-            return .refuse(code: "idempotency_key_reused", detail: "this delivery id was used with a different payload")
+            return .refuse(code: .idempotencyKeyReused, detail: "this delivery id was used with a different payload")
         case .signatureReused:
-            return .refuse(code: "signature_replayed", detail: "this signature was already used for another delivery, or for this one before it was forgotten")
+            return .refuse(code: .signatureReplayed, detail: "this signature was already used for another delivery, or for this one before it was forgotten")
         case .superseded(let completedBy):
             return .refuse(
-                code: "superseded",
+                code: .superseded,
                 detail: "another change to this target (\(completedBy)) completed after this delivery was attempted; acting now would undo it. Send a new request"
             )
         }
@@ -94,7 +93,7 @@ struct DeliveryLedger: Sendable {
         guard action.action == .enable, let duration = action.duration else { return nil }
         let grant = Grant(
             id: TimeOrderedID.make(prefix: "grt_", now: now),
-            targetKind: action.kind.rawValue,
+            targetKind: action.kind,
             targetID: action.id,
             caller: verified.caller.name,
             ticket: action.ticket,
@@ -103,7 +102,7 @@ struct DeliveryLedger: Sendable {
             startsAt: now,
             expiresAt: now.addingTimeInterval(duration.timeInterval)
         )
-        let event = AuditEvent(grant: grant, decision: .grantCreated, requestID: verified.requestID, caller: verified.caller.name, action: "enable", at: now)
+        let event = AuditEvent(grant: grant, decision: .grantCreated, requestID: verified.requestID, caller: verified.caller.name, action: .enable, at: now)
         return GrantOpening(grant: grant, event: event)
     }
 
@@ -116,10 +115,10 @@ struct DeliveryLedger: Sendable {
 
     /// The target's open grant, read before acting on it (under the target's lock).
     func openGrant(for request: ActionRequest) async throws -> Grant? {
-        try await self.store?.openGrant(kind: request.kind.rawValue, id: request.id)
+        try await self.store?.openGrant(kind: request.kind, id: request.id)
     }
 
-    /// Records the outcome and, for a claimed delivery, the answer repeats get.
+    /// Records the outcome and, for a claimed delivery, the answer repeats get: `body`, the answer's bytes.
     ///
     /// A final answer is replayed until the key expires. An answer a retry could change (a retryable failure,
     /// an unknown outcome) is replayed only within the caller's signature tolerance: inside that window a
@@ -130,28 +129,25 @@ struct DeliveryLedger: Sendable {
     func recordOutcome(
         _ verified: VerifiedRequest,
         key: DeliveryKey?,
-        request: ActionRequest?,
-        status: HTTPResponse.Status,
-        result: Components.Schemas.ActionResult,
+        result: ActionResult,
+        body: [UInt8],
         upstream: UpstreamFacts? = nil,
         grant: GrantChange? = nil,
         callback: CallbackEvent? = nil
     ) async throws -> Bool {
         guard let store = self.store else { return false }
         let event = self.event(
-            Self.decision(for: result), verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request,
+            result.auditDecision, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: result.request,
             result: result, upstream: upstream, receivedAt: verified.receivedDate
         )
         let answer = key.map { key in
             let now = Date()
-            let isFinal = result.outcome != .unknown && result.error?.retryable != true
             return DeliveryAnswer(
                 key: key,
                 response: StoredResponse(
-                    statusCode: Int(status.code), contentType: result.contentType(for: status), body: result.encoded(), requestID: result.requestId,
-                    completedAt: now
+                    statusCode: result.status, contentType: result.contentType, body: Data(body), requestID: result.requestID, completedAt: now
                 ),
-                reopensAt: isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
+                reopensAt: result.isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
         let recorded = try await store.recordOutcome(event, answering: answer, grant: grant, callback: callback)
@@ -196,13 +192,9 @@ struct DeliveryLedger: Sendable {
         }
     }
 
-    /// Decodes stored answers for `GET /v1/actions/{request_id}`; one for the process.
-    private static let decoder = JSONDecoder()
-
     /// The stored answer of `requestID`, if `caller` made it and it is still kept.
-    func storedResult(requestID: String, caller: String) async throws -> Components.Schemas.ActionResult? {
-        guard let stored = try await self.store?.storedResponse(requestID: requestID, caller: caller) else { return nil }
-        return try Self.decoder.decode(Components.Schemas.ActionResult.self, from: stored.body)
+    func storedResponse(requestID: String, caller: String) async throws -> StoredResponse? {
+        try await self.store?.storedResponse(requestID: requestID, caller: caller)
     }
 
     /// Appends the audit record of a decision that does not act (a refusal or a replay); durable on return.
@@ -220,7 +212,7 @@ struct DeliveryLedger: Sendable {
         deliveryID: String?,
         caller: String?,
         request: ActionRequest? = nil,
-        result: Components.Schemas.ActionResult? = nil,
+        result: ActionResult? = nil,
         upstream: UpstreamFacts? = nil,
         receivedAt: Date
     ) -> AuditEvent {
@@ -230,36 +222,17 @@ struct DeliveryLedger: Sendable {
             caller: caller,
             decision: decision,
             ticket: request?.ticket,
-            action: request?.action.rawValue,
-            targetKind: request?.kind.rawValue,
+            action: request?.action,
+            targetKind: request?.kind,
             targetID: request.map { String($0.id) },
-            outcome: result?.outcome.rawValue,
-            upstreamStatus: upstream?.httpStatus ?? result?.error?.upstream?.httpStatus,
-            seguraCode: upstream?.seguraCode ?? result?.error?.upstream?.seguraCode,
-            errorCode: result?.error?.code.rawValue,
+            outcome: result?.outcome,
+            upstreamStatus: upstream?.httpStatus ?? result?.failure?.upstream?.httpStatus,
+            seguraCode: upstream?.seguraCode ?? result?.failure?.upstream?.seguraCode,
+            errorCode: result?.failure?.code,
             attempts: result?.attempts ?? 0,
-            latencyMilliseconds: result.map { Int($0.latencyMs.rounded()) },
+            latencyMilliseconds: result.map { Int($0.latencyMilliseconds.rounded()) },
             receivedAt: receivedAt,
             occurredAt: Date()
         )
-    }
-
-    /// The audit decision for an answer.
-    static func decision(for result: Components.Schemas.ActionResult) -> AuditDecision {
-        switch result.outcome {
-        case .applied: return .applied
-        case .alreadyInState: return .alreadyInState
-        case .unknown: return .unknown
-        case .notApplied:
-            guard let error = result.error, error.code != .targetWrongKind else { return .failed }
-            switch ErrorCatalogue.entry(for: error.code.rawValue).status.code {
-            case 401: return .rejectedSignature
-            case 403: return .rejectedPolicy
-            case 409: return .rejectedConflict
-            case 422 where error.code == .idempotencyKeyReused: return .rejectedConflict
-            case 400, 413, 415, 422: return .rejectedInput
-            default: return .failed
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import SeguraClient
 import Synchronization
 
@@ -10,12 +11,6 @@ import Synchronization
 ///
 /// The lock lives in this process; replicas sharing one store each serialize their own requests.
 final class TargetSerializer: Sendable {
-    /// A target: its kind and id.
-    struct Target: Hashable, Sendable {
-        var kind: TargetKind
-        var id: Int
-    }
-
     /// For each busy target, the tasks waiting for it, oldest first. A target with no entry is free.
     private let waiters = Mutex<[Target: [CheckedContinuation<Void, Never>]]>([:])
 

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayAPI
 import GatewayStore
+import GatewayVocabulary
 
 /// Builds the grant events for the callers that have a callback, for the outbox. The body is rendered once, so
 /// every retry sends the same bytes under the same `webhook-id`.

@@ -7,7 +7,7 @@ extension Components.Schemas.Grant {
     init(_ grant: Grant) {
         self.init(
             id: grant.id,
-            target: .init(kind: .init(rawValue: grant.targetKind) ?? .credential, id: Int64(grant.targetID)),
+            target: .init(kind: .init(grant.targetKind), id: Int64(grant.targetID)),
             caller: grant.caller,
             ticket: grant.ticket,
             requestedBy: grant.requestedBy,
@@ -19,7 +19,7 @@ extension Components.Schemas.Grant {
             endedBy: grant.endedBy.flatMap(EndedByPayload.init(rawValue:)),
             extensions: grant.extensions,
             revokeAttempts: grant.revokeAttempts,
-            lastErrorCode: grant.lastErrorCode.flatMap(Components.Schemas.ErrorCode.init(rawValue:))
+            lastErrorCode: grant.lastErrorCode.map(Components.Schemas.ErrorCode.init)
         )
     }
 }

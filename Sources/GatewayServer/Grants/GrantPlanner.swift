@@ -1,5 +1,7 @@
 import Foundation
+import GatewayAPI
 import GatewayStore
+import GatewayVocabulary
 import SeguraClient
 
 /// Decides what an answered action does to its target's open grant. Pure, so every rule is tested directly.
@@ -61,6 +63,26 @@ struct GrantPlanner {
             grant.revokeAttempts = 0
             grant.lastErrorCode = nil
             return Plan(change: .extend(expiresAt: expiresAt), grant: grant)
+        }
+    }
+}
+
+/// The grant transition a request made, if any, with its callback event and audit decision: a grant it opened
+/// and whose enable happened (or may have), an extension, or an early end by a disable. A cancellation is
+/// audited but announces nothing: access never started.
+struct GrantTransition {
+    let event: Components.Schemas.GrantEvent._TypePayload
+    let decision: AuditDecision
+
+    init?(plan: GrantPlanner.Plan, requestID: String) {
+        guard let grant = plan.grant else { return nil }
+        switch plan.change {
+        case nil:
+            guard grant.requestID == requestID else { return nil }
+            (self.event, self.decision) = (.grant_created, .grantCreated)
+        case .extend?: (self.event, self.decision) = (.grant_extended, .grantExtended)
+        case .end?: (self.event, self.decision) = (.grant_revoked, .grantRevoked)
+        case .cancel?: return nil
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayAPI
 import GatewayStore
+import GatewayVocabulary
 import Logging
 import SeguraClient
 
@@ -36,11 +37,10 @@ struct GrantRevoker: Sendable {
     ///   - caller: who revokes: the grant's caller for the scheduler, the deleting caller for `DELETE`.
     func revoke(_ claim: RevocationClaim, endedBy: String, caller: String) async throws -> Attempt {
         let grant = claim.grant
-        guard let kind = TargetKind(rawValue: grant.targetKind) else { throw StoreError.corruptedData }
         var logger = self.logger
         logger[metadataKey: "grant.id"] = "\(grant.id)"
         logger[metadataKey: "request.id"] = "\(claim.leaseToken)"
-        return try await self.serializer.withExclusiveAccess(to: .init(kind: kind, id: grant.targetID)) {
+        return try await self.serializer.withExclusiveAccess(to: Target(kind: grant.targetKind, id: grant.targetID)) {
             // The wait for the lock may have outlasted the lease, or an extension or a disable took it: renew it
             // for one Segura deadline from now, or stop without calling Segura.
             guard try await self.store.renewRevocationLease(grantID: grant.id, token: claim.leaseToken, until: Date().addingTimeInterval(self.lease.timeInterval)) else {
@@ -48,15 +48,15 @@ struct GrantRevoker: Sendable {
                 return Attempt(grant: try await self.store.grant(id: grant.id), segura: nil)
             }
             let startedAt = Date()
-            let segura = try await self.segura.perform(SeguraOperation(.disable, kind, id: grant.targetID))
-            self.metrics.recordUpstream(kind: kind.rawValue, action: "disable", outcome: segura.outcome.rawValue, duration: segura.latency)
+            let segura = try await self.segura.perform(SeguraOperation(.disable, grant.targetKind, id: grant.targetID))
+            self.metrics.recordUpstream(kind: grant.targetKind, action: .disable, outcome: segura.outcome, duration: segura.latency)
             let now = Date()
             let (result, decision) = self.classify(segura, grant: grant, endedBy: endedBy, now: now)
-            var event = AuditEvent(grant: grant, decision: decision, requestID: claim.leaseToken, caller: caller, action: "disable", at: startedAt)
-            event.outcome = segura.outcome.rawValue
+            var event = AuditEvent(grant: grant, decision: decision, requestID: claim.leaseToken, caller: caller, action: .disable, at: startedAt)
+            event.outcome = segura.outcome
             event.upstreamStatus = segura.upstream.httpStatus
             event.seguraCode = segura.upstream.seguraCode
-            event.errorCode = segura.failure?.code.rawValue
+            event.errorCode = segura.failure?.code
             event.attempts = segura.attempts
             event.latencyMilliseconds = Int((segura.latency.timeInterval * 1000).rounded())
             event.occurredAt = now
@@ -72,10 +72,10 @@ struct GrantRevoker: Sendable {
             case .revoked:
                 logger.info("Grant revoked", metadata: ["outcome": "\(segura.outcome.rawValue)", "attempts": "\(segura.attempts)"])
             case .retry(let at, let code):
-                logger.warning("Revocation failed; retrying", metadata: ["error.code": "\(code)", "retry.at": "\(AuditTimestamp.string(from: at))"])
+                logger.warning("Revocation failed; retrying", metadata: ["error.code": "\(code.rawValue)", "retry.at": "\(AuditTimestamp.string(from: at))"])
             case .failed(let code):
-                self.metrics.recordRevokeFailure(kind: kind.rawValue)
-                logger.error("Revocation failed for good: the target may still be enabled", metadata: ["error.code": "\(code)"])
+                self.metrics.recordRevokeFailure(kind: grant.targetKind.rawValue)
+                logger.error("Revocation failed for good: the target may still be enabled", metadata: ["error.code": "\(code.rawValue)"])
             }
             return Attempt(grant: updated, segura: segura)
         }
@@ -104,7 +104,7 @@ struct GrantRevoker: Sendable {
 
     /// Failures that say this target cannot be disabled by this gateway as things stand: no retry can fix them
     /// without someone acting on Segura, so they are terminal at once.
-    static let terminalFailures: Set<SeguraErrorCode> = [
+    static let terminalFailures: Set<ErrorCode> = [
         .targetNotFound, .targetWrongKind, .targetAccessDenied, .upstreamWritePermissionMissing, .upstreamResourceNotAuthorized,
     ]
 
@@ -115,7 +115,7 @@ struct GrantRevoker: Sendable {
         if segura.outcome.isSuccess { return (.revoked(endedBy: endedBy), .grantRevoked) }
         let code = segura.failure?.code ?? .upstreamTimeout
         let terminal = Self.terminalFailures.contains(code)
-        guard !terminal, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code.rawValue), .grantRevokeFailed) }
-        return (.retry(at: now.addingTimeInterval(self.settings.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code.rawValue), .grantRevokeRetry)
+        guard !terminal, grant.revokeAttempts < self.settings.maximumRevokeAttempts else { return (.failed(errorCode: code), .grantRevokeFailed) }
+        return (.retry(at: now.addingTimeInterval(self.settings.backoff(afterAttempt: grant.revokeAttempts).timeInterval), errorCode: code), .grantRevokeRetry)
     }
 }

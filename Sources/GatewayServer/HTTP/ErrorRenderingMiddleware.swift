@@ -1,16 +1,16 @@
 import Foundation
 import GatewayStore
-import HTTPTypes
+import GatewayVocabulary
 import Hummingbird
 import Logging
 import OpenAPIRuntime
-import SeguraClient
 
-/// Turns any error thrown below it on a signed route into the stable problem answer.
+/// Turns any error thrown below it on a signed route into the stable problem answer, so a sender never sees
+/// Hummingbird's bare 500.
 ///
-/// Admission has already checked the content type and decoded the body, so the OpenAPI layer should not
-/// fail; if it does (a `ServerError`), the sender gets 422 `invalid_request` rather than Hummingbird's bare
-/// 500. Anything else is a defect, answered 500 `internal_error` and audited as `failed`.
+/// A generated route that fails to decode its input (a `ServerError`: a query value outside its enum, say)
+/// answers 422 `invalid_request`; a failure of the gateway's store 503 `store_unavailable`; anything else is a
+/// defect, answered 500 `internal_error`. Each is audited as `failed` when the store can take it.
 struct ErrorRenderingMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -22,25 +22,28 @@ struct ErrorRenderingMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             guard let verified = VerifiedRequest.current else { throw error }
-            let admitted = AdmittedAction.current
-            let builder = ActionResultBuilder(requestID: verified.requestID, request: admitted?.request, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            let isSchemaMismatch = error is ServerError
-            let (code, detail) = isSchemaMismatch
-                ? ("invalid_request", "the request does not match the schema in openapi.yaml")
-                : ("internal_error", "the gateway failed unexpectedly; the request id identifies it in the logs")
-            let (status, result) = builder.problem(code: code, detail: detail)
-            self.metrics.recordRequest(
-                caller: verified.caller.name, action: admitted?.request.action.rawValue ?? "unknown", outcome: "not_applied", code: code,
-                duration: ContinuousClock.now - verified.receivedAt
-            )
-            try await self.ledger.recordOutcome(verified, key: admitted?.deliveryKey, request: admitted?.request, status: status, result: result)
-            if isSchemaMismatch {
-                // The sender's mistake (a query value outside its enum, say), not the gateway's: no error-level line.
-                context.logger.notice("Request does not match the schema", metadata: ["error.code": "\(code)"])
-            } else {
-                context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))", "error.code": "\(code)"])
+            let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+            let result: ActionResult
+            switch error {
+            case is ServerError:
+                // The sender's mistake, not the gateway's: no error-level line.
+                result = builder.problem(code: .invalidRequest, detail: "the request does not match the schema in openapi.yaml")
+                context.logger.notice("Request does not match the schema", metadata: ["error.code": "\(result.failure?.code.rawValue ?? "")"])
+            case is StoreError:
+                result = builder.problem(code: .storeUnavailable, detail: "the gateway could not use its durable store; send again shortly")
+                context.logger.error("The store failed", metadata: ["error": "\(error)"])
+            default:
+                result = builder.problem(code: .internalError, detail: "the gateway failed unexpectedly; the request id identifies it in the logs")
+                context.logger.error("Request failed unexpectedly", metadata: ["error.type": "\(type(of: error))"])
             }
-            return result.response(status: status)
+            self.metrics.recordRequest(caller: verified.caller.name, action: nil, outcome: .notApplied, code: result.failure?.code, duration: result.latency)
+            let event = self.ledger.event(result.auditDecision, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, result: result, receivedAt: verified.receivedDate)
+            do {
+                try await self.ledger.audit(event)
+            } catch {
+                context.logger.error("Could not audit a failed request", metadata: ["error": "\(error)"])
+            }
+            return result.response()
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewaySecurity
 import GatewayStore
+import GatewayVocabulary
 import Hummingbird
 
 /// Hummingbird's per-request context for the gateway.
@@ -12,8 +13,7 @@ public struct GatewayRequestContext: RequestContext {
     }
 }
 
-/// What the signature middleware learned about a request, handed to the admission middleware and the
-/// OpenAPI handlers.
+/// What the signature middleware learned about a request, handed to the action route and the OpenAPI handlers.
 ///
 /// The generated handler receives only decoded operation input, so the verified caller and the raw
 /// body travel in a task-local value: the middleware and the handler run in the same task.
@@ -40,16 +40,6 @@ struct VerifiedRequest: Sendable {
     var signedDeliveryID: String? {
         self.delivery.scheme.signsDeliveryID ? self.delivery.deliveryID : self.delivery.signatureDigest
     }
-}
-
-/// An action request that passed validation, policy and the delivery claim, handed to `performAction`.
-struct AdmittedAction: Sendable {
-    /// The decoded request.
-    let request: ActionRequest
-    /// The claim this request holds in the store; its answer is stored under it.
-    let deliveryKey: DeliveryKey
-
-    @TaskLocal static var current: AdmittedAction?
 }
 
 /// Request ids: `req_` and a ``TimeOrderedID``, unguessable and short enough for a log line.

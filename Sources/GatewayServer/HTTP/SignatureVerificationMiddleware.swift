@@ -1,6 +1,7 @@
 import Foundation
 import GatewaySecurity
 import GatewayStore
+import GatewayVocabulary
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -26,7 +27,7 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
 
     let callers: [GatewayConfiguration.Caller]
     let maxBodyBytes: Int
-    let refusals: RefusalResponder
+    let refusals: Refusals
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix(Self.signedPathPrefix) else { return try await next(request, context) }
@@ -34,27 +35,20 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         let receivedDate = Date()
         let requestID = RequestID.current ?? RequestID.make()
         var builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
-        let refuse = { (error: SignatureError, builder: ActionResultBuilder) async throws -> Response in
-            try await self.refusals.refuse(
-                code: error.code, detail: error.explanationForSender, builder: builder, deliveryID: nil, receivedDate: receivedDate, logger: context.logger
-            )
+        let refuse = { (code: ErrorCode, detail: String, builder: ActionResultBuilder) async -> Response in
+            await self.refusals.refuse(builder.problem(code: code, detail: detail), deliveryID: nil, receivedDate: receivedDate, logger: context.logger)
+                .response()
         }
 
         if let length = request.headers[.contentLength].flatMap(Int.init), length > self.maxBodyBytes {
-            return try await self.refusals.refuse(
-                code: "payload_too_large", detail: "the body is \(length) bytes; the limit is \(self.maxBodyBytes)", builder: builder, deliveryID: nil,
-                receivedDate: receivedDate, logger: context.logger
-            )
+            return await refuse(.payloadTooLarge, "the body is \(length) bytes; the limit is \(self.maxBodyBytes)", builder)
         }
         var request = request
         let body: [UInt8]
         do {
             body = Array(buffer: try await request.collectBody(upTo: self.maxBodyBytes))
         } catch is NIOTooManyBytesError {
-            return try await self.refusals.refuse(
-                code: "payload_too_large", detail: "the body is larger than \(self.maxBodyBytes) bytes", builder: builder, deliveryID: nil,
-                receivedDate: receivedDate, logger: context.logger
-            )
+            return await refuse(.payloadTooLarge, "the body is larger than \(self.maxBodyBytes) bytes", builder)
         }
 
         let path = request.uri.path
@@ -65,15 +59,15 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         let delivery: VerifiedDelivery
         switch self.identify(headerFields: request.headers, body: signed) {
         case .success(let match): (caller, delivery) = match
-        case .failure(let error): return try await refuse(error, builder)
+        case .failure(let error): return await refuse(error.code, error.explanation, builder)
         }
         builder.caller = caller.name
         guard signsBodyAlone || caller.verifier.scheme.signsTimestamp else {
-            return try await self.refusals.refuse(
-                code: "read_not_allowed",
-                detail: "\(caller.verifier.scheme.rawValue) signs no timestamp, so a captured signature would stay valid for ever; "
+            return await refuse(
+                .readNotAllowed,
+                "\(caller.verifier.scheme.rawValue) signs no timestamp, so a captured signature would stay valid for ever; "
                     + "only callers whose scheme signs one (standard-webhooks, slack-v0) may read or revoke",
-                builder: builder, deliveryID: nil, receivedDate: receivedDate, logger: context.logger
+                builder
             )
         }
         let idempotencyKey: String?
@@ -81,7 +75,7 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
             // Only a signed request's Idempotency-Key is looked at, and for every scheme alike.
             idempotencyKey = try CallerVerifier.idempotencyKey(from: request.headers)
         } catch {
-            return try await refuse(error, builder)
+            return await refuse(error.code, error.explanation, builder)
         }
         var logger = context.logger
         logger[metadataKey: "caller"] = "\(caller.name)"
@@ -115,23 +109,6 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         }
         guard let first = failures.first else { return .failure(.missingSignature) }
         return .failure(failures.allSatisfy { $0 == first } ? first : .signatureMismatch)
-    }
-}
-
-extension SignatureError {
-    /// What the sender is told: the rule that failed, never a MAC, a secret or which secret was close.
-    var explanationForSender: String {
-        switch self.code {
-        case "missing_signature": return "no signature header of a configured scheme was found"
-        case "malformed_signature": return "the signature header could not be parsed"
-        case "malformed_timestamp": return "the signature timestamp is not a whole number of Unix seconds"
-        case "stale_timestamp": return "the signature timestamp is outside the allowed window (too old)"
-        case "future_timestamp": return "the signature timestamp is outside the allowed window (in the future)"
-        case "duplicate_header": return "a signature or delivery header appears more than once"
-        case "malformed_delivery_id": return "the delivery id header is malformed"
-        case "malformed_idempotency_key": return "Idempotency-Key must be an RFC 8941 string, such as \"8e03978e\""
-        default: return "the signature does not match the request (its body; for any request but POST /v1/actions, its method, path and query too)"
-        }
     }
 }
 

@@ -1,5 +1,7 @@
+import GatewayVocabulary
 import Metrics
 import Prometheus
+import Synchronization
 
 /// Every metric the gateway emits, defined in one place (Prometheus refuses a name registered twice
 /// with different types or help texts).
@@ -10,6 +12,25 @@ public final class GatewayMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The handles of the per-request series, made once per label set: looking a metric up in the registry
+    /// takes its lock and builds its label array, which is worth doing once, not on every request.
+    private let requestSeries = Mutex<[RequestSeries: (Metrics.Counter, Metrics.Timer)]>([:])
+    private let upstreamSeries = Mutex<[UpstreamSeries: Metrics.Timer]>([:])
+    private let openConnections: Metrics.Gauge
+    private let requestsInFlight: Metrics.Gauge
+
+    private struct RequestSeries: Hashable {
+        var caller: String
+        var action: String
+        var outcome: String
+        var code: String
+    }
+
+    private struct UpstreamSeries: Hashable {
+        var kind: TargetKind
+        var action: TargetAction
+        var outcome: Outcome
+    }
 
     /// Creates the metrics on `registry`.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -19,29 +40,58 @@ public final class GatewayMetrics: Sendable {
                                    .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)]
         factory.defaultDurationHistogramBuckets = buckets
         self.factory = factory
+        self.openConnections = Gauge(label: "segura_gateway_open_connections", factory: factory)
+        self.requestsInFlight = Gauge(label: "segura_gateway_requests_in_flight", factory: factory)
     }
 
-    /// Counts one answered action request: `segura_gateway_requests_total{caller,action,outcome,code}`.
+    /// Counts one answered action request: `segura_gateway_requests_total{caller,action,outcome,code}`, and its
+    /// duration, `segura_gateway_request_duration_seconds{caller}`.
     ///
-    /// `caller` is `unknown` before a signature verifies, and `code` is `none` on success, so label
-    /// values come from fixed sets (configured callers, documented codes) and cannot explode.
-    func recordRequest(caller: String, action: String, outcome: String, code: String, duration: Duration) {
-        Counter(
-            label: "segura_gateway_requests_total",
-            dimensions: [("caller", caller), ("action", action), ("outcome", outcome), ("code", code)],
-            factory: self.factory
-        ).increment()
-        Metrics.Timer(label: "segura_gateway_request_duration_seconds", dimensions: [("caller", caller)], factory: self.factory)
-            .record(duration: duration)
+    /// `caller` is `unknown` before a signature verifies, `action` before the body is read, and `code` is `none` on
+    /// success, so label values come from fixed sets (configured callers, documented codes) and cannot explode.
+    func recordRequest(caller: String?, action: TargetAction?, outcome: Outcome, code: ErrorCode?, duration: Duration) {
+        self.recordRequest(caller: caller, action: action, outcome: outcome.rawValue, code: code, duration: duration)
+    }
+
+    /// Counts one repeated delivery answered from the store (`outcome="replayed"`).
+    func recordReplay(caller: String?, action: TargetAction?, duration: Duration) {
+        self.recordRequest(caller: caller, action: action, outcome: "replayed", code: nil, duration: duration)
+    }
+
+    private func recordRequest(caller: String?, action: TargetAction?, outcome: String, code: ErrorCode?, duration: Duration) {
+        let caller = caller ?? "unknown"
+        let series = RequestSeries(caller: caller, action: action?.rawValue ?? "unknown", outcome: outcome, code: code?.rawValue ?? "none")
+        let (counter, timer) = self.requestSeries.withLock { handles in
+            if let known = handles[series] { return known }
+            let made = (
+                Counter(
+                    label: "segura_gateway_requests_total",
+                    dimensions: [("caller", series.caller), ("action", series.action), ("outcome", series.outcome), ("code", series.code)],
+                    factory: self.factory
+                ),
+                Metrics.Timer(label: "segura_gateway_request_duration_seconds", dimensions: [("caller", caller)], factory: self.factory)
+            )
+            handles[series] = made
+            return made
+        }
+        counter.increment()
+        timer.record(duration: duration)
     }
 
     /// Records one Segura operation: `segura_gateway_upstream_duration_seconds{kind,action,outcome}`.
-    func recordUpstream(kind: String, action: String, outcome: String, duration: Duration) {
-        Metrics.Timer(
-            label: "segura_gateway_upstream_duration_seconds",
-            dimensions: [("kind", kind), ("action", action), ("outcome", outcome)],
-            factory: self.factory
-        ).record(duration: duration)
+    func recordUpstream(kind: TargetKind, action: TargetAction, outcome: Outcome, duration: Duration) {
+        let series = UpstreamSeries(kind: kind, action: action, outcome: outcome)
+        let timer = self.upstreamSeries.withLock { timers in
+            if let known = timers[series] { return known }
+            let made = Metrics.Timer(
+                label: "segura_gateway_upstream_duration_seconds",
+                dimensions: [("kind", kind.rawValue), ("action", action.rawValue), ("outcome", outcome.rawValue)],
+                factory: self.factory
+            )
+            timers[series] = made
+            return made
+        }
+        timer.record(duration: duration)
     }
 
     /// Counts one grant transition: `segura_gateway_grant_transitions_total{transition}`, where the
@@ -65,7 +115,7 @@ public final class GatewayMetrics: Sendable {
     /// The client connections open now: `segura_gateway_open_connections`. At `http.max_connections` the
     /// gateway stops accepting.
     func recordOpenConnections(_ count: Int) {
-        Gauge(label: "segura_gateway_open_connections", factory: self.factory).record(count)
+        self.openConnections.record(count)
     }
 
     /// Counts a connection closed because a request head or body was too slow:
@@ -77,19 +127,21 @@ public final class GatewayMetrics: Sendable {
     /// Counts a request refused for load rather than for what it asked: `segura_gateway_requests_shed_total{caller,reason}`,
     /// where the reason is `rate_limited` (the caller's limit) or `gateway_overloaded` (requests in flight, or
     /// the store's write queue, at capacity).
-    func recordShed(caller: String, reason: String) {
-        Counter(label: "segura_gateway_requests_shed_total", dimensions: [("caller", caller), ("reason", reason)], factory: self.factory).increment()
+    func recordShed(caller: String?, reason: ErrorCode) {
+        Counter(
+            label: "segura_gateway_requests_shed_total", dimensions: [("caller", caller ?? "unknown"), ("reason", reason.rawValue)], factory: self.factory
+        ).increment()
     }
 
     /// The signed requests being worked on now: `segura_gateway_requests_in_flight`.
     func recordRequestsInFlight(_ count: Int) {
-        Gauge(label: "segura_gateway_requests_in_flight", factory: self.factory).record(count)
+        self.requestsInFlight.record(count)
     }
 
     /// Counts requests refused before any caller was identified: `segura_gateway_unauthenticated_refusals_total{code}`.
     /// They are summarized in the audit trail periodically, not recorded one by one.
-    func recordUnauthenticatedRefusal(code: String) {
-        Counter(label: "segura_gateway_unauthenticated_refusals_total", dimensions: [("code", code)], factory: self.factory).increment()
+    func recordUnauthenticatedRefusal(code: ErrorCode) {
+        Counter(label: "segura_gateway_unauthenticated_refusals_total", dimensions: [("code", code.rawValue)], factory: self.factory).increment()
     }
 
     /// The metrics in the Prometheus text format.

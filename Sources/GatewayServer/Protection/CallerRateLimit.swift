@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import Hummingbird
 import Synchronization
 
@@ -9,7 +10,7 @@ import Synchronization
 struct CallerRateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
-    let refusals: RefusalResponder
+    let refusals: Refusals
     private let buckets: Buckets
 
     /// The buckets of every limited caller, keyed by caller name (a fixed, configured set).
@@ -17,7 +18,7 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
         let state = Mutex<[String: TokenBucket]>([:])
     }
 
-    init(refusals: RefusalResponder) {
+    init(refusals: Refusals) {
         self.refusals = refusals
         self.buckets = Buckets()
     }
@@ -30,10 +31,11 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
         }
         guard let wait else { return try await next(request, context) }
         let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
-        return self.refusals.shed(
-            code: "rate_limited", detail: "this caller may send \(limit.burst) requests at once and \(limit.requestsPerMinute) a minute",
-            retryAfter: wait, builder: builder, logger: context.logger
+        let result = builder.problem(
+            code: .rateLimited, detail: "this caller may send \(limit.burst) requests at once and \(limit.requestsPerMinute) a minute"
         )
+        self.refusals.shed(result, logger: context.logger)
+        return result.response(retryAfter: wait)
     }
 }
 

@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import Hummingbird
 import Synchronization
 
@@ -12,7 +13,7 @@ struct InFlightLimitMiddleware: RouterMiddleware {
 
     let maximum: Int
     let metrics: GatewayMetrics
-    let refusals: RefusalResponder
+    let refusals: Refusals
     private let inFlight = Counter()
 
     /// A shared count; a class so every copy of the middleware counts the same requests.
@@ -20,7 +21,7 @@ struct InFlightLimitMiddleware: RouterMiddleware {
         let value = Atomic(0)
     }
 
-    init(maximum: Int, metrics: GatewayMetrics, refusals: RefusalResponder) {
+    init(maximum: Int, metrics: GatewayMetrics, refusals: Refusals) {
         self.maximum = maximum
         self.metrics = metrics
         self.refusals = refusals
@@ -31,10 +32,9 @@ struct InFlightLimitMiddleware: RouterMiddleware {
         let (admitted, count) = self.admit()
         guard admitted else {
             let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            return self.refusals.shed(
-                code: "gateway_overloaded", detail: "the gateway is working on \(self.maximum) requests, its limit; send again shortly",
-                retryAfter: .seconds(1), builder: builder, logger: context.logger
-            )
+            let result = builder.problem(code: .gatewayOverloaded, detail: "the gateway is working on \(self.maximum) requests, its limit; send again shortly")
+            self.refusals.shed(result, logger: context.logger)
+            return result.response(retryAfter: .seconds(1))
         }
         self.metrics.recordRequestsInFlight(count)
         defer { self.metrics.recordRequestsInFlight(self.inFlight.value.subtract(1, ordering: .relaxed).newValue) }

@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import HTTPTypes
 import Hummingbird
 
@@ -66,25 +67,24 @@ struct RouteMiddleware: RouterMiddleware {
         guard DocumentedRoutes.isCanonical(path) else {
             // In the problem schema whatever the path: `//v1/actions` is meant for the API, and probes never
             // send such paths.
-            return self.refuse(code: "invalid_path", detail: "the path must be written canonically: no empty, '.' or '..' segments, no '%', ';' or '\\'", isAPI: true, status: .badRequest)
+            return self.refuse(code: .invalidPath, detail: "the path must be written canonically: no empty, '.' or '..' segments, no '%', ';' or '\\'", isAPI: true)
         }
         guard let methods = DocumentedRoutes.methods(for: path) else {
             guard isAPI else { return try await next(request, context) }
-            return self.refuse(code: "not_found", detail: "\(excerpt(path)) is not a path of this API", isAPI: true, status: .notFound)
+            return self.refuse(code: .notFound, detail: "\(excerpt(path)) is not a path of this API", isAPI: true)
         }
         guard !methods.contains(request.method), !(methods.contains(.get) && request.method == .head) else {
             return try await next(request, context)
         }
         let allow = methods.map(\.rawValue).joined(separator: ", ")
-        var response = self.refuse(code: "method_not_allowed", detail: "\(excerpt(path)) takes \(allow) only", isAPI: isAPI, status: .methodNotAllowed)
+        var response = self.refuse(code: .methodNotAllowed, detail: "\(excerpt(path)) takes \(allow) only", isAPI: isAPI)
         response.headers[.allow] = allow
         return response
     }
 
-    private func refuse(code: String, detail: String, isAPI: Bool, status: HTTPResponse.Status) -> Response {
-        guard isAPI else { return Response(status: status) }
+    private func refuse(code: ErrorCode, detail: String, isAPI: Bool) -> Response {
+        guard isAPI else { return Response(status: .init(code: code.httpStatus)) }
         let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
-        let (status, result) = builder.problem(code: code, detail: detail)
-        return result.response(status: status)
+        return builder.problem(code: code, detail: detail).response()
     }
 }

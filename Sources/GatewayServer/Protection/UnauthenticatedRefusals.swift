@@ -1,5 +1,6 @@
 import Foundation
 import GatewayStore
+import GatewayVocabulary
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -15,7 +16,7 @@ import Synchronization
 final class UnauthenticatedRefusals: Sendable {
     struct Window: Sendable {
         /// Refusals per error code.
-        var counts: [String: Int]
+        var counts: [ErrorCode: Int]
         /// When the window opened.
         var since: Date
     }
@@ -23,7 +24,7 @@ final class UnauthenticatedRefusals: Sendable {
     private let window = Mutex(Window(counts: [:], since: Date()))
 
     /// Counts one refusal with `code`.
-    func count(_ code: String) {
+    func count(_ code: ErrorCode) {
         self.window.withLock { $0.counts[code, default: 0] += 1 }
     }
 
@@ -64,10 +65,10 @@ struct RefusalSummaryService: Service {
             "Refused unauthenticated requests",
             metadata: [
                 "refusals.total": "\(total)", "refusals.since": "\(window.since.ISO8601Format())",
-                "refusals.by_code": "\(window.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
+                "refusals.by_code": "\(window.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: ","))",
             ]
         )
-        for (code, count) in window.counts.sorted(by: { $0.key < $1.key }) {
+        for (code, count) in window.counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let event = AuditEvent(
                 requestID: RequestID.make(), caller: nil, decision: .refusalsSummarized, errorCode: code, attempts: count,
                 receivedAt: window.since, occurredAt: now
@@ -75,7 +76,7 @@ struct RefusalSummaryService: Service {
             do {
                 try await self.ledger.audit(event)
             } catch {
-                self.logger.error("Could not record the refusal summary", metadata: ["error.code": "\(code)", "refusals.count": "\(count)", "error": "\(error)"])
+                self.logger.error("Could not record the refusal summary", metadata: ["error.code": "\(code.rawValue)", "refusals.count": "\(count)", "error": "\(error)"])
             }
         }
     }

@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import SeguraClient
 
 /// Parses the text form, `enable credential 42 for ticket CHG0012345 for 2h`.

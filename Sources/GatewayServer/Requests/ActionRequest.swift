@@ -1,3 +1,4 @@
+import GatewayVocabulary
 import SeguraClient
 
 /// A validated request to change one Segura object, from either request form.
@@ -23,16 +24,17 @@ public struct ActionRequest: Sendable, Hashable {
 
 /// Why a request body could not become an ``ActionRequest``: a stable code and the exact problem.
 public struct RequestValidationError: Error, Hashable, CustomStringConvertible {
-    /// The stable API error code: `invalid_request`, `invalid_command` or `invalid_duration`.
-    public let code: String
+    /// The stable API error code: `invalid_json`, `invalid_request`, `invalid_command`, `invalid_duration` or
+    /// `unsupported_media_type`.
+    public let code: ErrorCode
     /// What is wrong, naming the field; never echoes more than a short excerpt of the input.
     public let message: String
 
-    public var description: String { "\(self.code): \(self.message)" }
+    public var description: String { "\(self.code.rawValue): \(self.message)" }
 
-    static func invalidRequest(_ message: String) -> Self { Self(code: "invalid_request", message: message) }
-    static func invalidCommand(_ message: String) -> Self { Self(code: "invalid_command", message: message) }
-    static func invalidDuration(_ message: String) -> Self { Self(code: "invalid_duration", message: message) }
+    static func invalidRequest(_ message: String) -> Self { Self(code: .invalidRequest, message: message) }
+    static func invalidCommand(_ message: String) -> Self { Self(code: .invalidCommand, message: message) }
+    static func invalidDuration(_ message: String) -> Self { Self(code: .invalidDuration, message: message) }
 }
 
 /// Field limits shared by both request forms (they match `openapi.yaml`).

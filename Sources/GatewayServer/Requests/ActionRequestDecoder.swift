@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import SeguraClient
 
 /// Turns the raw JSON body into an ``ActionRequest``, with an exact error for each way it can be wrong.
@@ -12,7 +13,7 @@ enum ActionRequestDecoder {
 
     static func decode(_ body: [UInt8]) throws(RequestValidationError) -> ActionRequest {
         if let key = DuplicateKeyCheck.firstDuplicateKey(in: body) {
-            throw RequestValidationError(code: "invalid_json", message: "the key '\(excerpt(key))' appears more than once in one object")
+            throw RequestValidationError(code: .invalidJSON, message: "the key '\(excerpt(key))' appears more than once in one object")
         }
         do {
             return try Self.decoder.decode(Form.self, from: Data(body)).request
@@ -20,7 +21,7 @@ enum ActionRequestDecoder {
             throw error
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
             // Malformed JSON is reported at the root, before any field is read.
-            throw RequestValidationError(code: "invalid_json", message: "the body is not valid JSON")
+            throw RequestValidationError(code: .invalidJSON, message: "the body is not valid JSON")
         } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
             throw .invalidRequest("the body must be a JSON object")
         } catch {

@@ -1,4 +1,5 @@
 import Crypto
+import GatewayVocabulary
 
 /// The hash that links audit records, defined precisely enough to re-implement in any language.
 ///
@@ -65,13 +66,13 @@ public enum AuditChain {
         writer.field("caller", event.caller)
         writer.field("decision", event.decision.rawValue)
         writer.field("ticket", event.ticket)
-        writer.field("action", event.action)
-        writer.field("target_kind", event.targetKind)
+        writer.field("action", event.action?.rawValue)
+        writer.field("target_kind", event.targetKind?.rawValue)
         writer.field("target_id", event.targetID)
-        writer.field("outcome", event.outcome)
+        writer.field("outcome", event.outcome?.rawValue)
         writer.field("upstream_status", event.upstreamStatus)
         writer.field("segura_code", event.seguraCode)
-        writer.field("error_code", event.errorCode)
+        writer.field("error_code", event.errorCode?.rawValue)
         writer.field("attempts", event.attempts)
         writer.field("latency_ms", event.latencyMilliseconds)
         writer.field("received_at", event.receivedAt.millisecondsSince1970)

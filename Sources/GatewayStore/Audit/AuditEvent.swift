@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 /// One decision of the gateway, as it goes into the audit trail.
 ///
@@ -19,20 +20,20 @@ public struct AuditEvent: Sendable, Hashable {
     public var decision: AuditDecision
     /// The ticket that justified the request.
     public var ticket: String?
-    /// The requested action, e.g. `enable` or `disable`.
-    public var action: String?
-    /// The kind of Segura object, e.g. `credential`.
-    public var targetKind: String?
+    /// The requested action.
+    public var action: TargetAction?
+    /// The kind of Segura object.
+    public var targetKind: TargetKind?
     /// The Segura object's id.
     public var targetID: String?
-    /// The normalized outcome (`applied`, `already_in_state`, `not_applied`, `unknown`).
-    public var outcome: String?
+    /// The normalized outcome.
+    public var outcome: Outcome?
     /// The HTTP status Segura (or Kong) answered with.
     public var upstreamStatus: Int?
     /// Segura's numbered code, e.g. 1043.
     public var seguraCode: Int?
-    /// The gateway's stable error code, e.g. `target_not_found`.
-    public var errorCode: String?
+    /// The gateway's stable error code.
+    public var errorCode: ErrorCode?
     /// How many upstream attempts were made.
     public var attempts: Int
     /// Time spent answering, in milliseconds.
@@ -59,13 +60,13 @@ public struct AuditEvent: Sendable, Hashable {
         caller: String?,
         decision: AuditDecision,
         ticket: String? = nil,
-        action: String? = nil,
-        targetKind: String? = nil,
+        action: TargetAction? = nil,
+        targetKind: TargetKind? = nil,
         targetID: String? = nil,
-        outcome: String? = nil,
+        outcome: Outcome? = nil,
         upstreamStatus: Int? = nil,
         seguraCode: Int? = nil,
-        errorCode: String? = nil,
+        errorCode: ErrorCode? = nil,
         attempts: Int = 0,
         latencyMilliseconds: Int? = nil,
         receivedAt: Date,

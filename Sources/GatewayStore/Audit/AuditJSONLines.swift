@@ -1,3 +1,6 @@
+import GatewayVocabulary
+
+
 /// Audit records as JSON Lines: one JSON object per record, the form SIEMs ingest (`audit export --format jsonl`).
 ///
 /// The line format is a public contract. Every line has the same 19 keys, in this order, and none is ever
@@ -51,13 +54,13 @@ public enum AuditJSONLines {
         object.field("caller", event.caller)
         object.field("decision", event.decision.rawValue)
         object.field("ticket", event.ticket)
-        object.field("action", event.action)
-        object.field("target_kind", event.targetKind)
+        object.field("action", event.action?.rawValue)
+        object.field("target_kind", event.targetKind?.rawValue)
         object.field("target_id", event.targetID)
-        object.field("outcome", event.outcome)
+        object.field("outcome", event.outcome?.rawValue)
         object.field("upstream_status", event.upstreamStatus)
         object.field("segura_code", event.seguraCode)
-        object.field("error_code", event.errorCode)
+        object.field("error_code", event.errorCode?.rawValue)
         object.field("attempts", event.attempts)
         object.field("latency_ms", event.latencyMilliseconds)
         object.field("received_at", AuditTimestamp.string(from: event.receivedAt))

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 /// What the server may do with a delivery it tried to claim; see ``GatewayStore/claimDelivery(_:now:)``.
 public enum DeliveryClaim: Sendable, Hashable {
@@ -53,7 +54,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     public var grant: GrantOpening?
     /// The object the delivery changes, so a delivery acted on again can be refused when another change to it
     /// completed since (``DeliveryClaim/superseded(completedBy:)``).
-    public var target: ChangeTarget?
+    public var target: Target?
     /// Whether the signature must be remembered for good rather than with the delivery: for schemes that sign
     /// no timestamp (`hub-sha256`), whose captured requests stay valid for ever. Once the delivery itself is
     /// forgotten, the signature is refused as ``DeliveryClaim/signatureReused`` instead of acting again.
@@ -70,7 +71,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         expiresAfter: Duration,
         acceptance: AuditEvent?,
         grant: GrantOpening? = nil,
-        target: ChangeTarget? = nil,
+        target: Target? = nil,
         signatureOutlivesDelivery: Bool = false
     ) {
         self.key = key
@@ -84,20 +85,6 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
         self.grant = grant
         self.target = target
         self.signatureOutlivesDelivery = signatureOutlivesDelivery
-    }
-}
-
-/// A Segura object, as the store records changes to it.
-public struct ChangeTarget: Sendable, Hashable {
-    /// The object's kind, such as `credential`.
-    public var kind: String
-    /// The object's id.
-    public var id: String
-
-    /// Creates a target.
-    public init(kind: String, id: String) {
-        self.kind = kind
-        self.id = id
     }
 }
 

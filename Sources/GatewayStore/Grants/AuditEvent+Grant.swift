@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 extension AuditEvent {
     /// The record of a grant transition: the grant id is its delivery id, and the target and ticket are the
@@ -8,7 +9,7 @@ extension AuditEvent {
     ///   - requestID: the request that caused the transition, or the revocation attempt's lease token.
     ///   - caller: who caused it; the grant's own caller for the scheduler's transitions.
     ///   - action: `enable` for openings and extensions, `disable` for revocations.
-    public init(grant: Grant, decision: AuditDecision, requestID: String, caller: String, action: String, at date: Date) {
+    public init(grant: Grant, decision: AuditDecision, requestID: String, caller: String, action: TargetAction, at date: Date) {
         self.init(
             requestID: requestID,
             deliveryID: grant.id,

@@ -1,14 +1,14 @@
 import Foundation
+import GatewayVocabulary
 
 /// A time-bound enable: the gateway owns the timer that disables the target again at ``expiresAt``.
 ///
-/// Kinds are strings (`credential`, `password`, …) as in ``AuditEvent``, so the store does not depend on the
-/// Segura client. Times keep millisecond precision, like every stored time.
+/// Times keep millisecond precision, like every stored time.
 public struct Grant: Sendable, Hashable {
     /// `grt_` and 32 hex digits, time-ordered (see ``TimeOrderedID``).
     public var id: String
-    /// The Segura object kind, such as `credential`.
-    public var targetKind: String
+    /// The Segura object kind.
+    public var targetKind: TargetKind
     /// The Segura object id.
     public var targetID: Int
     /// The caller whose request opened the grant; its callback hears about every transition.
@@ -38,12 +38,12 @@ public struct Grant: Sendable, Hashable {
     /// while open, and for a cancelled grant.
     public var endedBy: String?
     /// The error code of the last failed revocation attempt.
-    public var lastErrorCode: String?
+    public var lastErrorCode: ErrorCode?
 
     /// Creates a grant; see each property.
     public init(
         id: String,
-        targetKind: String,
+        targetKind: TargetKind,
         targetID: Int,
         caller: String,
         ticket: String,
@@ -57,7 +57,7 @@ public struct Grant: Sendable, Hashable {
         dueAt: Date? = nil,
         endedAt: Date? = nil,
         endedBy: String? = nil,
-        lastErrorCode: String? = nil
+        lastErrorCode: ErrorCode? = nil
     ) {
         self.id = id
         self.targetKind = targetKind
@@ -96,22 +96,4 @@ public enum GrantState: String, Sendable, Hashable, CaseIterable {
 
     /// Whether the target may still be enabled under this grant.
     public var isOpen: Bool { self == .active || self == .revoking || self == .revokeFailed }
-}
-
-/// Time-ordered random ids (the UUIDv7 layout of RFC 9562: 48 bits of Unix milliseconds, then 74 random bits),
-/// so ids inserted one after another land on the same index page instead of a random one.
-public enum TimeOrderedID {
-    /// `prefix` followed by 32 lowercase hex digits.
-    public static func make(prefix: String, now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
-        let high = milliseconds << 16 | 0x7000 | generator.next() & 0x0FFF  // version 7, 12 random bits
-        let low = 0x8000_0000_0000_0000 | generator.next() & 0x3FFF_FFFF_FFFF_FFFF  // variant 10, 62 random bits
-        return prefix + Self.hex(high) + Self.hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
 }

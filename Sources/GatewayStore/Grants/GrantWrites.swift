@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 /// A grant to open together with a delivery claim, so the timer that ends access is durable before Segura is
 /// asked to enable anything: a process killed after enabling leaves a grant that still expires.
@@ -73,9 +74,9 @@ public struct RevocationCompletion: Sendable, Hashable {
         /// Segura disabled the target (or it was already disabled).
         case revoked(endedBy: String)
         /// A retryable failure or an unknown outcome: try again at `retryAt`.
-        case retry(at: Date, errorCode: String)
+        case retry(at: Date, errorCode: ErrorCode)
         /// A terminal failure: the grant is `revoke_failed` and the target may still be enabled.
-        case failed(errorCode: String)
+        case failed(errorCode: ErrorCode)
     }
 
     /// The grant.
@@ -112,7 +113,7 @@ public struct GrantQuery: Sendable, Hashable {
     }
 
     public var caller: String?
-    public var targetKind: String?
+    public var targetKind: TargetKind?
     public var targetID: Int?
     public var ticket: String?
     public var states: States
@@ -120,7 +121,7 @@ public struct GrantQuery: Sendable, Hashable {
     public var limit: Int
 
     /// Creates a query; see each property.
-    public init(caller: String? = nil, targetKind: String? = nil, targetID: Int? = nil, ticket: String? = nil, states: States = .all, limit: Int = 100) {
+    public init(caller: String? = nil, targetKind: TargetKind? = nil, targetID: Int? = nil, ticket: String? = nil, states: States = .all, limit: Int = 100) {
         self.caller = caller
         self.targetKind = targetKind
         self.targetID = targetID

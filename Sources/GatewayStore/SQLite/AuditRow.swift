@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 
 /// A row of the `audit` table: one ``AuditRecord``.

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 
 /// The `access_grant` table: every statement is a cached prepared statement, run inside the caller's
@@ -55,8 +56,8 @@ enum GrantTable {
         try self.fetchOne(Self.selectByIDSQL, [id], in: db)
     }
 
-    static func openGrant(kind: String, id: Int, in db: Database) throws -> Grant? {
-        try self.fetchOne(Self.selectOpenByTargetSQL, [kind, id], in: db)
+    static func openGrant(kind: TargetKind, id: Int, in db: Database) throws -> Grant? {
+        try self.fetchOne(Self.selectOpenByTargetSQL, [kind.rawValue, id], in: db)
     }
 
     /// The earliest time the scheduler has something to do, if anything is pending.
@@ -155,14 +156,14 @@ enum GrantTable {
                 UPDATE access_grant SET state = 'active', due_at = ?1, last_error_code = ?2, lease_owner = NULL, lease_token = NULL, updated_at = ?3
                 WHERE id = ?4 AND lease_token = ?5 AND state = 'revoking'
                 """
-            arguments = [at.millisecondsSince1970, errorCode, now.millisecondsSince1970, completion.grantID, completion.leaseToken]
+            arguments = [at.millisecondsSince1970, errorCode.rawValue, now.millisecondsSince1970, completion.grantID, completion.leaseToken]
         case .failed(let errorCode):
             sql = """
                 UPDATE access_grant SET state = 'revoke_failed', due_at = NULL, last_error_code = ?1, lease_owner = NULL, lease_token = NULL,
                     updated_at = ?2
                 WHERE id = ?3 AND lease_token = ?4 AND state = 'revoking'
                 """
-            arguments = [errorCode, now.millisecondsSince1970, completion.grantID, completion.leaseToken]
+            arguments = [errorCode.rawValue, now.millisecondsSince1970, completion.grantID, completion.leaseToken]
         }
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
         guard db.changesCount == 1 else { return nil }

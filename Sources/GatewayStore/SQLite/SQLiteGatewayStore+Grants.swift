@@ -1,11 +1,12 @@
 import Foundation
+import GatewayVocabulary
 
 extension SQLiteGatewayStore {
     public func grant(id: String) async throws -> Grant? {
         try await self.read { db in try GrantTable.grant(id: id, in: db) }
     }
 
-    public func openGrant(kind: String, id: Int) async throws -> Grant? {
+    public func openGrant(kind: TargetKind, id: Int) async throws -> Grant? {
         try await self.read { db in try GrantTable.openGrant(kind: kind, id: id, in: db) }
     }
 

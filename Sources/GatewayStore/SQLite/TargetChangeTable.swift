@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 import GRDBSQLite
 
@@ -22,12 +23,12 @@ enum TargetChangeTable {
                 ON CONFLICT (target_kind, target_id) DO UPDATE SET request_id = excluded.request_id, completed_at = excluded.completed_at
                 WHERE excluded.completed_at >= target_change.completed_at
                 """
-        ).execute([SQLValue(kind), SQLValue(id), SQLValue(event.requestID), SQLValue(event.occurredAt.millisecondsSince1970)])
+        ).execute([SQLValue(kind.rawValue), SQLValue(id), SQLValue(event.requestID), SQLValue(event.occurredAt.millisecondsSince1970)])
     }
 
     /// The request that completed a change to `target` after `instant`, if any.
-    static func completedChange(to target: ChangeTarget, after instant: Date, in db: Database) throws -> String? {
+    static func completedChange(to target: Target, after instant: Date, in db: Database) throws -> String? {
         try DirectStatement(db, sql: "SELECT request_id FROM target_change WHERE target_kind = ? AND target_id = ? AND completed_at > ?")
-            .first([SQLValue(target.kind), SQLValue(target.id), SQLValue(instant.millisecondsSince1970)]) { row in try row.text(0) }
+            .first([SQLValue(target.kind.rawValue), SQLValue(String(target.id)), SQLValue(instant.millisecondsSince1970)]) { row in try row.text(0) }
     }
 }

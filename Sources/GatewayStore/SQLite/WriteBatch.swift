@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 
 /// One durable change; the store's group commit writes a batch of them in one transaction (one fsync).
@@ -154,7 +155,7 @@ struct WriteBatch {
         guard let grant = try GrantTable.lease(id: grantID, token: token, owner: owner, until: now.adding(lease), now: now, in: db) else {
             return nil
         }
-        let event = AuditEvent(grant: grant, decision: .grantRevocationStarted, requestID: token, caller: caller ?? grant.caller, action: "disable", at: now)
+        let event = AuditEvent(grant: grant, decision: .grantRevocationStarted, requestID: token, caller: caller ?? grant.caller, action: .disable, at: now)
         _ = try self.chain.append(event, in: db)
         return RevocationClaim(grant: grant, leaseToken: token)
     }

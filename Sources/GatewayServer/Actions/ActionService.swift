@@ -1,0 +1,166 @@
+import Foundation
+import GatewaySecurity
+import GatewayStore
+import GatewayVocabulary
+import Logging
+import SeguraClient
+
+/// The action pipeline: everything between a verified request and its answer, whichever transport brought it.
+///
+/// 1. Read the request (an ingress adapter says how: the JSON forms of `POST /v1/actions`), then the caller's
+///    policy (400, 415, 422, 403).
+/// 2. Claim the delivery, with its `accepted` audit record (and, for an `enable` with a duration, its grant),
+///    in one durable write. A repeat replays the stored answer without acting, a repeat in flight gets 409, a
+///    reused key 422, a reused signature 401, a delivery another change overtook 409 `superseded`.
+/// 3. Act under the target's lock (one change per target at a time), then record the outcome and the answer
+///    in one durable write before answering.
+///
+/// Every answer is an ``ActionAnswer`` in the one result schema, failures of the gateway's own store included
+/// (503 `store_unavailable`). Refusals are not stored against the delivery: they do not act, and a repeat is
+/// refused again the same way (Stripe's idempotency keys behave alike).
+struct ActionService: Sendable {
+    let segura: SeguraClient
+    let ledger: DeliveryLedger
+    let serializer: TargetSerializer
+    /// Grant callbacks for the outbox; `nil` without a store, where no grant opens.
+    let callbacks: CallbackEvents?
+    let refusals: Refusals
+    let metrics: GatewayMetrics
+
+    /// Reads the request from the verified body, checks it and acts on it.
+    ///
+    /// - Parameter read: the ingress adapter's reading of the verified request; its ``RequestValidationError``
+    ///   is the sender's answer.
+    func perform(
+        _ verified: VerifiedRequest, read: (VerifiedRequest) throws(RequestValidationError) -> ActionRequest, logger: Logger
+    ) async -> ActionAnswer {
+        var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+        let request: ActionRequest
+        do {
+            request = try read(verified)
+        } catch {
+            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, logger: logger)
+        }
+        builder.request = request
+        do {
+            try verified.caller.policy.evaluate(action: request.action, kind: request.kind, id: request.id, ticket: request.ticket, duration: request.duration)
+        } catch {
+            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, logger: logger)
+        }
+
+        let acceptance = self.ledger.event(
+            .accepted, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: request, receivedAt: verified.receivedDate
+        )
+        let decision: DeliveryLedger.Decision
+        do {
+            decision = try await self.ledger.claim(verified, acceptance: acceptance, action: request)
+        } catch let error as StoreError where error == .overloaded {
+            let result = builder.problem(code: .gatewayOverloaded, detail: "the gateway's store has too many writes queued; send again shortly")
+            self.refusals.shed(result, logger: logger)
+            return ActionAnswer(result, retryAfter: .seconds(1))
+        } catch {
+            return ActionAnswer(self.refusals.storeFailed(error, builder: builder, logger: logger))
+        }
+        switch decision {
+        case .act(let key):
+            return await self.act(request, key: key, verified: verified, builder: builder, logger: logger)
+        case .replay(let stored):
+            if let problem = await self.refusals.replay(builder, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger) {
+                return ActionAnswer(problem)
+            }
+            return ActionAnswer(replaying: stored)
+        case .refuse(let code, let detail):
+            return await self.refuse(builder.problem(code: code, detail: detail), verified, logger: logger)
+        }
+    }
+
+    private func refuse(_ result: ActionResult, _ verified: VerifiedRequest, logger: Logger) async -> ActionAnswer {
+        ActionAnswer(await self.refusals.refuse(result, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
+    }
+
+    /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
+    /// still the one the outcome changes, and a revocation of it runs wholly before or after.
+    private func act(_ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger) async -> ActionAnswer {
+        let (result, json) = await self.serializer.withExclusiveAccess(
+            to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(key, requestID: verified.requestID)
+        ) {
+            await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, logger: logger)
+        }
+        self.metrics.recordRequest(caller: verified.caller.name, action: request.action, outcome: result.outcome, code: result.failure?.code, duration: result.latency)
+        logger.info(
+            "Action answered",
+            metadata: [
+                "action": "\(request.operation)", "ticket": "\(request.ticket)", "http.status": "\(result.status)",
+                "outcome": "\(result.outcome.rawValue)", "error.code": "\(result.failure?.code.rawValue ?? "none")", "attempts": "\(result.attempts)",
+            ]
+        )
+        return ActionAnswer(result, json: json)
+    }
+
+    private func actHoldingTarget(
+        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger
+    ) async -> (ActionResult, [UInt8]) {
+        let touchesGrant = request.action == .disable || request.duration != nil
+        var openGrant: Grant?
+        do {
+            openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
+            if request.action == .enable, request.duration != nil, openGrant == nil {
+                // The grant this request would have opened with its claim was not opened (another was open then)
+                // and that one has ended since: open it now, before acting, or nothing would revoke this enable.
+                openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
+            }
+        } catch {
+            let result = self.refusals.storeFailed(error, builder: builder, logger: logger)
+            return (result, result.json())
+        }
+
+        var result: ActionResult
+        var upstream: UpstreamFacts?
+        do {
+            let segura = try await self.segura.perform(request.operation)
+            self.metrics.recordUpstream(kind: request.kind, action: request.action, outcome: segura.outcome, duration: segura.latency)
+            result = builder.result(segura)
+            upstream = segura.upstream
+        } catch {
+            // Cancelled: the client went away before Segura answered.
+            result = builder.problem(code: .upstreamTimeout, detail: "the request was cancelled before Segura answered", outcome: .unknown)
+        }
+        let planner = GrantPlanner(request: request, requestID: verified.requestID, maximumDuration: verified.caller.policy.maxDuration)
+        let plan = planner.plan(outcome: result.outcome, openGrant: openGrant, now: Date())
+        result.grant = plan.grant
+        var change: GrantChange?
+        if let openGrant, let kind = plan.change {
+            change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
+        }
+        let transition = GrantTransition(plan: plan, requestID: verified.requestID)
+        let callback = transition.flatMap { transition in plan.grant.flatMap { self.callbacks?.event(transition.event, grant: $0) } }
+        let json = result.json()
+        do {
+            let changed = try await self.ledger.recordOutcome(verified, key: key, result: result, body: json, upstream: upstream, grant: change, callback: callback)
+            if let transition, plan.change == nil || changed {
+                self.metrics.recordGrantTransition(transition.decision.rawValue)
+            }
+            return (result, json)
+        } catch {
+            logger.error("Segura was called but the outcome could not be recorded", metadata: ["error": "\(error)", "outcome": "\(result.outcome.rawValue)"])
+            var failed = builder.problem(
+                code: .storeUnavailable,
+                detail: "Segura answered (outcome \(result.outcome.rawValue)) but the gateway could not record it; send the delivery again to confirm",
+                outcome: result.outcome, attempts: result.attempts
+            )
+            failed.grant = result.grant
+            return (failed, failed.json())
+        }
+    }
+
+    /// The audit record of a grant change made by a request.
+    private static func event(for kind: GrantChange.Kind, grant: Grant, verified: VerifiedRequest) -> AuditEvent {
+        let (decision, action): (AuditDecision, TargetAction) =
+            switch kind {
+            case .extend: (.grantExtended, .enable)
+            case .cancel: (.grantCancelled, .enable)
+            case .end: (.grantRevoked, .disable)
+            }
+        return AuditEvent(grant: grant, decision: decision, requestID: verified.requestID, caller: verified.caller.name, action: action, at: Date())
+    }
+}
