@@ -22,10 +22,10 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
     onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let store = configuration.keepsDurableState
+    let store: any GatewayStore = configuration.keepsDurableState
         ? try await SQLiteGatewayStore.open(
             path: configuration.storePath, configuration: .init(staleClaimAfter: configuration.staleClaimAfter, logger: logger))
-        : nil
+        : TransientStore()
     let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, claimRenewal: configuration.claimRenewal, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
@@ -42,29 +42,16 @@ public func buildApplication(
     router.add(middleware: CallerRateLimitMiddleware(refusals: refusals))
     router.add(middleware: InFlightLimitMiddleware(maximum: configuration.http.maxRequestsInFlight, metrics: metrics, refusals: refusals))
     let serializer = TargetSerializer()
-    // Grants need the store (their timers must survive a restart); callbacks get their own client, so the
-    // Segura client's TLS identity is never presented to a callback host.
-    var grantServices: [any Service] = []
-    var revoker: GrantRevoker?
-    var callbackEvents: CallbackEvents?
-    if let store {
-        let callbackHTTP = try CurlHTTPClient(logger: logger)
-        let callbacks = CallbackEvents(callers: configuration.callers)
-        callbackEvents = callbacks
-        let dispatcher = CallbackDispatcher(
-            store: store, http: callbackHTTP, events: callbacks, settings: configuration.grants, metrics: metrics, logger: logger
-        )
-        let grantRevoker = GrantRevoker(
-            store: store, segura: segura, serializer: serializer, callbacks: callbacks, metrics: metrics, settings: configuration.grants,
-            lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
-        )
-        revoker = grantRevoker
-        grantServices = [
-            callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: grantRevoker, settings: configuration.grants, logger: logger),
-        ]
-    }
+    // Callbacks get their own client, so the Segura client's TLS identity is never presented to a callback host.
+    let callbackHTTP = try CurlHTTPClient(logger: logger)
+    let callbacks = CallbackEvents(callers: configuration.callers)
+    let dispatcher = CallbackDispatcher(store: store, http: callbackHTTP, events: callbacks, settings: configuration.grants, metrics: metrics, logger: logger)
+    let revoker = GrantRevoker(
+        store: store, segura: segura, serializer: serializer, callbacks: callbacks, metrics: metrics, settings: configuration.grants,
+        lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
+    )
     let actions = ActionService(
-        segura: segura, ledger: ledger, serializer: serializer, callbacks: callbackEvents, refusals: refusals, metrics: metrics
+        segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, metrics: metrics
     )
     ActionRoute(service: actions).register(on: router)
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
@@ -89,9 +76,7 @@ public func buildApplication(
         logger: logger
     )
     // Services stop in reverse order after the server: the store closes last, once every answer is stored.
-    if let store {
-        app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
-    }
+    app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
     // After the store, so it stops first and its last summary is written before the store closes.
     app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)
@@ -100,13 +85,13 @@ public func buildApplication(
             host: operations.host, port: operations.port, segura: segura, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
         ))
     }
-    for service in grantServices { app.addServices(service) }
+    app.addServices(callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: revoker, settings: configuration.grants, logger: logger))
     return app
 }
 
 /// Keeps the store open while the gateway runs and closes it, draining queued audit appends, on shutdown.
 struct StoreService: Service {
-    let store: SQLiteGatewayStore
+    let store: any GatewayStore
 
     func run() async throws {
         try? await gracefulShutdown()

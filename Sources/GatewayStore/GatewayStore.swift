@@ -5,7 +5,10 @@ import GatewayVocabulary
 /// the hash-chained audit trail of every decision.
 ///
 /// The server is written against this protocol only, so the embedded SQLite store (``SQLiteGatewayStore``)
-/// and a later PostgreSQL store can be swapped by configuration. Every method that changes state returns
+/// and a second backend can be swapped by configuration. It is the sum of four concerns, each its own protocol
+/// so a backend can implement and test them one by one: ``DeliveryStore`` (idempotent deliveries and their
+/// answers), ``AuditStore`` (the hash-chained audit trail), ``GrantStore`` (time-bound grants and their
+/// revocation leases) and ``CallbackOutboxStore`` (grant events waiting to be delivered). Every method that changes state returns
 /// only after the change is durable, so a process killed right after the call loses nothing the caller saw.
 ///
 /// ## Idempotency
@@ -33,9 +36,18 @@ import GatewayVocabulary
 /// ## Audit
 ///
 /// The audit trail is one chain: gapless sequence numbers, each record hashing its predecessor (see
-/// ``AuditChain`` for the exact serialization). ``verifyAuditChain(anchor:)`` detects edited, deleted and
-/// reordered records.
-public protocol GatewayStore: Sendable {
+/// ``AuditChain`` for the exact serialization). ``AuditStore/verifyAuditChain(anchor:)`` detects edited, deleted
+/// and reordered records.
+public protocol GatewayStore: DeliveryStore, AuditStore, GrantStore, CallbackOutboxStore {
+    /// Counters for metrics and tests: how well writes are being grouped.
+    var statistics: GatewayStoreStatistics { get }
+
+    /// Finishes the writes queued so far and releases the store; nothing may be called after.
+    func close() async throws
+}
+
+/// Idempotent deliveries: one claim per delivery, the answer repeats replay, and the outcome recorded with it.
+public protocol DeliveryStore: Sendable {
     /// Claims a delivery so exactly one attempt acts on it, and on success appends `request.acceptance`
     /// to the audit trail in the same transaction.
     ///
@@ -99,7 +111,10 @@ public protocol GatewayStore: Sendable {
     /// Scoped to the caller so one caller cannot read another's answers (`GET /v1/actions/{request_id}`).
     /// Unanswered claims return `nil`.
     func storedResponse(requestID: String, caller: String) async throws -> StoredResponse?
+}
 
+/// The hash-chained audit trail: appends, its head, export and verification.
+public protocol AuditStore: Sendable {
     /// Appends one event to the audit chain and returns its record once it is durable on disk.
     ///
     /// Concurrent writes share one transaction (and so one fsync) per batch. Runs to completion even if
@@ -125,9 +140,10 @@ public protocol GatewayStore: Sendable {
     /// - Parameter anchor: a head published earlier (see ``auditHead()``); when given, the chain must contain
     ///   a record with that sequence and hash. Without one, a rewrite of the whole chain and head goes unseen.
     func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification
+}
 
-    // MARK: Grants
-
+/// Time-bound grants: the open grant of each target, and revocation leases that survive restarts and replicas.
+public protocol GrantStore: Sendable {
     /// The grant `id`, in whatever state.
     func grant(id: String) async throws -> Grant?
 
@@ -164,9 +180,10 @@ public protocol GatewayStore: Sendable {
 
     /// Makes every lease `owner` held due at once: on start-up, the attempts a killed process left.
     func releaseRevocationLeases(owner: String, now: Date) async throws -> Int
+}
 
-    // MARK: Callback outbox
-
+/// The callback outbox: grant events written with the change they announce, delivered at least once.
+public protocol CallbackOutboxStore: Sendable {
     /// Leases up to `limit` outbox events due at `now` until `now + lease` (a lease never completed falls
     /// due again), counting the attempt; oldest first.
     func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery]
@@ -176,17 +193,16 @@ public protocol GatewayStore: Sendable {
 
     /// When the outbox next has an event due; `nil` if it is empty.
     func nextCallbackDue() async throws -> Date?
-
-    /// Counters for metrics and tests: how well writes are being grouped.
-    var statistics: GatewayStoreStatistics { get }
 }
 
-extension GatewayStore {
+extension DeliveryStore {
     /// Records an outcome that changes no grant.
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
         try await self.recordOutcome(event, answering: answer, grant: nil, callback: nil)
     }
+}
 
+extension AuditStore {
     /// Re-computes the whole chain without an external anchor.
     public func verifyAuditChain() async throws -> AuditVerification {
         try await self.verifyAuditChain(anchor: nil)

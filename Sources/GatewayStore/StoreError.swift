@@ -12,6 +12,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
         case overloaded
         case corruptedData = "corrupted_data"
         case databaseFailure = "database_failure"
+        case notDurable = "not_durable"
     }
 
     private let code: Code
@@ -44,6 +45,8 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     public static let corruptedData = Self(.corruptedData)
     /// Any other database failure (disk full, I/O error, unreadable file).
     public static let databaseFailure = Self(.databaseFailure)
+    /// The store keeps nothing (``TransientStore``), so it cannot hold what was asked of it (a grant's timer).
+    public static let notDurable = Self(.notDurable)
 
     static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
     static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewaySecurity
 import GatewayServer
+import GatewayVocabulary
 import Hummingbird
 import Logging
 import SeguraClient

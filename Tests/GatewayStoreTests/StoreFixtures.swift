@@ -66,7 +66,7 @@ func withStore<T>(
     }
 }
 
-extension SQLiteGatewayStore {
+extension GatewayStore {
     /// Claims `key` as `requestID`, `seconds` after ``Fixtures/start``.
     func claim(
         _ requestID: String,

@@ -22,8 +22,8 @@ struct ActionService: Sendable {
     let segura: SeguraClient
     let ledger: DeliveryLedger
     let serializer: TargetSerializer
-    /// Grant callbacks for the outbox; `nil` without a store, where no grant opens.
-    let callbacks: CallbackEvents?
+    /// Grant callbacks for the outbox.
+    let callbacks: CallbackEvents
     let refusals: Refusals
     let metrics: GatewayMetrics
 
@@ -133,7 +133,7 @@ struct ActionService: Sendable {
             change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
         }
         let transition = GrantTransition(plan: plan, requestID: verified.requestID)
-        let callback = transition.flatMap { transition in plan.grant.flatMap { self.callbacks?.event(transition.event, grant: $0) } }
+        let callback = transition.flatMap { transition in plan.grant.flatMap { self.callbacks.event(transition.event, grant: $0) } }
         let json = result.json()
         do {
             let changed = try await self.ledger.recordOutcome(verified, key: key, result: result, body: json, upstream: upstream, grant: change, callback: callback)

@@ -17,9 +17,9 @@ import SeguraClient
 /// A crash in between leaves a claim that a retry takes over once stale (Segura's enable and disable
 /// converge, so acting again is safe), with `accepted` on record and no outcome.
 struct DeliveryLedger: Sendable {
-    /// `nil` only for the durability benchmark's baseline (``GatewayConfiguration/keepsDurableState``):
-    /// then every request acts, and nothing is claimed, stored or audited.
-    let store: (any GatewayStore)?
+    /// The durable store, or for the durability benchmark's baseline (``GatewayConfiguration/keepsDurableState``)
+    /// a ``TransientStore``: then every request acts, and nothing is kept.
+    let store: any GatewayStore
     /// How long a delivery id is remembered (`Idempotency-Key` expiry, documented in openapi.yaml).
     let expiresAfter: Duration
     /// How often a change queued behind others on its target renews its claim (``keepClaimAlive(_:requestID:)``,
@@ -47,11 +47,6 @@ struct DeliveryLedger: Sendable {
     /// `GET /v1/actions/{request_id}`.
     func claim(_ verified: VerifiedRequest, acceptance: AuditEvent, action: ActionRequest) async throws -> Decision {
         let key = DeliveryKey(caller: verified.caller.name, deliveryID: verified.deliveryID ?? "request:" + verified.requestID)
-        guard let store = self.store else {
-            // Without a store nothing would revoke the grant: refuse rather than enable for good.
-            guard action.duration == nil else { return .refuse(code: .invalidDuration, detail: "time-bound grants need the durable store, and this gateway runs without one") }
-            return .act(key: key)
-        }
         let now = Date()
         let request = DeliveryClaimRequest(
             key: key,
@@ -66,7 +61,14 @@ struct DeliveryLedger: Sendable {
             target: Target(kind: action.kind, id: action.id),
             signatureOutlivesDelivery: !verified.caller.verifier.scheme.signsTimestamp
         )
-        switch try await store.claimDelivery(request, now: now) {
+        let claim: DeliveryClaim
+        do {
+            claim = try await self.store.claimDelivery(request, now: now)
+        } catch let error as StoreError where error == .notDurable {
+            // Without a durable store nothing would revoke the grant: refuse rather than enable for good.
+            return .refuse(code: .invalidDuration, detail: "time-bound grants need the durable store, and this gateway runs without one")
+        }
+        switch claim {
         case .claimed(let recoveredFromCrash):
             if recoveredFromCrash {
                 self.logger.warning("Recovered a delivery whose earlier attempt did not finish; acting again (enable and disable converge)")
@@ -109,13 +111,13 @@ struct DeliveryLedger: Sendable {
     /// Opens the request's grant now unless the target has one, and returns the target's open grant.
     func ensureGrant(for request: ActionRequest, verified: VerifiedRequest) async throws -> Grant? {
         let now = Date()
-        guard let store = self.store, let opening = Self.grantOpening(for: request, verified: verified, now: now) else { return nil }
-        return try await store.ensureOpenGrant(opening, now: now)
+        guard let opening = Self.grantOpening(for: request, verified: verified, now: now) else { return nil }
+        return try await self.store.ensureOpenGrant(opening, now: now)
     }
 
     /// The target's open grant, read before acting on it (under the target's lock).
     func openGrant(for request: ActionRequest) async throws -> Grant? {
-        try await self.store?.openGrant(kind: request.kind, id: request.id)
+        try await self.store.openGrant(kind: request.kind, id: request.id)
     }
 
     /// Records the outcome and, for a claimed delivery, the answer repeats get: `body`, the answer's bytes.
@@ -135,7 +137,6 @@ struct DeliveryLedger: Sendable {
         grant: GrantChange? = nil,
         callback: CallbackEvent? = nil
     ) async throws -> Bool {
-        guard let store = self.store else { return false }
         let event = self.event(
             result.auditDecision, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: result.request,
             result: result, upstream: upstream, receivedAt: verified.receivedDate
@@ -150,7 +151,7 @@ struct DeliveryLedger: Sendable {
                 reopensAt: result.isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
-        let recorded = try await store.recordOutcome(event, answering: answer, grant: grant, callback: callback)
+        let recorded = try await self.store.recordOutcome(event, answering: answer, grant: grant, callback: callback)
         if answer != nil, !recorded.answerStored {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }
@@ -159,10 +160,8 @@ struct DeliveryLedger: Sendable {
 
     /// What a change waiting for its target runs (``TargetSerializer/withExclusiveAccess(to:whileQueued:_:)``):
     /// renews the claim every ``claimRenewal`` until cancelled (``renewUntilCancelled(every:logger:_:)``).
-    /// `nil` without a store, where nothing is claimed.
-    func keepClaimAlive(_ key: DeliveryKey, requestID: String) -> (@Sendable () async -> Void)? {
-        guard let store = self.store else { return nil }
-        return { [claimRenewal, logger] in
+    func keepClaimAlive(_ key: DeliveryKey, requestID: String) -> @Sendable () async -> Void {
+        return { [store, claimRenewal, logger] in
             await Self.renewUntilCancelled(every: claimRenewal, logger: logger) {
                 try await store.renewDeliveryClaim(key, requestID: requestID, now: Date())
             }
@@ -194,12 +193,12 @@ struct DeliveryLedger: Sendable {
 
     /// The stored answer of `requestID`, if `caller` made it and it is still kept.
     func storedResponse(requestID: String, caller: String) async throws -> StoredResponse? {
-        try await self.store?.storedResponse(requestID: requestID, caller: caller)
+        try await self.store.storedResponse(requestID: requestID, caller: caller)
     }
 
     /// Appends the audit record of a decision that does not act (a refusal or a replay); durable on return.
     func audit(_ event: AuditEvent) async throws {
-        _ = try await self.store?.appendAudit(event)
+        _ = try await self.store.appendAudit(event)
     }
 
     /// The audit event of one decision. Never holds a secret, a signature or a body.

@@ -25,7 +25,7 @@ extension APIImplementation {
             limit: limit
         )
         let policy = verified.caller.policy
-        let grants = try await self.grants?.store.grants(matching: query) { Self.isVisible($0, to: policy) } ?? []
+        let grants = try await self.grants.store.grants(matching: query) { Self.isVisible($0, to: policy) }
         return .ok(.init(headers: .init(xRequestId: requestID), body: .json(.init(grants: grants.map(Components.Schemas.Grant.init)))))
     }
 
@@ -45,7 +45,8 @@ extension APIImplementation {
         guard case .json(let body) = input.body, body.grantId == input.path.grantId else {
             return .unprocessableContent(try self.problem(verified, code: .invalidRequest, detail: "the body's grant_id must repeat the grant in the path"))
         }
-        guard let revoker = self.grants, let grant = try await self.visibleGrant(input.path.grantId, to: verified) else {
+        let revoker = self.grants
+        guard let grant = try await self.visibleGrant(input.path.grantId, to: verified) else {
             return .notFound(try self.grantNotFound(input.path.grantId, verified))
         }
         let me = verified.caller.name
@@ -92,7 +93,7 @@ extension APIImplementation {
     }
 
     private func visibleGrant(_ id: String, to verified: VerifiedRequest) async throws -> Grant? {
-        guard let grant = try await self.grants?.store.grant(id: id), Self.isVisible(grant, to: verified.caller.policy) else { return nil }
+        guard let grant = try await self.grants.store.grant(id: id), Self.isVisible(grant, to: verified.caller.policy) else { return nil }
         return grant
     }
 

@@ -15,8 +15,8 @@ struct APIImplementation: APIProtocol {
     let segura: SeguraClient
     let metrics: GatewayMetrics
     let ledger: DeliveryLedger
-    /// Grant revocation and notification; `nil` without a store (the benchmark baseline).
-    let grants: GrantRevoker?
+    /// Grant lookups and revocation.
+    let grants: GrantRevoker
     let logger: Logger
     /// Decodes stored answers for `GET /v1/actions/{request_id}`.
     private static let decoder = JSONDecoder()

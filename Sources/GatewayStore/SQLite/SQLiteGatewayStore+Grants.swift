@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GatewayVocabulary
 
 extension SQLiteGatewayStore {
@@ -21,59 +22,41 @@ extension SQLiteGatewayStore {
 
     public func claimDueRevocations(now: Date, limit: Int, lease: Duration, owner: String) async throws -> [RevocationClaim] {
         guard limit > 0, lease > .zero else { throw StoreError.invalidArgument }
-        guard case .revocations(let claims) = try await self.enqueue(.claimDueRevocations(now: now, limit: limit, lease: lease, owner: owner)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return claims
+        return try await self.enqueue { batch, db in try batch.claimDueRevocations(now: now, limit: limit, lease: lease, owner: owner, in: db) }
     }
 
     public func claimRevocation(grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String) async throws -> RevocationRequest {
         guard lease > .zero else { throw StoreError.invalidArgument }
-        let write = StoreWrite.claimRevocation(grantID: grantID, requestID: requestID, caller: caller, now: now, lease: lease, owner: owner)
-        guard case .revocationRequest(let request) = try await self.enqueue(write) else { preconditionFailure(WriteBatch.sameCase) }
-        return request
+        return try await self.enqueue { batch, db in
+            try batch.claimRevocation(grantID: grantID, requestID: requestID, caller: caller, now: now, lease: lease, owner: owner, in: db)
+        }
     }
 
     public func ensureOpenGrant(_ opening: GrantOpening, now: Date) async throws -> Grant? {
-        guard case .grant(let grant) = try await self.enqueue(.ensureOpenGrant(opening, now: now)) else { preconditionFailure(WriteBatch.sameCase) }
-        return grant
+        try await self.enqueue { batch, db in try batch.ensureOpenGrant(opening, now: now, in: db) }
     }
 
     public func renewRevocationLease(grantID: String, token: String, until: Date) async throws -> Bool {
-        guard case .renewed(let renewed) = try await self.enqueue(.renewLease(grantID: grantID, token: token, until: until)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return renewed
+        try await self.enqueue { _, db in try GrantTable.renewLease(id: grantID, token: token, until: until, in: db) }
     }
 
     public func completeRevocation(_ completion: RevocationCompletion, now: Date) async throws -> Grant? {
-        guard case .completedRevocation(let grant) = try await self.enqueue(.completeRevocation(completion, now: now)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return grant
+        try await self.enqueue { batch, db in try batch.completeRevocation(completion, now: now, in: db) }
     }
 
     public func releaseRevocationLeases(owner: String, now: Date) async throws -> Int {
-        guard case .releasedLeases(let count) = try await self.enqueue(.releaseLeases(owner: owner, now: now)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return count
+        try await self.enqueue { _, db in try GrantTable.releaseLeases(owner: owner, now: now, in: db) }
     }
 }
 
 extension SQLiteGatewayStore {
     public func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery] {
         guard limit > 0, lease > .zero else { throw StoreError.invalidArgument }
-        guard case .callbacks(let deliveries) = try await self.enqueue(.claimCallbacks(now: now, limit: limit, lease: lease)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return deliveries
+        return try await self.enqueue { _, db in try CallbackOutbox.claim(now: now, limit: limit, until: now.adding(lease), in: db) }
     }
 
     public func completeCallback(id: String, result: CallbackResult) async throws {
-        guard case .callbackCompleted = try await self.enqueue(.completeCallback(id: id, result: result)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
+        try await self.enqueue { _, db in try CallbackOutbox.complete(id: id, result: result, in: db) }
     }
 
     public func nextCallbackDue() async throws -> Date? {

@@ -20,7 +20,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     let pool: DatabasePool
     private let exportPageSize: Int
     private let logger: Logger
-    private let writeQueue: GroupCommitQueue<StoreWrite, StoreWriteResult>
+    private let writeQueue: GroupCommitQueue<StoreWrite, Void>
     private let isClosed = Atomic(false)
 
     private init(pool: DatabasePool, configuration: Configuration) {
@@ -92,7 +92,7 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     public func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim {
         guard request.expiresAfter > .zero else { throw StoreError.invalidArgument }
-        guard case .claim(let claim) = try await self.writeQueue.append(.claim(request, now: now), sheddable: true) else { preconditionFailure(WriteBatch.sameCase) }
+        let claim = try await self.enqueue(sheddable: true) { batch, db in try batch.claim(request, now: now, in: db) }
         if claim == .claimed(recoveredFromCrash: true) {
             self.logger.notice(
                 "Took over an unanswered delivery claim", metadata: ["caller": "\(request.key.caller)", "request.id": "\(request.requestID)"]
@@ -102,17 +102,11 @@ public final class SQLiteGatewayStore: GatewayStore {
     }
 
     public func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool {
-        guard case .renewed(let renewed) = try await self.writeQueue.append(.renewClaim(key, requestID: requestID, now: now)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return renewed
+        try await self.enqueue { _, db in try WriteBatch.renew(key, requestID: requestID, now: now, in: db) }
     }
 
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
-        guard case .outcome(let outcome) = try await self.writeQueue.append(.outcome(event, answer: answer, grant: grant, callback: callback)) else {
-            preconditionFailure(WriteBatch.sameCase)
-        }
-        return outcome
+        try await self.enqueue { batch, db in try batch.recordOutcome(event, answer: answer, grant: grant, callback: callback, in: db) }
     }
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int {
@@ -135,8 +129,7 @@ public final class SQLiteGatewayStore: GatewayStore {
     // MARK: Audit
 
     public func appendAudit(_ event: AuditEvent) async throws -> AuditRecord {
-        guard case .audit(let record) = try await self.writeQueue.append(.audit(event)) else { preconditionFailure(WriteBatch.sameCase) }
-        return record
+        try await self.enqueue { batch, db in try batch.appendAudit(event, in: db) }
     }
 
     public func auditHead() async throws -> AuditHead {
@@ -163,9 +156,14 @@ public final class SQLiteGatewayStore: GatewayStore {
 
     // MARK: Access
 
-    /// Queues `write` in the group commit and returns its result once durable.
-    func enqueue(_ write: StoreWrite) async throws -> StoreWriteResult {
-        try await self.writeQueue.append(write)
+    /// Queues `write` in the group commit and returns its result once its batch committed.
+    ///
+    /// - Parameter sheddable: whether the write may be refused with ``StoreError/overloaded`` when the queue is
+    ///   full (a claim, before anything was done).
+    func enqueue<Value: Sendable>(sheddable: Bool = false, _ write: @escaping @Sendable (inout WriteBatch, Database) throws -> Value) async throws -> Value {
+        let result = WriteResult<Value>()
+        try await self.writeQueue.append(StoreWrite { batch, db in result.store(try write(&batch, db)) }, sheddable: sheddable)
+        return try result.committed()
     }
 
     /// Runs `updates` in a write transaction that the caller's cancellation cannot abandon halfway: GRDB's
@@ -207,5 +205,20 @@ extension StoreError {
         default:
             return StoreError.databaseFailure(error)
         }
+    }
+}
+
+/// Where a queued write leaves its result until its batch commits.
+private final class WriteResult<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+
+    func store(_ value: Value) {
+        self.value.withLock { $0 = value }
+    }
+
+    /// The result; the queue returns only after the batch applied every write it holds, so one is there.
+    func committed() throws -> Value {
+        guard let value = self.value.withLock({ $0.take() }) else { throw StoreError.databaseFailure }
+        return value
     }
 }

@@ -5,47 +5,11 @@ import GRDB
 /// One durable change; the store's group commit writes a batch of them in one transaction (one fsync).
 ///
 /// Every change the server waits on goes through the same queue, so concurrent requests share fsyncs
-/// whichever step they are at: one request's claim and another's outcome commit together.
-enum StoreWrite: Sendable {
-    /// ``GatewayStore/claimDelivery(_:now:)``.
-    case claim(DeliveryClaimRequest, now: Date)
-    /// ``GatewayStore/renewDeliveryClaim(_:requestID:now:)``.
-    case renewClaim(DeliveryKey, requestID: String, now: Date)
-    /// ``GatewayStore/recordOutcome(_:answering:grant:)``.
-    case outcome(AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?)
-    /// ``GatewayStore/appendAudit(_:)``.
-    case audit(AuditEvent)
-    /// ``GatewayStore/claimDueRevocations(now:limit:lease:owner:)``.
-    case claimDueRevocations(now: Date, limit: Int, lease: Duration, owner: String)
-    /// ``GatewayStore/claimRevocation(grantID:requestID:caller:now:lease:owner:)``.
-    case claimRevocation(grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String)
-    /// ``GatewayStore/completeRevocation(_:now:)``.
-    case completeRevocation(RevocationCompletion, now: Date)
-    /// ``GatewayStore/releaseRevocationLeases(owner:now:)``.
-    case releaseLeases(owner: String, now: Date)
-    /// ``GatewayStore/ensureOpenGrant(_:now:)``.
-    case ensureOpenGrant(GrantOpening, now: Date)
-    /// ``GatewayStore/renewRevocationLease(grantID:token:until:)``.
-    case renewLease(grantID: String, token: String, until: Date)
-    /// ``GatewayStore/claimDueCallbacks(now:limit:lease:)``.
-    case claimCallbacks(now: Date, limit: Int, lease: Duration)
-    /// ``GatewayStore/completeCallback(id:result:)``.
-    case completeCallback(id: String, result: CallbackResult)
-}
-
-/// The result of one ``StoreWrite``, in the same case.
-enum StoreWriteResult: Sendable {
-    case claim(DeliveryClaim)
-    case outcome(RecordedOutcome)
-    case audit(AuditRecord)
-    case revocations([RevocationClaim])
-    case revocationRequest(RevocationRequest)
-    case completedRevocation(Grant?)
-    case releasedLeases(Int)
-    case grant(Grant?)
-    case renewed(Bool)
-    case callbacks([CallbackDelivery])
-    case callbackCompleted
+/// whichever step they are at: one request's claim and another's outcome commit together. A write is one of
+/// ``WriteBatch``'s operations; ``SQLiteGatewayStore/enqueue(sheddable:_:)`` hands its typed result back once
+/// the batch committed.
+struct StoreWrite: Sendable {
+    let apply: @Sendable (inout WriteBatch, Database) throws -> Void
 }
 
 /// Applies a batch of writes in order within one write transaction.
@@ -56,9 +20,6 @@ enum StoreWriteResult: Sendable {
 /// Order matters and is kept: a claim later in the batch sees an earlier claim of the same key, and the
 /// audit records are chained in batch order. The chain's head is read once and stored once per batch.
 struct WriteBatch {
-    /// The invariant callers rely on: each write's result is of the write's own case.
-    static let sameCase = "WriteBatch answers each write with a result of the same case"
-
     let claimRule: ClaimRule
     private var chain: AuditChainWriter
 
@@ -70,73 +31,71 @@ struct WriteBatch {
         self.chain = AuditChainWriter(head: head)
     }
 
-    /// Applies `writes` and moves the audit head; the caller's transaction commits them all or none.
-    static func apply(_ writes: [StoreWrite], claimRule: ClaimRule, in db: Database) throws -> [StoreWriteResult] {
+    /// Applies `writes` in order and moves the audit head; the caller's transaction commits them all or none.
+    static func apply(_ writes: [StoreWrite], claimRule: ClaimRule, in db: Database) throws -> [Void] {
         var batch = try WriteBatch(claimRule: claimRule, in: db)
-        let results = try writes.map { try batch.apply($0, in: db) }
+        for write in writes { try write.apply(&batch, db) }
         try batch.chain.storeHead(in: db)
-        return results
+        return writes.map { _ in () }
     }
 
-    private mutating func apply(_ write: StoreWrite, in db: Database) throws -> StoreWriteResult {
-        switch write {
-        case .claim(let request, let now):
-            return .claim(try self.claim(request, now: now, in: db))
-        case .renewClaim(let key, let requestID, let now):
-            return .renewed(try Self.renew(key, requestID: requestID, now: now, in: db))
-        case .outcome(let event, let answer, let grant, let callback):
-            let record = try self.chain.append(event, in: db)
-            try TargetChangeTable.note(event, in: db)
-            let stored = try answer.map { try Self.store($0, in: db) } ?? false
-            var grantChanged = false
-            if let grant, try GrantTable.apply(grant, now: event.occurredAt, in: db) {
-                _ = try self.chain.append(grant.event, in: db)
-                grantChanged = true
-            }
-            if let callback, grant == nil || grantChanged {
-                try CallbackOutbox.insert(callback, now: event.occurredAt, in: db)
-            }
-            return .outcome(RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged))
-        case .audit(let event):
-            return .audit(try self.chain.append(event, in: db))
-        case .claimDueRevocations(let now, let limit, let lease, let owner):
-            let claims = try GrantTable.dueIDs(now: now, limit: limit, in: db).compactMap { id in
-                try self.lease(grantID: id, token: TimeOrderedID.make(prefix: "req_", now: now), caller: nil, now: now, lease: lease, owner: owner, in: db)
-            }
-            return .revocations(claims)
-        case .claimRevocation(let grantID, let requestID, let caller, let now, let lease, let owner):
-            return .revocationRequest(
-                try self.claimRevocation(grantID: grantID, requestID: requestID, caller: caller, now: now, lease: lease, owner: owner, in: db)
-            )
-        case .completeRevocation(let completion, let now):
-            let grant = try GrantTable.complete(completion, now: now, in: db)
-            var event = completion.event
-            if grant == nil { event.decision = .grantRevocationSuperseded }
-            _ = try self.chain.append(event, in: db)
-            try TargetChangeTable.note(event, in: db)
-            if grant != nil, let callback = completion.callback {
-                try CallbackOutbox.insert(callback, now: now, in: db)
-            }
-            return .completedRevocation(grant)
-        case .releaseLeases(let owner, let now):
-            return .releasedLeases(try GrantTable.releaseLeases(owner: owner, now: now, in: db))
-        case .ensureOpenGrant(let opening, let now):
-            if try GrantTable.open(opening.grant, now: now, in: db) {
-                _ = try self.chain.append(opening.event, in: db)
-            }
-            return .grant(try GrantTable.openGrant(kind: opening.grant.targetKind, id: opening.grant.targetID, in: db))
-        case .renewLease(let grantID, let token, let until):
-            return .renewed(try GrantTable.renewLease(id: grantID, token: token, until: until, in: db))
-        case .claimCallbacks(let now, let limit, let lease):
-            return .callbacks(try CallbackOutbox.claim(now: now, limit: limit, until: now.adding(lease), in: db))
-        case .completeCallback(let id, let result):
-            try CallbackOutbox.complete(id: id, result: result, in: db)
-            return .callbackCompleted
+    // MARK: Deliveries
+
+    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:)``.
+    mutating func recordOutcome(_ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, in db: Database) throws -> RecordedOutcome {
+        let record = try self.chain.append(event, in: db)
+        try TargetChangeTable.note(event, in: db)
+        let stored = try answer.map { try Self.store($0, in: db) } ?? false
+        var grantChanged = false
+        if let grant, try GrantTable.apply(grant, now: event.occurredAt, in: db) {
+            _ = try self.chain.append(grant.event, in: db)
+            grantChanged = true
+        }
+        if let callback, grant == nil || grantChanged {
+            try CallbackOutbox.insert(callback, now: event.occurredAt, in: db)
+        }
+        return RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged)
+    }
+
+    // MARK: Audit
+
+    /// ``AuditStore/appendAudit(_:)``.
+    mutating func appendAudit(_ event: AuditEvent, in db: Database) throws -> AuditRecord {
+        try self.chain.append(event, in: db)
+    }
+
+    // MARK: Grants
+
+    /// ``GrantStore/claimDueRevocations(now:limit:lease:owner:)``.
+    mutating func claimDueRevocations(now: Date, limit: Int, lease: Duration, owner: String, in db: Database) throws -> [RevocationClaim] {
+        try GrantTable.dueIDs(now: now, limit: limit, in: db).compactMap { id in
+            try self.lease(grantID: id, token: TimeOrderedID.make(prefix: "req_", now: now), caller: nil, now: now, lease: lease, owner: owner, in: db)
         }
     }
 
-    /// `DELETE /v1/grants/{id}`: leases an open grant now, whatever its expiry, unless an attempt holds a live lease.
-    private mutating func claimRevocation(
+    /// ``GrantStore/completeRevocation(_:now:)``.
+    mutating func completeRevocation(_ completion: RevocationCompletion, now: Date, in db: Database) throws -> Grant? {
+        let grant = try GrantTable.complete(completion, now: now, in: db)
+        var event = completion.event
+        if grant == nil { event.decision = .grantRevocationSuperseded }
+        _ = try self.chain.append(event, in: db)
+        try TargetChangeTable.note(event, in: db)
+        if grant != nil, let callback = completion.callback {
+            try CallbackOutbox.insert(callback, now: now, in: db)
+        }
+        return grant
+    }
+
+    /// ``GrantStore/ensureOpenGrant(_:now:)``.
+    mutating func ensureOpenGrant(_ opening: GrantOpening, now: Date, in db: Database) throws -> Grant? {
+        if try GrantTable.open(opening.grant, now: now, in: db) {
+            _ = try self.chain.append(opening.event, in: db)
+        }
+        return try GrantTable.openGrant(kind: opening.grant.targetKind, id: opening.grant.targetID, in: db)
+    }
+
+    /// ``GrantStore/claimRevocation(grantID:requestID:caller:now:lease:owner:)``, for `DELETE /v1/grants/{id}`: leases an open grant now, whatever its expiry, unless an attempt holds a live lease.
+    mutating func claimRevocation(
         grantID: String, requestID: String, caller: String, now: Date, lease: Duration, owner: String, in db: Database
     ) throws -> RevocationRequest {
         guard let grant = try GrantTable.grant(id: grantID, in: db) else { return .notFound }
@@ -160,7 +119,7 @@ struct WriteBatch {
         return RevocationClaim(grant: grant, leaseToken: token)
     }
 
-    private mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
+    mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
         var signatureSeenBefore = false
         if let digest = request.signatureDigest {
             let owner = try Self.signatureOwner(digest, caller: request.key.caller, now: now, in: db)
@@ -230,7 +189,7 @@ struct WriteBatch {
     }
 
     /// Moves the claim time of `requestID`'s unanswered claim on `key`; returns whether it held one.
-    private static func renew(_ key: DeliveryKey, requestID: String, now: Date, in db: Database) throws -> Bool {
+    static func renew(_ key: DeliveryKey, requestID: String, now: Date, in db: Database) throws -> Bool {
         let updated = try DirectStatement(
             db, sql: "UPDATE delivery SET claimed_at = ? WHERE caller = ? AND delivery_id = ? AND request_id = ? AND completed_at IS NULL"
         ).execute([SQLValue(now.millisecondsSince1970), SQLValue(key.caller), SQLValue(key.deliveryID), SQLValue(requestID)])

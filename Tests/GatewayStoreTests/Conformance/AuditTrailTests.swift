@@ -5,29 +5,11 @@ import Testing
 
 @testable import GatewayStore
 
-@Suite("Audit trail on SQLite")
+@Suite("Audit trail")
 struct AuditTrailTests {
-    @Test("The writer connection uses WAL, synchronous FULL, a busy timeout and foreign keys")
-    func connectionIsConfiguredForDurability() async throws {
-        try await withStore { store in
-            let settings = try await store.pool.writeWithoutTransaction { db in
-                (
-                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
-                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
-                    try Int.fetchOne(db, sql: "PRAGMA busy_timeout"),
-                    try Int.fetchOne(db, sql: "PRAGMA foreign_keys")
-                )
-            }
-            #expect(settings.0 == "wal")
-            #expect(settings.1 == 2, "2 is FULL: the WAL is fsynced at every commit")
-            #expect(settings.2 == 5000)
-            #expect(settings.3 == 1)
-        }
-    }
-
-    @Test("Appends get gapless sequence numbers, each linked to the one before")
-    func appendsChain() async throws {
-        try await withStore { store in
+    @Test("Appends get gapless sequence numbers, each linked to the one before", arguments: StoreBackend.allCases)
+    func appendsChain(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let records = try await store.appendEvents(5)
             #expect(records.map(\.sequence) == [1, 2, 3, 4, 5])
             #expect(records[0].previousHash == AuditChain.genesisHash)
@@ -43,18 +25,18 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("An empty trail verifies, with the genesis head")
-    func emptyTrailIsIntact() async throws {
-        try await withStore { store in
+    @Test("An empty trail verifies, with the genesis head", arguments: StoreBackend.allCases)
+    func emptyTrailIsIntact(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let head = try await store.auditHead()
             #expect(head == .genesis)
             #expect(try await store.verifyAuditChain() == .intact(count: 0, lastHash: AuditChain.genesisHash))
         }
     }
 
-    @Test("Every field is stored and read back exactly")
-    func fieldsRoundTrip() async throws {
-        try await withStore { store in
+    @Test("Every field is stored and read back exactly", arguments: StoreBackend.allCases)
+    func fieldsRoundTrip(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let event = AuditEvent(
                 requestID: "r-ü",
                 deliveryID: "",
@@ -82,17 +64,17 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("Records survive closing and reopening, and the chain continues")
-    func recordsSurviveReopening() async throws {
-        try await withDatabasePath { path in
-            let first = try await SQLiteGatewayStore.open(path: path)
+    @Test("Records survive closing and reopening, and the chain continues", arguments: StoreBackend.allCases)
+    func recordsSurviveReopening(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            let first = try await database.open()
             let before = try await first.appendEvents(3)
             try await first.close()
             await #expect(throws: StoreError.closed) { try await first.appendAudit(Fixtures.event(9)) }
             await #expect(throws: StoreError.closed) { try await first.claim("r1") }
             await #expect(throws: StoreError.closed) { try await first.verifyAuditChain() }
 
-            let second = try await SQLiteGatewayStore.open(path: path)
+            let second = try await database.open()
             #expect(try await second.verifyAuditChain() == .intact(count: 3, lastHash: before[2].hash))
             #expect(try await second.exportedRecords() == before)
             let next = try await second.appendAudit(Fixtures.event(4))
@@ -102,16 +84,16 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("A second store on the same file sees every committed record without the first closing, as after a crash")
-    func committedRecordsAreVisibleWithoutClosing() async throws {
-        try await withDatabasePath { path in
-            let crashed = try await SQLiteGatewayStore.open(path: path)
+    @Test("A second store on the same file sees every committed record without the first closing, as after a crash", arguments: StoreBackend.allCases)
+    func committedRecordsAreVisibleWithoutClosing(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            let crashed = try await database.open()
             _ = try await crashed.claim("r1")
             try await crashed.complete("r1")
             let before = try await crashed.appendEvents(10)
 
             // `crashed` is never closed: its WAL is not checkpointed, as when the process is killed.
-            let recovered = try await SQLiteGatewayStore.open(path: path)
+            let recovered = try await database.open()
             #expect(try await recovered.verifyAuditChain() == .intact(count: 11, lastHash: before[9].hash))
             #expect(try await recovered.exportedRecords().dropFirst() == before[...])
             #expect(try await recovered.storedResponse(requestID: "r1", caller: "jira") == Fixtures.response(requestID: "r1"))
@@ -128,27 +110,4 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("A configuration value out of range is refused")
-    func invalidConfigurationIsRefused() async throws {
-        try await withDatabasePath { path in
-            await #expect(throws: StoreError.invalidArgument) {
-                try await SQLiteGatewayStore.open(path: path, configuration: SQLiteGatewayStore.Configuration(staleClaimAfter: .zero))
-            }
-            await #expect(throws: StoreError.invalidArgument) {
-                try await SQLiteGatewayStore.open(path: path, configuration: SQLiteGatewayStore.Configuration(maximumBatchSize: 0))
-            }
-        }
-    }
-
-    @Test("A file that cannot be opened is a database failure that prints no detail")
-    func unopenableFileFails() async throws {
-        try await withDatabasePath { path in
-            let missingDirectory = path + ".d/nested/gateway.sqlite"
-            let error = await #expect(throws: StoreError.databaseFailure) {
-                try await SQLiteGatewayStore.open(path: missingDirectory)
-            }
-            #expect(error?.description == "StoreError.database_failure")
-            #expect(error?.underlyingError != nil)
-        }
-    }
 }

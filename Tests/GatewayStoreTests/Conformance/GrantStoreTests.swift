@@ -7,9 +7,9 @@ import Testing
 /// only under the lease, and every transition on the audit chain.
 @Suite("Grant store")
 struct GrantStoreTests {
-    @Test("A claim opens the grant with its record; a second opening on the same target keeps the first")
-    func oneOpenGrantPerTarget() async throws {
-        try await withStore { store in
+    @Test("A claim opens the grant with its record; a second opening on the same target keeps the first", arguments: StoreBackend.allCases)
+    func oneOpenGrantPerTarget(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let first = try await store.openGrant(id: 42, request: "r1", expiresIn: 60)
             let second = try await store.openGrant(id: 42, request: "r2", expiresIn: 600)
             #expect(first != nil)
@@ -19,11 +19,11 @@ struct GrantStoreTests {
         }
     }
 
-    @Test("Two schedulers on one file never lease the same grant")
-    func leasesAreExclusiveAcrossStores() async throws {
-        try await withDatabasePath { path in
-            let first = try await SQLiteGatewayStore.open(path: path)
-            let second = try await SQLiteGatewayStore.open(path: path)
+    @Test("Two schedulers on one file never lease the same grant", arguments: StoreBackend.allCases)
+    func leasesAreExclusiveAcrossStores(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            let first = try await database.open()
+            let second = try await database.open()
             for id in 1...300 { _ = try await first.openGrant(id: id, request: "r\(id)", expiresIn: 0.001) }
             let now = Fixtures.start.addingTimeInterval(1)
             async let claimedByFirst = Self.claimAll(first, owner: "a", now: now)
@@ -38,7 +38,7 @@ struct GrantStoreTests {
         }
     }
 
-    private static func claimAll(_ store: SQLiteGatewayStore, owner: String, now: Date) async throws -> [String] {
+    private static func claimAll(_ store: any GatewayStore, owner: String, now: Date) async throws -> [String] {
         var ids: [String] = []
         while true {
             let claims = try await store.claimDueRevocations(now: now, limit: 7, lease: .seconds(30), owner: owner)
@@ -47,9 +47,9 @@ struct GrantStoreTests {
         }
     }
 
-    @Test("Only the lease holder completes; a lease left by a dead attempt falls due when it ends, or at once for its owner")
-    func leasesGuardCompletion() async throws {
-        try await withStore { store in
+    @Test("Only the lease holder completes; a lease left by a dead attempt falls due when it ends, or at once for its owner", arguments: StoreBackend.allCases)
+    func leasesGuardCompletion(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let grant = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 10))
             let due = Fixtures.start.addingTimeInterval(10)
             #expect(try await store.nextRevocationDue() == due)
@@ -77,9 +77,9 @@ struct GrantStoreTests {
         }
     }
 
-    @Test("Opening under the target's lock keeps an open grant, and opens one once the target has none")
-    func ensureOpenGrant() async throws {
-        try await withStore { store in
+    @Test("Opening under the target's lock keeps an open grant, and opens one once the target has none", arguments: StoreBackend.allCases)
+    func ensureOpenGrant(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let first = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 60))
             let later = Grant(
                 id: TimeOrderedID.make(prefix: "grt_"), targetKind: .credential, targetID: 42, caller: "jira", ticket: "CHG-2", requestedBy: nil,
@@ -95,10 +95,10 @@ struct GrantStoreTests {
         }
     }
 
-    @Test("A callback event commits with its transition only, survives a reopen, is leased, retried and removed once delivered")
-    func callbackOutbox() async throws {
-        try await withDatabasePath { path in
-            var store = try await SQLiteGatewayStore.open(path: path)
+    @Test("A callback event commits with its transition only, survives a reopen, is leased, retried and removed once delivered", arguments: StoreBackend.allCases)
+    func callbackOutbox(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            var store = try await database.open()
             _ = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 10))
             let due = Fixtures.start.addingTimeInterval(10)
             let claim = try #require(try await store.claimDueRevocations(now: due, limit: 1, lease: .seconds(30), owner: "a").first)
@@ -112,7 +112,7 @@ struct GrantStoreTests {
             #expect(try await store.completeRevocation(completion, now: due)?.state == .revoked)
             try await store.close()
 
-            store = try await SQLiteGatewayStore.open(path: path)
+            store = try await database.open()
             #expect(try await store.nextCallbackDue() == due)
             let first = try await store.claimDueCallbacks(now: due, limit: 10, lease: .seconds(60))
             #expect(first.map(\.event) == [event], "only the recorded transition's event, not the superseded one")
@@ -128,9 +128,9 @@ struct GrantStoreTests {
         }
     }
 
-    @Test("Listing filters by caller, target, ticket and state, newest first, within the visible scope")
-    func listing() async throws {
-        try await withStore { store in
+    @Test("Listing filters by caller, target, ticket and state, newest first, within the visible scope", arguments: StoreBackend.allCases)
+    func listing(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             for id in 1...5 { _ = try await store.openGrant(id: id, request: "r\(id)", expiresIn: 60, at: Double(id)) }
             #expect(try await store.grants(matching: GrantQuery(limit: 3)) { _ in true }.map(\.targetID) == [5, 4, 3])
             #expect(try await store.grants(matching: GrantQuery(targetID: 2)) { _ in true }.map(\.targetID) == [2])
@@ -141,7 +141,7 @@ struct GrantStoreTests {
     }
 }
 
-extension SQLiteGatewayStore {
+extension GatewayStore {
     /// Claims a fresh delivery for `request` with a grant on credential `id`, `at` seconds after
     /// ``Fixtures/start``; returns the grant if it was opened.
     func openGrant(id: Int, request: String, expiresIn seconds: TimeInterval, at offset: TimeInterval = 0) async throws -> Grant? {

@@ -7,25 +7,25 @@ import Testing
 struct DeliveryClaimTests {
     private let key = Fixtures.key
 
-    @Test("The first claim of a key may act")
-    func firstClaimIsClaimed() async throws {
-        try await withStore { store in
+    @Test("The first claim of a key may act", arguments: StoreBackend.allCases)
+    func firstClaimIsClaimed(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let claim = try await store.claim("r1")
             #expect(claim == .claimed(recoveredFromCrash: false))
         }
     }
 
-    @Test("A second claim while the first is unanswered is in flight, naming the holder")
-    func unansweredClaimIsInFlight() async throws {
-        try await withStore { store in
+    @Test("A second claim while the first is unanswered is in flight, naming the holder", arguments: StoreBackend.allCases)
+    func unansweredClaimIsInFlight(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             #expect(try await store.claim("r2", at: 59.999) == .inFlight(requestID: "r1"))
         }
     }
 
-    @Test("An answered delivery replays the stored response, byte for byte")
-    func completedDeliveryReplays() async throws {
-        try await withStore { store in
+    @Test("An answered delivery replays the stored response, byte for byte", arguments: StoreBackend.allCases)
+    func completedDeliveryReplays(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             let response = Fixtures.response(requestID: "r1", at: Fixtures.start.addingTimeInterval(0.1234))
             try await store.complete("r1", response: response)
@@ -42,9 +42,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An empty body (204) replays as empty")
-    func emptyBodyReplays() async throws {
-        try await withStore { store in
+    @Test("An empty body (204) replays as empty", arguments: StoreBackend.allCases)
+    func emptyBodyReplays(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             let response = StoredResponse(statusCode: 204, contentType: "text/plain", body: Data(), requestID: "r1", completedAt: Fixtures.start)
             try await store.complete("r1", response: response)
@@ -52,9 +52,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("Reusing a key for another payload is refused, in flight, answered or stale")
-    func differentFingerprintIsRefused() async throws {
-        try await withStore { store in
+    @Test("Reusing a key for another payload is refused, in flight, answered or stale", arguments: StoreBackend.allCases)
+    func differentFingerprintIsRefused(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             #expect(try await store.claim("r2", fingerprint: Fixtures.otherFingerprint) == .fingerprintMismatch)
 
@@ -66,9 +66,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("Keys are scoped to their caller")
-    func keysArePerCaller() async throws {
-        try await withStore { store in
+    @Test("Keys are scoped to their caller", arguments: StoreBackend.allCases)
+    func keysArePerCaller(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let jira = try await store.claim("r1", key: DeliveryKey(caller: "jira", deliveryID: "same"))
             let slack = try await store.claim("r2", key: DeliveryKey(caller: "slack", deliveryID: "same"), fingerprint: Fixtures.otherFingerprint)
             #expect(jira == .claimed(recoveredFromCrash: false))
@@ -76,9 +76,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An expired answered key is absent: any payload may claim it afresh")
-    func expiredAnsweredKeyIsReplaced() async throws {
-        try await withStore { store in
+    @Test("An expired answered key is absent: any payload may claim it afresh", arguments: StoreBackend.allCases)
+    func expiredAnsweredKeyIsReplaced(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let hour = Duration.seconds(3600)
             _ = try await store.claim("r1", expiresAfter: hour)
             try await store.complete("r1")
@@ -90,18 +90,18 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An expired unanswered claim is replaced, flagged as a possible earlier action")
-    func expiredUnansweredClaimIsRecovered() async throws {
-        try await withStore { store in
+    @Test("An expired unanswered claim is replaced, flagged as a possible earlier action", arguments: StoreBackend.allCases)
+    func expiredUnansweredClaimIsRecovered(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1", expiresAfter: .seconds(30))
             let claim = try await store.claim("r2", at: 30, fingerprint: Fixtures.otherFingerprint, expiresAfter: .seconds(30))
             #expect(claim == .claimed(recoveredFromCrash: true))
         }
     }
 
-    @Test("A claim left by a crashed attempt is taken over once stale, and only the new holder can answer")
-    func staleClaimIsTakenOver() async throws {
-        try await withStore(SQLiteGatewayStore.Configuration(staleClaimAfter: .seconds(60))) { store in
+    @Test("A claim left by a crashed attempt is taken over once stale, and only the new holder can answer", arguments: StoreBackend.allCases)
+    func staleClaimIsTakenOver(_ backend: StoreBackend) async throws {
+        try await backend.withStore(StoreBackend.Settings(staleClaimAfter: .seconds(60))) { store in
             _ = try await store.claim("crashed")
             #expect(try await store.claim("r2", at: 59.999) == .inFlight(requestID: "crashed"))
             #expect(try await store.claim("r3", at: 60) == .claimed(recoveredFromCrash: true))
@@ -117,9 +117,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("A renewed claim is not stale until staleClaimAfter after its renewal; only its holder renews it, and only unanswered")
-    func renewedClaimStaysInFlight() async throws {
-        try await withStore(SQLiteGatewayStore.Configuration(staleClaimAfter: .seconds(60))) { store in
+    @Test("A renewed claim is not stale until staleClaimAfter after its renewal; only its holder renews it, and only unanswered", arguments: StoreBackend.allCases)
+    func renewedClaimStaysInFlight(_ backend: StoreBackend) async throws {
+        try await backend.withStore(StoreBackend.Settings(staleClaimAfter: .seconds(60))) { store in
             let start = Fixtures.start
             _ = try await store.claim("queued")
             #expect(try await store.renewDeliveryClaim(Fixtures.key, requestID: "queued", now: start.addingTimeInterval(50)))
@@ -134,9 +134,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An answer that is not final is replayed until it reopens, then the delivery may act again")
-    func provisionalAnswerReopens() async throws {
-        try await withStore { store in
+    @Test("An answer that is not final is replayed until it reopens, then the delivery may act again", arguments: StoreBackend.allCases)
+    func provisionalAnswerReopens(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             #expect(try await store.complete("r1", reopensAt: 300))
             #expect(try await store.claim("r2", at: 299.999) == .completed(Fixtures.response(requestID: "r1")))
@@ -148,9 +148,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An answer needs an unanswered claim held by its request; the outcome is recorded regardless")
-    func completionNeedsTheClaim() async throws {
-        try await withStore { store in
+    @Test("An answer needs an unanswered claim held by its request; the outcome is recorded regardless", arguments: StoreBackend.allCases)
+    func completionNeedsTheClaim(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             #expect(try await store.complete("r1") == false)
             _ = try await store.claim("r1")
             #expect(try await store.complete("r1"))
@@ -159,9 +159,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("A signature authenticates one delivery id: reused under another id it is refused, under its own it is not")
-    func signatureIsBoundToOneDelivery() async throws {
-        try await withStore { store in
+    @Test("A signature authenticates one delivery id: reused under another id it is refused, under its own it is not", arguments: StoreBackend.allCases)
+    func signatureIsBoundToOneDelivery(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let other = DeliveryKey(caller: "jira", deliveryID: "delivery-2")
             #expect(try await store.claim("r1", signature: "sig-a") == .claimed(recoveredFromCrash: false))
             #expect(try await store.claim("r2", key: other, signature: "sig-a") == .signatureReused)
@@ -174,9 +174,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("A signature that fixes its own delivery id still authenticates that id only, whichever comes first")
-    func signatureFixingItsIDIsBoundToIt() async throws {
-        try await withStore { store async throws in
+    @Test("A signature that fixes its own delivery id still authenticates that id only, whichever comes first", arguments: StoreBackend.allCases)
+    func signatureFixingItsIDIsBoundToIt(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store async throws in
             func claim(_ requestID: String, at seconds: TimeInterval = 0, _ deliveryID: String, _ signature: String, fixing signedID: String) async throws -> DeliveryClaim {
                 try await store.claim(requestID, at: seconds, key: DeliveryKey(caller: "jira", deliveryID: deliveryID), signature: signature, signedID: signedID)
             }
@@ -193,9 +193,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("The acceptance record commits with a granted claim, and only then")
-    func acceptanceCommitsWithTheClaim() async throws {
-        try await withStore { store in
+    @Test("The acceptance record commits with a granted claim, and only then", arguments: StoreBackend.allCases)
+    func acceptanceCommitsWithTheClaim(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let acceptance = { (number: Int) in
                 AuditEvent(requestID: "r\(number)", caller: "jira", decision: .accepted, receivedAt: Fixtures.start, occurredAt: Fixtures.start)
             }
@@ -209,9 +209,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("An answer given from a cancelled task is still stored: the action already happened")
-    func cancelledCompletionIsStored() async throws {
-        try await withStore { store in
+    @Test("An answer given from a cancelled task is still stored: the action already happened", arguments: StoreBackend.allCases)
+    func cancelledCompletionIsStored(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             let completion = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
@@ -222,16 +222,16 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("A non-positive expiry is refused", arguments: [Duration.zero, .seconds(-1)])
-    func nonPositiveExpiryIsRefused(expiry: Duration) async throws {
-        try await withStore { store in
+    @Test("A non-positive expiry is refused", arguments: StoreBackend.allCases, [Duration.zero, .seconds(-1)])
+    func nonPositiveExpiryIsRefused(_ backend: StoreBackend, expiry: Duration) async throws {
+        try await backend.withStore { store in
             await #expect(throws: StoreError.invalidArgument) { try await store.claim("r1", expiresAfter: expiry) }
         }
     }
 
-    @Test("Fifty concurrent claims of one key: exactly one may act")
-    func concurrentClaimsHaveOneWinner() async throws {
-        try await withStore { store in
+    @Test("Fifty concurrent claims of one key: exactly one may act", arguments: StoreBackend.allCases)
+    func concurrentClaimsHaveOneWinner(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let claims = try await withThrowingTaskGroup(of: (String, DeliveryClaim).self) { group in
                 for attempt in 0..<50 {
                     group.addTask { ("r\(attempt)", try await store.claim("r\(attempt)")) }
@@ -245,9 +245,9 @@ struct DeliveryClaimTests {
         }
     }
 
-    @Test("Purging deletes expired deliveries, answered or not, and nothing else")
-    func purgeDeletesExpired() async throws {
-        try await withStore { store in
+    @Test("Purging deletes expired deliveries, answered or not, and nothing else", arguments: StoreBackend.allCases)
+    func purgeDeletesExpired(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             let answered = DeliveryKey(caller: "jira", deliveryID: "answered")
             let abandoned = DeliveryKey(caller: "jira", deliveryID: "abandoned")
             let long = DeliveryKey(caller: "jira", deliveryID: "long")

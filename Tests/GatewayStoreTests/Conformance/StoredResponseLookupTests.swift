@@ -4,9 +4,9 @@ import Testing
 
 @Suite("Stored response lookup")
 struct StoredResponseLookupTests {
-    @Test("A caller finds its own answer by request id, and only its own")
-    func lookupIsScopedToTheCaller() async throws {
-        try await withStore { store in
+    @Test("A caller finds its own answer by request id, and only its own", arguments: StoreBackend.allCases)
+    func lookupIsScopedToTheCaller(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             try await store.complete("r1")
 
@@ -16,9 +16,9 @@ struct StoredResponseLookupTests {
         }
     }
 
-    @Test("A key made for one request (no delivery id) is claimed without a lookup, answered and found by request id")
-    func freshKeyIsClaimedAndFound() async throws {
-        try await withStore { store async throws in
+    @Test("A key made for one request (no delivery id) is claimed without a lookup, answered and found by request id", arguments: StoreBackend.allCases)
+    func freshKeyIsClaimedAndFound(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store async throws in
             let key = DeliveryKey(caller: "jira", deliveryID: "request:r7")
             #expect(try await store.claim("r7", key: key, isFreshKey: true) == .claimed(recoveredFromCrash: false))
             #expect(try await store.complete("r7", key: key))
@@ -26,9 +26,9 @@ struct StoredResponseLookupTests {
         }
     }
 
-    @Test("An unanswered claim has no stored response yet")
-    func unansweredClaimIsNotFound() async throws {
-        try await withStore { store in
+    @Test("An unanswered claim has no stored response yet", arguments: StoreBackend.allCases)
+    func unansweredClaimIsNotFound(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
             _ = try await store.claim("r1")
             #expect(try await store.storedResponse(requestID: "r1", caller: "jira") == nil)
         }
