@@ -88,7 +88,8 @@ class Signer:
 
 def signed_content(method, target, body):
     """What a request's signature covers: the body for POST /v1/actions; for any other request the gateway's
-    request binding, "<METHOD> <path>[?<query>]\n" then the body (README, *Signatures, per caller*)."""
+    request binding, "<METHOD> <path>[?<query>]\n" then the body (docs/signatures.md, *Reads are bound to what
+    they read*)."""
     if method == "POST" and target == "/v1/actions":
         return body
     return f"{method} {target}\n".encode() + body

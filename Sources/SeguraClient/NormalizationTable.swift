@@ -51,7 +51,7 @@ public struct NormalizationRule: Sendable {
         case messagePrefix(String)
     }
 
-    /// A stable name for the row, used in tests and in the README table.
+    /// A stable name for the row, used in tests and in the table of docs/architecture.md.
     public let id: String
     /// Which calls the row applies to.
     public let scope: Scope
