@@ -45,6 +45,9 @@ let package = Package(
         /// the typed error catalogue. No dependencies, so the client, security, store and server agree on them
         /// without depending on each other.
         .target(name: "GatewayVocabulary", swiftSettings: swiftSettings),
+        /// A strict, streaming JSON reader (no dependencies) for the inputs read on every request: the action
+        /// request's body and Segura's answers.
+        .target(name: "JSONReading", swiftSettings: swiftSettings),
 
         // MARK: libcurl
 
@@ -73,6 +76,7 @@ let package = Package(
             dependencies: [
                 "CurlHTTPClient",
                 "GatewayVocabulary",
+                "JSONReading",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -140,6 +144,7 @@ let package = Package(
                 "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
+                "JSONReading",
                 "SeguraClient",
                 "CurlHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -207,7 +212,7 @@ let package = Package(
         /// GatewayServer's request parsers on their own: `Fuzz/Requests` is a link to `Sources/GatewayServer/Requests`,
         /// which needs only the vocabulary and SeguraClient. The fuzz targets then build under sanitizers without the server, its store,
         /// its generated API or their dependencies, and all their coverage is the parsers'.
-        .target(name: "FuzzedRequests", dependencies: ["GatewayVocabulary", "SeguraClient"], path: "Fuzz/Requests", swiftSettings: swiftSettings),
+        .target(name: "FuzzedRequests", dependencies: ["GatewayVocabulary", "JSONReading", "SeguraClient"], path: "Fuzz/Requests", swiftSettings: swiftSettings),
         .executableTarget(
             name: "fuzz-action-command",
             dependencies: ["FuzzSupport", "FuzzedRequests", "GatewayVocabulary"],
@@ -248,6 +253,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "JSONReadingTests", dependencies: ["JSONReading"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CurlHTTPClientTests",
             dependencies: ["CurlHTTPClient", "SeguraSimulator", "TestSupport", .product(name: "Logging", package: "swift-log")],

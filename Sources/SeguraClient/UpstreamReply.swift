@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import JSONReading
 
 /// Who produced an upstream answer.
 public enum UpstreamSource: String, Sendable, Codable {
@@ -35,6 +36,8 @@ struct UpstreamReply: Sendable {
     var message: String?
     /// `Retry-After` in seconds, when the answer carries one.
     var retryAfter: Duration?
+    /// ``message`` as the normalization table's message conditions compare it (``NormalizationRule/canonical(_:)``).
+    let canonicalMessage: String?
 
     /// The longest upstream message kept; Segura's are far shorter, so longer text is noise or abuse.
     static let maxMessageLength = 300
@@ -42,37 +45,33 @@ struct UpstreamReply: Sendable {
     init(response: OutboundResponse) {
         self.status = response.status
         self.retryAfter = response.headers.first(named: "Retry-After").flatMap(Int.init).map { .seconds(max(0, $0)) }
-        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-        let envelope = object.flatMap { $0.valueIgnoringCase(forKey: "response") as? [String: Any] }
-        self.isEnvelope = envelope != nil
-        if let envelope {
+        let body = ReplyBody(response.body)
+        self.isEnvelope = body?.envelope != nil
+        if let body, let envelope = body.envelope {
             self.source = .segura
-            self.envelopeSaysError = (envelope.valueIgnoringCase(forKey: "error") ?? envelope.valueIgnoringCase(forKey: "erro")).flatMap(Self.bool)
-            let exception = object?.valueIgnoringCase(forKey: "exception") as? [String: Any]
-            let message = Self.string(exception?.valueIgnoringCase(forKey: "message"))
-                ?? Self.string(envelope.valueIgnoringCase(forKey: "message"))
-                ?? Self.string(envelope.valueIgnoringCase(forKey: "mensagem"))
+            self.envelopeSaysError = envelope.error
+            let message = body.exception?.message ?? envelope.message ?? envelope.mensagem
             self.message = message.map(Self.shortened)
-            self.seguraCode = exception.flatMap { Self.int($0.valueIgnoringCase(forKey: "code")) } ?? message.flatMap(Self.numberedPrefix)
-        } else if let object, let message = Self.string(object.valueIgnoringCase(forKey: "message")),
-            Set(object.keys.map { $0.lowercased() }).isSubset(of: ["message", "request_id"])
-        {
+            self.seguraCode = body.exception?.code ?? message.flatMap(Self.numberedPrefix)
+        } else if let body, let message = body.message, body.keys.isSubset(of: ["message", "request_id"]) {
             // Kong's default error handler: exactly {"message": ...}, newer versions add "request_id".
             self.source = .kong
             self.message = Self.shortened(message)
-        } else if let error = object.flatMap({ Self.string($0["error"]) }) {
+        } else if let body, let error = body.oauthError {
             // An OAuth 2.0 error from the token endpoint: {"error": "invalid_client", "message": ...}.
             self.source = .segura
-            self.message = Self.shortened(object.flatMap { Self.string($0["message"]) } ?? error)
+            self.message = Self.shortened(body.exactMessage ?? error)
         } else {
             let text = String(decoding: response.body.prefix(4096), as: UTF8.self)
-            let kongText = KongText.allCases.first { text.range(of: $0.rawValue, options: .caseInsensitive) != nil }
+            let lowercased = text.lowercased()
+            let kongText = KongText.allCases.first { lowercased.contains($0.rawValue.lowercased()) }
             self.source = kongText == nil ? .unknown : .kong
             self.message = kongText?.rawValue ?? (text.isEmpty ? nil : Self.shortened(text))
         }
         if response.headers.first(named: "X-Kong-Response-Latency") != nil, !self.isEnvelope {
             self.source = .kong
         }
+        self.canonicalMessage = self.message.map(NormalizationRule.canonical)
     }
 
     /// Kong's fixed error texts (Kong `error_handlers.lua`), recognised even in HTML or plain-text bodies.
@@ -96,32 +95,141 @@ struct UpstreamReply: Sendable {
         let digits = message[..<colon].trimmingCharacters(in: .whitespaces)
         return digits.count == 4 ? Int(digits) : nil
     }
-
-    private static func string(_ value: Any?) -> String? {
-        value as? String
-    }
-
-    private static func int(_ value: Any?) -> Int? {
-        switch value {
-        case let number as NSNumber: return number.intValue
-        case let string as String: return Int(string)
-        default: return nil
-        }
-    }
-
-    private static func bool(_ value: Any) -> Bool? {
-        switch value {
-        case let number as NSNumber: return number.boolValue
-        case let string as String: return ["true", "1"].contains(string.lowercased())
-        default: return nil
-        }
-    }
 }
 
-extension Dictionary where Key == String, Value == Any {
-    /// Looks a key up exactly first, then ignoring case (`Message` versus `message`).
-    fileprivate func valueIgnoringCase(forKey key: String) -> Any? {
-        if let value = self[key] { return value }
-        return self.first { $0.key.lowercased() == key }?.value
+/// The members of a JSON answer the client reads, read straight from the bytes with ``JSONReader``.
+///
+/// Names are matched ignoring case (`Message`, `message`), an exact match winning over one that differs only in
+/// case. A member of an unexpected type counts as absent.
+private struct ReplyBody {
+    /// Segura's `response` object: the body is then an envelope.
+    struct Envelope {
+        var error: Bool?
+        var message: String?
+        var mensagem: String?
+    }
+
+    /// Segura's `exception` object on errors.
+    struct Exception {
+        var code: Int?
+        var message: String?
+    }
+
+    var envelope: Envelope?
+    var exception: Exception?
+    /// `message`, whatever its case.
+    var message: String?
+    /// `message`, spelled exactly so (the OAuth error body's).
+    var exactMessage: String?
+    /// `error`, spelled exactly so, when it is a string: an OAuth 2.0 error.
+    var oauthError: String?
+    /// Every member name, lowercased.
+    var keys: Set<String> = []
+
+    /// `nil` when the body is not a JSON object.
+    init?(_ bytes: [UInt8]) {
+        var reader = JSONReader(bytes)
+        var envelope = Member<Envelope>(), exception = Member<Exception>(), message = Member<String>()
+        var keys: Set<String> = []
+        var exactMessage: String?, oauthError: String?
+        do {
+            guard try reader.peek() == .object else { return nil }
+            try reader.readObject { name, reader throws(JSONReader.SyntaxError) in
+                let lowercased = name.lowercased()
+                keys.insert(lowercased)
+                let exact = name == lowercased
+                switch lowercased {
+                case "response":
+                    envelope.offer(try Self.object(&reader) { fields in
+                        Envelope(error: fields.flag("error") ?? fields.flag("erro"), message: fields.string("message"), mensagem: fields.string("mensagem"))
+                    }, exact: exact)
+                case "exception":
+                    exception.offer(try Self.object(&reader) { fields in
+                        Exception(code: fields.integer("code"), message: fields.string("message"))
+                    }, exact: exact)
+                case "message":
+                    let value = try reader.peek() == .string ? try reader.readString() : nil
+                    if value == nil { try reader.skipValue() }
+                    message.offer(value, exact: exact)
+                    if exact { exactMessage = value }
+                case "error" where exact:
+                    if try reader.peek() == .string { oauthError = try reader.readString() } else { try reader.skipValue() }
+                default:
+                    try reader.skipValue()
+                }
+            }
+            try reader.finish()
+        } catch {
+            return nil
+        }
+        (self.envelope, self.exception, self.message) = (envelope.value, exception.value, message.value)
+        (self.exactMessage, self.oauthError, self.keys) = (exactMessage, oauthError, keys)
+    }
+
+    /// Reads an object's scalar members into ``Fields`` and makes a value of them; `nil` for anything but an object.
+    private static func object<T>(_ reader: inout JSONReader, _ make: (Fields) -> T) throws(JSONReader.SyntaxError) -> T? {
+        guard try reader.peek() == .object else {
+            try reader.skipValue()
+            return nil
+        }
+        var fields = Fields()
+        try reader.readObject { name, reader throws(JSONReader.SyntaxError) in
+            let value: Scalar?
+            switch try reader.peek() {
+            case .string: value = .string(try reader.readString())
+            case .number: value = .number(try reader.readNumber().double)
+            case .bool: value = .bool(try reader.readBool())
+            default:
+                try reader.skipValue()
+                value = nil
+            }
+            fields.members[name.lowercased(), default: Member()].offer(value, exact: name == name.lowercased())
+        }
+        return make(fields)
+    }
+
+    private enum Scalar {
+        case string(String), number(Double), bool(Bool)
+    }
+
+    /// The scalar members of one object, by lowercased name.
+    private struct Fields {
+        var members: [String: Member<Scalar>] = [:]
+
+        func string(_ name: String) -> String? {
+            guard case .string(let text)? = self.members[name]?.value else { return nil }
+            return text
+        }
+
+        /// A whole number, or a string of one; a fractional number is truncated.
+        func integer(_ name: String) -> Int? {
+            switch self.members[name]?.value {
+            case .number(let value)? where value.isFinite && abs(value) < 1e15: Int(value)
+            case .string(let text)?: Int(text)
+            default: nil
+            }
+        }
+
+        /// A boolean, a number (non-zero is true), or the strings `true` and `1`.
+        func flag(_ name: String) -> Bool? {
+            switch self.members[name]?.value {
+            case .bool(let value)?: value
+            case .number(let value)?: value != 0
+            case .string(let text)?: ["true", "1"].contains(text.lowercased())
+            default: nil
+            }
+        }
+    }
+
+    /// A member found by name ignoring case: the exactly spelled one wins, otherwise the first.
+    private struct Member<Value> {
+        private(set) var value: Value?
+        private var isExact = false
+        private var isSet = false
+
+        mutating func offer(_ value: Value?, exact: Bool) {
+            guard exact || !self.isSet, !self.isExact else { return }
+            (self.value, self.isExact, self.isSet) = (value, exact, true)
+        }
     }
 }
