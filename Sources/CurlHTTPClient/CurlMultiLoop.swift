@@ -24,6 +24,9 @@ final class CurlMultiLoop: Sendable {
         var isAcceptingWork = true
         var shutdownRequested = false
         var hasStopped = false
+        /// Whether a wake-up was sent that the loop has not yet answered by taking the commands: callers that
+        /// queue meanwhile need not send another (each is a `send` on libcurl's socket pair).
+        var isWakeupPending = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -86,16 +89,18 @@ final class CurlMultiLoop: Sendable {
         }
     }
 
-    /// Changes the inbox and, if `update` returns `true`, wakes the loop thread.
+    /// Changes the inbox and, if `update` returns `true`, wakes the loop thread, unless a wake-up is pending.
     ///
     /// The wake-up happens under the inbox lock and only while the loop has not stopped: the loop
     /// sets `hasStopped` under the same lock before it frees the multi handle, so a wake-up can never
-    /// touch a freed handle.
+    /// touch a freed handle. The loop clears `isWakeupPending` under the same lock as it takes the commands,
+    /// so a command queued after that sends a wake-up of its own.
     @discardableResult
     private func updateInboxAndWake(_ update: (inout Inbox) -> Bool) -> Bool {
         self.inbox.withLock { inbox in
             guard update(&inbox) else { return false }
-            if !inbox.hasStopped {
+            if !inbox.hasStopped, !inbox.isWakeupPending {
+                inbox.isWakeupPending = true
                 curl_multi_wakeup(self.multi.pointer)
             }
             return true
@@ -112,6 +117,7 @@ final class CurlMultiLoop: Sendable {
         while true {
             let (commands, stopping) = self.inbox.withLock { inbox in
                 defer { inbox.commands.removeAll(keepingCapacity: true) }
+                inbox.isWakeupPending = false
                 return (inbox.commands, inbox.shutdownRequested)
             }
             for command in commands {

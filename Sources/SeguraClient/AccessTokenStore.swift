@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import Synchronization
 
 /// A bearer token from Segura's OAuth 2.0 token endpoint.
 struct AccessToken: Sendable, Equatable {
@@ -29,7 +30,9 @@ enum TokenFailure: Error {
 /// while the credentials are wrong must not look like a password-guessing attack to Segura's lockout rules.
 actor AccessTokenStore {
     private let fetch: @Sendable (_ timeout: Duration) async throws -> AccessToken
-    private var current: AccessToken?
+    /// The current token, readable without entering the actor: nearly every call finds it valid, and then
+    /// needs no hop onto the actor's executor. Written only by the actor.
+    private nonisolated let current = Mutex<AccessToken?>(nil)
     private var refresh: Task<AccessToken, any Error>?
     private var lastFailure: (error: any Error, at: ContinuousClock.Instant)?
 
@@ -42,9 +45,17 @@ actor AccessTokenStore {
     ///
     /// - Parameter failureReuse: a failure this recent is thrown again without a new request; zero (the
     ///   default) always asks.
-    func token(timeout: Duration, failureReuse: Duration = .zero) async throws -> AccessToken {
+    nonisolated func token(timeout: Duration, failureReuse: Duration = .zero) async throws -> AccessToken {
+        if let current = self.current.withLock({ $0 }), ContinuousClock.now < current.renewAt {
+            return current
+        }
+        return try await self.renewedToken(timeout: timeout, failureReuse: failureReuse)
+    }
+
+    /// ``token(timeout:failureReuse:)`` once the cached token is missing or due: one refresh for all callers.
+    private func renewedToken(timeout: Duration, failureReuse: Duration) async throws -> AccessToken {
         let now = ContinuousClock.now
-        if let current, now < current.renewAt {
+        if let current = self.current.withLock({ $0 }), now < current.renewAt {
             return current
         }
         if let lastFailure, now - lastFailure.at < failureReuse {
@@ -59,7 +70,7 @@ actor AccessTokenStore {
         defer { self.refresh = nil }
         do {
             let token = try await refresh.value
-            self.current = token
+            self.current.withLock { $0 = token }
             self.lastFailure = nil
             return token
         } catch {
@@ -70,8 +81,8 @@ actor AccessTokenStore {
 
     /// Forgets `token` after Segura or Kong rejected it, unless another caller already replaced it.
     func invalidate(_ token: AccessToken) {
-        if self.current == token {
-            self.current = nil
+        self.current.withLock { current in
+            if current == token { current = nil }
         }
     }
 }

@@ -61,6 +61,20 @@ public struct NormalizationRule: Sendable {
     public let condition: Condition
     /// The meaning.
     public let normalization: Normalization
+    /// The condition's text made canonical once, for ``Condition/message(_:)`` and ``Condition/messagePrefix(_:)``.
+    private let canonicalText: String
+
+    init(id: String, scope: Scope, statuses: ClosedRange<Int>, condition: Condition, normalization: Normalization) {
+        self.id = id
+        self.scope = scope
+        self.statuses = statuses
+        self.condition = condition
+        self.normalization = normalization
+        switch condition {
+        case .message(let text), .messagePrefix(let text): self.canonicalText = Self.canonical(text)
+        default: self.canonicalText = ""
+        }
+    }
 
     func matches(_ call: UpstreamCall, _ reply: UpstreamReply) -> Bool {
         guard self.statuses.contains(reply.status), self.scope.covers(call) else { return false }
@@ -69,12 +83,13 @@ public struct NormalizationRule: Sendable {
         case .successEnvelope: return reply.isEnvelope && reply.envelopeSaysError != true
         case .notEnvelope: return !reply.isEnvelope
         case .seguraCode(let code): return reply.seguraCode == code
-        case .message(let text): return reply.message.map(Self.canonical) == Self.canonical(text)
-        case .messagePrefix(let text): return reply.message.map(Self.canonical)?.hasPrefix(Self.canonical(text)) ?? false
+        case .message: return reply.canonicalMessage == self.canonicalText
+        case .messagePrefix: return reply.canonicalMessage?.hasPrefix(self.canonicalText) ?? false
         }
     }
 
-    private static func canonical(_ text: String) -> String {
+    /// `text` without surrounding spaces and a final full stop, lowercased: what message conditions compare.
+    static func canonical(_ text: String) -> String {
         var text = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         return text

@@ -152,7 +152,7 @@ public final class SeguraClient: Sendable {
     /// A 401, or Kong's 404 "no Route matched", which Segura documents for a missing or bad token.
     private static func isTokenRejection(_ reply: UpstreamReply) -> Bool {
         reply.status == 401
-            || (reply.status == 404 && reply.message?.caseInsensitiveCompare(UpstreamReply.KongText.noRoute.rawValue) == .orderedSame)
+            || (reply.status == 404 && reply.message?.lowercased() == UpstreamReply.KongText.noRoute.rawValue.lowercased())
     }
 
     private static func remaining(until deadline: ContinuousClock.Instant) -> Duration {
