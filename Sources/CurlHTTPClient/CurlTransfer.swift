@@ -188,16 +188,26 @@ final class CurlTransfer {
             self.exceededBodyLimit = true
             return 0
         }
-        let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        // Parsed as bytes: a header line is ASCII in practice, and walking it by `Character` (grapheme clusters)
+        // costs more than the rest of the transfer's bookkeeping.
+        if bytes.starts(with: "HTTP/".utf8) {
             // A new status line: interim (1xx) responses' headers are dropped, only the final set is kept.
             self.responseHeaders.removeAll()
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingWhitespace()
-            let value = line[line.index(after: colon)...].trimmingWhitespace()
-            self.responseHeaders.append(HTTPHeaderField(name, value))
+        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+            let name = Self.trimmed(bytes[..<colon])
+            let value = Self.trimmed(bytes[(colon + 1)...])
+            self.responseHeaders.append(HTTPHeaderField(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         return bytes.count
+    }
+
+    /// `bytes` without leading and trailing spaces, tabs, carriage returns and line feeds.
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        guard let start = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return bytes[bytes.startIndex..<bytes.startIndex]
+        }
+        return bytes[start...last]
     }
 
     fileprivate func markRequestSent() {
@@ -226,11 +236,3 @@ private let curlPrerequestCallback: ccurl_prereq_callback = { userdata, _, _, _,
     return Int32(CURL_PREREQFUNC_OK)
 }
 
-extension Substring {
-    fileprivate func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let start = self.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let end = self.lastIndex(where: { !isSpace($0) })!
-        return String(self[start...end])
-    }
-}

@@ -90,7 +90,7 @@ public struct NormalizationRule: Sendable {
 
     /// `text` without surrounding spaces and a final full stop, lowercased: what message conditions compare.
     static func canonical(_ text: String) -> String {
-        var text = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        var text = text.trimmingWhitespace().lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         return text
     }

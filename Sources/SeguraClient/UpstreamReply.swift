@@ -85,14 +85,14 @@ struct UpstreamReply: Sendable {
     }
 
     private static func shortened(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         return trimmed.count > Self.maxMessageLength ? String(trimmed.prefix(Self.maxMessageLength)) + "…" : trimmed
     }
 
     /// `1043` from `"1043: Credential is already activated!"`.
     private static func numberedPrefix(_ message: String) -> Int? {
         guard let colon = message.firstIndex(of: ":") else { return nil }
-        let digits = message[..<colon].trimmingCharacters(in: .whitespaces)
+        let digits = message[..<colon].trimmingWhitespace()
         return digits.count == 4 ? Int(digits) : nil
     }
 }
@@ -231,5 +231,17 @@ private struct ReplyBody {
             guard exact || !self.isSet, !self.isExact else { return }
             (self.value, self.isExact, self.isSet) = (value, exact, true)
         }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing Unicode white space (spaces, tabs, line breaks), compared by scalar:
+    /// the same set as Foundation's `whitespacesAndNewlines`, without its `CharacterSet` machinery.
+    func trimmingWhitespace() -> String {
+        let scalars = self.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(self[start..<scalars.index(after: last)])
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import GatewayVocabulary
 import Hummingbird
 import Logging
@@ -36,7 +35,9 @@ struct ActionRoute: Sendable {
 
     /// `application/json` or any `application/…+json`, parameters allowed, in any case.
     static func isJSON(_ contentType: String) -> Bool {
-        let type = contentType.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+        let type = String(decoding: mediaType, as: UTF8.self).lowercased()
         return type == "application/json" || type.hasPrefix("application/") && type.hasSuffix("+json")
     }
 }

@@ -143,7 +143,8 @@ private struct Members {
             }
             throw .invalidRequest("\(path) must be a string")
         }
-        guard allowEmpty || !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+        // Empty also when only spaces and tabs (Foundation's `whitespaces`: Unicode space separators and the tab).
+        guard allowEmpty || text.unicodeScalars.contains(where: { $0 != "\t" && $0.properties.generalCategory != .spaceSeparator }) else {
             throw .invalidRequest("\(path) must not be empty")
         }
         // Counted in code points, as `openapi.yaml`'s `maxLength` is (JSON Schema): a `Character` can carry any

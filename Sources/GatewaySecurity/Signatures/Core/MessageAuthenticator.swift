@@ -19,17 +19,19 @@ struct MessageAuthenticator: Sendable, CustomReflectable {
     /// The length of an HMAC-SHA256 code; a candidate of any other length is malformed, not merely wrong.
     static let codeByteCount = SHA256.byteCount
 
-    private let keys: [SymmetricKey]
+    /// One HMAC per key with the key already absorbed (its padded blocks hashed): each request copies one and
+    /// feeds it the message, instead of processing the key again.
+    private let keyed: [HMAC<SHA256>]
 
     /// - Precondition: at least one key.
     init(keys: [SymmetricKey]) {
         precondition(!keys.isEmpty, "a MessageAuthenticator needs at least one key")
-        self.keys = keys
+        self.keyed = keys.map { HMAC<SHA256>(key: $0) }
     }
 
     /// HMAC-SHA256 of `message` under `key`, as bytes for encoding.
     static func code(for message: SignedMessage, key: SymmetricKey) -> [UInt8] {
-        Array(Self.authenticationCode(for: message, key: key))
+        Array(Self.authenticationCode(for: message, keyed: HMAC<SHA256>(key: key)))
     }
 
     /// The candidate that equals the MAC of `message` under any key, or `nil`.
@@ -38,8 +40,8 @@ struct MessageAuthenticator: Sendable, CustomReflectable {
     /// which secret or which candidate matched, only how many of each there are (which is not secret).
     func matchingCandidate(among candidates: [[UInt8]], for message: SignedMessage) -> [UInt8]? {
         var match: [UInt8]?
-        for key in self.keys {
-            let code = Self.authenticationCode(for: message, key: key)
+        for keyed in self.keyed {
+            let code = Self.authenticationCode(for: message, keyed: keyed)
             for candidate in candidates where candidate.count == Self.codeByteCount && code == candidate {
                 match = candidate
             }
@@ -48,8 +50,8 @@ struct MessageAuthenticator: Sendable, CustomReflectable {
     }
 
     /// swift-crypto's MAC value, whose `==` against bytes is the constant-time compare.
-    private static func authenticationCode(for message: SignedMessage, key: SymmetricKey) -> HMAC<SHA256>.MAC {
-        var hmac = HMAC<SHA256>(key: key)
+    private static func authenticationCode(for message: SignedMessage, keyed: HMAC<SHA256>) -> HMAC<SHA256>.MAC {
+        var hmac = keyed
         hmac.update(data: message.prefix)
         hmac.update(data: message.body)
         return hmac.finalize()
