@@ -91,9 +91,12 @@ struct UpstreamReply: Sendable {
 
     /// `1043` from `"1043: Credential is already activated!"`.
     private static func numberedPrefix(_ message: String) -> Int? {
-        guard let colon = message.firstIndex(of: ":") else { return nil }
-        let digits = message[..<colon].trimmingWhitespace()
-        return digits.count == 4 ? Int(digits) : nil
+        let bytes = message.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let digits = bytes[..<colon].drop(while: isSpace).reversed().drop(while: isSpace)
+        guard digits.count == 4, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return digits.reversed().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 }
 
@@ -174,6 +177,7 @@ private struct ReplyBody {
         }
         var fields = Fields()
         try reader.readObject { name, reader throws(JSONReader.SyntaxError) in
+            let lowercased = name.lowercased()
             let value: Scalar?
             switch try reader.peek() {
             case .string: value = .string(try reader.readString())
@@ -183,7 +187,7 @@ private struct ReplyBody {
                 try reader.skipValue()
                 value = nil
             }
-            fields.members[name.lowercased(), default: Member()].offer(value, exact: name == name.lowercased())
+            fields.offer(value, name: lowercased, exact: name == lowercased)
         }
         return make(fields)
     }
@@ -192,18 +196,32 @@ private struct ReplyBody {
         case string(String), number(Double), bool(Bool)
     }
 
-    /// The scalar members of one object, by lowercased name.
+    /// The scalar members of one object, by lowercased name; a handful, so a list searched in order.
     private struct Fields {
-        var members: [String: Member<Scalar>] = [:]
+        private var members: [(name: String, member: Member<Scalar>)] = []
+
+        mutating func offer(_ value: Scalar?, name: String, exact: Bool) {
+            if let index = self.members.firstIndex(where: { $0.name == name }) {
+                self.members[index].member.offer(value, exact: exact)
+            } else {
+                var member = Member<Scalar>()
+                member.offer(value, exact: exact)
+                self.members.append((name, member))
+            }
+        }
+
+        private func value(_ name: String) -> Scalar? {
+            self.members.first { $0.name == name }?.member.value
+        }
 
         func string(_ name: String) -> String? {
-            guard case .string(let text)? = self.members[name]?.value else { return nil }
+            guard case .string(let text)? = self.value(name) else { return nil }
             return text
         }
 
         /// A whole number, or a string of one; a fractional number is truncated.
         func integer(_ name: String) -> Int? {
-            switch self.members[name]?.value {
+            switch self.value(name) {
             case .number(let value)? where value.isFinite && abs(value) < 1e15: Int(value)
             case .string(let text)?: Int(text)
             default: nil
@@ -212,7 +230,7 @@ private struct ReplyBody {
 
         /// A boolean, a number (non-zero is true), or the strings `true` and `1`.
         func flag(_ name: String) -> Bool? {
-            switch self.members[name]?.value {
+            switch self.value(name) {
             case .bool(let value)?: value
             case .number(let value)?: value != 0
             case .string(let text)?: ["true", "1"].contains(text.lowercased())

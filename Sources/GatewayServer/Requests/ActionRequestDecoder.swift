@@ -92,14 +92,15 @@ private struct Members {
     }
 
     let path: String
-    private(set) var names: [String] = []
-    private var values: [String: Value] = [:]
+    /// The members in order; a request has a handful, so a list searched in order beats hashing the names.
+    private var members: [(name: String, value: Value)] = []
+
+    var names: [String] { self.members.map(\.name) }
 
     /// Reads the object at `reader`, descending into the members named in `nested` when they are objects.
     init(reading reader: inout JSONReader, path: String, nested: Set<String> = []) throws(JSONReader.SyntaxError) {
         self.path = path
-        var names: [String] = []
-        var values: [String: Value] = [:]
+        var members: [(name: String, value: Value)] = []
         try reader.readObject { name, reader throws(JSONReader.SyntaxError) in
             let value: Value
             switch try reader.peek() {
@@ -114,16 +115,15 @@ private struct Members {
                 try reader.skipValue()
                 value = .other
             }
-            names.append(name)
-            values[name] = value
+            members.append((name, value))
         }
-        self.names = names
-        self.values = values
+        self.members = members
     }
 
-    func contains(_ name: String) -> Bool { self.values[name] != nil }
+    func contains(_ name: String) -> Bool { self.value(name) != nil }
 
-    func value(_ name: String) -> Value? { self.values[name] }
+    /// The member `name`'s value; duplicate names never get here (``DuplicateKeyCheck`` refuses them first).
+    func value(_ name: String) -> Value? { self.members.first { $0.name == name }?.value }
 
     func requiredText(_ name: String, maxLength: Int) throws(RequestValidationError) -> String {
         guard let text = try self.text(name, maxLength: maxLength, required: true) else { throw .invalidRequest("\(self.path)\(name) is required") }
@@ -133,7 +133,7 @@ private struct Members {
     /// A string member with length limits; `nil` when absent and not required.
     func text(_ name: String, maxLength: Int, required: Bool, allowEmpty: Bool = false) throws(RequestValidationError) -> String? {
         let path = self.path + name
-        guard let value = self.values[name] else {
+        guard let value = self.value(name) else {
             if required { throw .invalidRequest("\(path) is required") }
             return nil
         }

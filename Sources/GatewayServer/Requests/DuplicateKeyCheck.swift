@@ -12,8 +12,9 @@ enum DuplicateKeyCheck {
     /// The first key found twice in one object, or `nil` when every object's keys are distinct (or the
     /// bytes are not JSON the scan can follow, which the decoder then refuses).
     static func firstDuplicateKey(in body: [UInt8]) -> String? {
-        /// The keys seen so far in each open container; `nil` for an array.
-        var open: [Set<[UInt8]>?] = []
+        /// The keys seen so far in each open container, `nil` for an array. An object has a handful of keys, so a
+        /// list searched in order beats hashing them.
+        var open: [[[UInt8]]?] = []
         /// Whether the next string in the innermost object is a key (after `{` or `,`) rather than a value.
         var expectingKey = false
         var index = body.startIndex
@@ -33,10 +34,10 @@ enum DuplicateKeyCheck {
             case UInt8(ascii: "\""):
                 guard let (raw, end) = Self.string(in: body, openingQuote: index) else { return nil }
                 index = end
-                if expectingKey, let keys = open.last, var seen = keys {
+                if expectingKey, let keys = open.last ?? nil {
                     guard let name = Self.unescaped(raw) else { return nil }
-                    if !seen.insert(name).inserted { return String(decoding: name, as: UTF8.self) }
-                    open[open.count - 1] = seen
+                    if keys.contains(name) { return String(decoding: name, as: UTF8.self) }
+                    open[open.count - 1]?.append(name)
                     expectingKey = false
                 }
             default:

@@ -97,6 +97,16 @@ struct JSONWriter {
     /// A JSON string: `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`, everything else as is.
     private mutating func string(_ value: String) {
         self.bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy those whole.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            self.bytes.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            self.bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

@@ -91,7 +91,7 @@ private struct CanonicalWriter {
     }
 
     mutating func line(_ text: String) {
-        self.bytes.append(contentsOf: text.utf8)
+        self.utf8(text)
         self.bytes.append(UInt8(ascii: "\n"))
     }
 
@@ -101,16 +101,27 @@ private struct CanonicalWriter {
         self.bytes.append(UInt8(ascii: "s"))
         self.decimal(value.utf8.count)
         self.bytes.append(UInt8(ascii: ":"))
-        self.bytes.append(contentsOf: value.utf8)
+        self.utf8(value)
         self.bytes.append(UInt8(ascii: "\n"))
     }
 
-    mutating func field(_ name: StaticString, _ value: (some BinaryInteger)?) {
+    mutating func field(_ name: StaticString, _ value: Int?) {
+        self.field(name, value.map(Int64.init))
+    }
+
+    mutating func field(_ name: StaticString, _ value: Int64?) {
         self.name(name)
         guard let value else { return self.absent() }
         self.bytes.append(UInt8(ascii: "i"))
         self.decimal(value)
         self.bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// A string's UTF-8 bytes, copied from its contiguous storage when it has one (native strings do).
+    private mutating func utf8(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ self.bytes.append(contentsOf: $0) }) == nil {
+            self.bytes.append(contentsOf: text.utf8)
+        }
     }
 
     private mutating func name(_ name: StaticString) {
@@ -124,16 +135,24 @@ private struct CanonicalWriter {
         self.bytes.append(UInt8(ascii: "\n"))
     }
 
-    /// `value` in decimal ASCII, with a leading `-` when negative (as `String(value)` writes it).
-    private mutating func decimal(_ value: some BinaryInteger) {
+    /// `value` in decimal ASCII, with a leading `-` when negative (as `String(value)` writes it): the digits are
+    /// counted first and written in place from the last, so nothing is moved afterwards.
+    private mutating func decimal(_ value: some FixedWidthInteger) {
         if value < 0 { self.bytes.append(UInt8(ascii: "-")) }
         var magnitude = UInt64(value.magnitude)
-        // Written least significant digit first, then reversed in place.
+        var count = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
         let start = self.bytes.count
-        repeat {
-            self.bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+        self.bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var index = start + count - 1
+        while magnitude > 0 {
+            self.bytes[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
             magnitude /= 10
-        } while magnitude > 0
-        self.bytes[start...].reverse()
+            index -= 1
+        }
     }
 }
