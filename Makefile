@@ -40,16 +40,16 @@ bench-client: bootstrap
 bench-gateway: bootstrap
 	scripts/bench-gateway
 
-## Crash test (issue #4): SIGKILL the gateway under load against a slow simulator, then check the audit chain,
+## Crash test: SIGKILL the gateway under load against a slow simulator, then check the audit chain,
 ## that every 2xx is audited and that re-sending every delivery converges with no double action (release; ~1 min).
 crash-test: bootstrap
 	scripts/crash-test
 
-## Benchmark (issue #5): request latency with and without 10,000 pending grants, and the same-second bound.
+## Benchmark: request latency with and without 10,000 pending grants, and the same-second bound.
 bench-grants: bootstrap
 	scripts/bench-grants
 
-## Grant restart test (issue #5): SIGKILL the gateway while time-bound grants are pending, restart it after some
+## Grant restart test: SIGKILL the gateway while time-bound grants are pending, restart it after some
 ## have expired, then check every expired grant was revoked once, none early and on time (debug; ~40 s).
 grant-restart-test: bootstrap
 	scripts/grant-restart-test

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Python half of scripts/crash-test (issue #4): load, resend and the final checks. Standard library only.
+"""The Python half of scripts/crash-test: load, resend and the final checks. Standard library only.
 
 scripts/crash-test starts the processes and kills the gateway; this file talks HTTP and judges the results.
 

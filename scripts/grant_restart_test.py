@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Restart test of time-bound grants (issue #5), run by scripts/grant-restart-test. Standard library only.
+"""Restart test of time-bound grants, run by scripts/grant-restart-test. Standard library only.
 
 "The gateway is stopped with SIGKILL while grants are pending and started again after some have expired.
 Every expired grant is revoked once, and none early." All on 127.0.0.1, in one temporary directory:
@@ -31,7 +31,7 @@ gateway is down once, move one open grant's expires_at and due_at to now in the 
 expiry, so 'none early' must fail). SEGURA_GATEWAY_BIN and SEGURA_SIMULATOR_BIN name the binaries (required here;
 scripts/grant-restart-test builds them when unset).
 
-Signing, the simulator's control API and the seed's ticket pattern come from crash_test (issue #4's crash test).
+Signing, the simulator's control API and the seed's ticket pattern come from crash_test (the crash test's helpers).
 """
 
 import base64

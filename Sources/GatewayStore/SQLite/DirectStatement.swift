@@ -6,7 +6,7 @@ import GRDBSQLite
 /// `StatementArguments`, `Row` or `DatabaseValue` in between.
 ///
 /// Why: the store's writer runs a handful of statements for every request, and profiling the durability
-/// benchmark (issue #4) showed GRDB's generic argument and row handling costing the writer thread more CPU
+/// benchmark (`scripts/bench-gateway`) showed GRDB's generic argument and row handling costing the writer thread more CPU
 /// than SQLite's own work. Only the per-request statements use this; everything else keeps GRDB's API.
 ///
 /// GRDB still prepares, caches and finalizes the statement. It is never executed through GRDB, so the two

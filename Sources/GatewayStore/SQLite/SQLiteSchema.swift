@@ -98,7 +98,7 @@ enum SQLiteSchema {
         )
     }
 
-    /// Replay protection (issue #4): answers that are not final reopen after the replay window, and every
+    /// Replay protection: answers that are not final reopen after the replay window, and every
     /// signature is remembered with the one delivery id it authenticated.
     private static func addReplayWindow(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE delivery ADD COLUMN reopens_at INTEGER")
@@ -116,7 +116,7 @@ enum SQLiteSchema {
         )
     }
 
-    /// Fewer pages dirtied per commit (issue #4's benchmark): every page a transaction touches is written to
+    /// Fewer pages dirtied per commit (measured by `scripts/bench-gateway`): every page a transaction touches is written to
     /// the WAL and fsynced, so an insert at a random key costs a whole page.
     ///
     /// - `delivery` becomes a rowid table with a unique key: a claim appends its row at the end of the table,
@@ -157,7 +157,7 @@ enum SQLiteSchema {
         )
     }
 
-    /// Time-bound grants (issue #5). `id` is time-ordered, so inserts append. At most one grant per target is
+    /// Time-bound grants. `id` is time-ordered, so inserts append. At most one grant per target is
     /// open (the partial unique index, also the lookup of a target's grant), and the scheduler finds the next
     /// due grant through the partial index on `due_at`, so pending grants cost a request nothing.
     private static func addGrants(_ db: Database) throws {
@@ -193,7 +193,7 @@ enum SQLiteSchema {
         )
     }
 
-    /// Grant callbacks (issue #5): an event is inserted in the transaction of the transition it announces and
+    /// Grant callbacks: an event is inserted in the transaction of the transition it announces and
     /// stays until delivered or abandoned (then deleted; the log and a metric record it), so a killed process
     /// sends it after its restart. `seq` appends.
     private static func addCallbackOutbox(_ db: Database) throws {
