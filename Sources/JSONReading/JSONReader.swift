@@ -181,6 +181,12 @@ public struct JSONReader {
         return count
     }
 
+    /// The value of a JSON string from the bytes between its quotes, escapes resolved: for a scanner that found
+    /// the string itself and needs its value as the reader would give it.
+    public static func string(unescaping raw: ArraySlice<UInt8>) throws(SyntaxError) -> String {
+        raw.contains(UInt8(ascii: "\\")) ? try Self.unescaped(raw) : try Self.validUTF8(raw)
+    }
+
     private static func validUTF8(_ raw: ArraySlice<UInt8>) throws(SyntaxError) -> String {
         guard let text = String(validating: raw, as: UTF8.self) else { throw SyntaxError() }
         return text

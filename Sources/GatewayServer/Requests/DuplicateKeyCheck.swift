@@ -1,3 +1,5 @@
+import JSONReading
+
 /// Finds an object key that appears twice in one JSON object, at any depth.
 ///
 /// RFC 8259 leaves duplicate names to the parser, and parsers disagree: Foundation's `JSONDecoder` keeps
@@ -62,71 +64,9 @@ enum DuplicateKeyCheck {
         return nil
     }
 
-    /// A string's content with its escapes resolved, as UTF-8; `nil` for an escape JSON does not allow.
+    /// A string's content with its escapes resolved, as UTF-8, exactly as ``ActionRequestDecoder`` reads it
+    /// (``JSONReader``); `nil` for what JSON does not allow in a string.
     private static func unescaped(_ raw: ArraySlice<UInt8>) -> [UInt8]? {
-        guard raw.contains(UInt8(ascii: "\\")) else { return Array(raw) }
-        var scalars = String.UnicodeScalarView()
-        var pendingHighSurrogate: UInt32?
-        var index = raw.startIndex
-        var literal: [UInt8] = []
-        /// Appends `scalar`, first replacing a high surrogate that no low one completed: it has no scalar, and
-        /// must stay distinct from every real character.
-        func append<Scalars: Sequence<Unicode.Scalar>>(_ more: Scalars) {
-            if pendingHighSurrogate != nil {
-                scalars.append("\u{FFFD}")
-                pendingHighSurrogate = nil
-            }
-            scalars.append(contentsOf: more)
-        }
-        func flushLiteral() {
-            guard !literal.isEmpty else { return }
-            append(String(decoding: literal, as: UTF8.self).unicodeScalars)
-            literal.removeAll(keepingCapacity: true)
-        }
-        while index < raw.endIndex {
-            let byte = raw[index]
-            guard byte == UInt8(ascii: "\\") else {
-                literal.append(byte)
-                index += 1
-                continue
-            }
-            flushLiteral()
-            guard index + 1 < raw.endIndex else { return nil }
-            let escape = raw[index + 1]
-            index += 2
-            let simple: Unicode.Scalar?
-            switch escape {
-            case UInt8(ascii: "\""): simple = "\""
-            case UInt8(ascii: "\\"): simple = "\\"
-            case UInt8(ascii: "/"): simple = "/"
-            case UInt8(ascii: "b"): simple = "\u{08}"
-            case UInt8(ascii: "f"): simple = "\u{0C}"
-            case UInt8(ascii: "n"): simple = "\n"
-            case UInt8(ascii: "r"): simple = "\r"
-            case UInt8(ascii: "t"): simple = "\t"
-            case UInt8(ascii: "u"): simple = nil
-            default: return nil
-            }
-            if let simple {
-                append(CollectionOfOne(simple))
-                continue
-            }
-            guard index + 4 <= raw.endIndex, let unit = UInt32(String(decoding: raw[index..<(index + 4)], as: UTF8.self), radix: 16) else {
-                return nil
-            }
-            index += 4
-            if let high = pendingHighSurrogate, (0xDC00...0xDFFF).contains(unit) {
-                pendingHighSurrogate = nil
-                scalars.append(Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00))!)
-            } else if (0xD800...0xDBFF).contains(unit) {
-                append(EmptyCollection())
-                pendingHighSurrogate = unit
-            } else {
-                append(CollectionOfOne(Unicode.Scalar(unit) ?? "\u{FFFD}"))
-            }
-        }
-        flushLiteral()
-        append(EmptyCollection())
-        return Array(String(scalars).utf8)
+        (try? JSONReader.string(unescaping: raw)).map { Array($0.utf8) }
     }
 }
