@@ -31,6 +31,20 @@ struct StoreFailureTests {
         }
     }
 
+    @Test func aRefusalThatCannotBeAuditedIsAnsweredUnavailableAndCountedOnce() async throws {
+        try await withGateway { gateway in
+            let lock = try WriteLock(path: gateway.storePath)
+            // Devices are not among the restricted caller's kinds: a policy refusal, whose audit record cannot be written.
+            let response = try await gateway.post(structured(kind: "device"), as: .restricted)
+            lock.release()
+            #expect(response.status == .serviceUnavailable)
+            #expect(try expectConforms(response).error?.code == .storeUnavailable)
+            let counted = String(decoding: gateway.metrics.render(), as: UTF8.self).split(separator: "\n")
+                .filter { $0.hasPrefix("segura_gateway_requests_total{") }
+            #expect(counted == [#"segura_gateway_requests_total{caller="restricted",action="enable",outcome="not_applied",code="store_unavailable"} 1"#])
+        }
+    }
+
     @Test func anOutcomeThatCannotBeRecordedIsAnsweredWithWhatSeguraSaid() async throws {
         try await withGateway { gateway in
             gateway.simulator.injectFault(.latency(.seconds(1)), on: .operation(), times: 1)

@@ -81,7 +81,8 @@ struct ActionResultBuilder: Sendable {
         return result
     }
 
-    private func base(outcome: Outcome, attempts: Int) -> ActionResult {
+    /// A result with no error yet: what the builder knows, timed now.
+    func base(outcome: Outcome, attempts: Int = 0) -> ActionResult {
         ActionResult(
             requestID: self.requestID, request: self.request, caller: self.caller, outcome: outcome, attempts: attempts,
             latency: ContinuousClock.now - self.receivedAt

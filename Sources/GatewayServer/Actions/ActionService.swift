@@ -59,7 +59,7 @@ struct ActionService: Sendable {
             self.refusals.shed(result, logger: logger)
             return ActionAnswer(result, retryAfter: .seconds(1))
         } catch {
-            return ActionAnswer(self.refusals.storeFailed(error, builder: builder, logger: logger))
+            return ActionAnswer(self.refusals.storeUnavailable(instead: builder.base(outcome: .notApplied), error, logger: logger))
         }
         switch decision {
         case .act(let key):
@@ -110,7 +110,9 @@ struct ActionService: Sendable {
                 openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
             }
         } catch {
-            let result = self.refusals.storeFailed(error, builder: builder, logger: logger)
+            // Counted once, with the answer, by `act`.
+            logger.error("The store could not be read or written before acting; refusing the request", metadata: ["error": "\(error)"])
+            let result = builder.problem(code: .storeUnavailable, detail: "the gateway could not use its durable store; nothing was done. Send again shortly")
             return (result, result.json())
         }
 

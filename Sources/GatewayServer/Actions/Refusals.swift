@@ -15,13 +15,14 @@ struct Refusals: Sendable {
     let ledger: DeliveryLedger
     let unauthenticated: UnauthenticatedRefusals
 
-    /// Records the refusal `result` (a problem answer) and returns the answer to send.
+    /// Records the refusal `result` (a problem answer) and returns the answer to send: `result`, or 503
+    /// `store_unavailable` when its audit record could not be written. Either is counted once.
     func refuse(_ result: ActionResult, deliveryID: String?, receivedDate: Date, logger: Logger) async -> ActionResult {
         let code = result.failure?.code ?? .internalError
-        self.metrics.recordRequest(caller: result.caller, action: result.request?.action, outcome: .notApplied, code: code, duration: result.latency)
         guard result.caller != nil else {
             self.unauthenticated.count(code)
             self.metrics.recordUnauthenticatedRefusal(code: code)
+            self.count(result)
             logger.debug("Refused an unauthenticated request", metadata: ["error.code": "\(code.rawValue)"])
             return result
         }
@@ -32,11 +33,11 @@ struct Refusals: Sendable {
         )
         do {
             try await self.ledger.audit(event)
-            return result
         } catch {
-            let builder = ActionResultBuilder(requestID: result.requestID, request: result.request, caller: result.caller, receivedAt: .now - result.latency)
-            return self.storeFailed(error, builder: builder, logger: logger)
+            return self.storeUnavailable(instead: result, error, logger: logger)
         }
+        self.count(result)
+        return result
     }
 
     /// Records a signed request refused for load (`rate_limited`, `gateway_overloaded`): counted, not audited,
@@ -44,7 +45,7 @@ struct Refusals: Sendable {
     func shed(_ result: ActionResult, logger: Logger) {
         let code = result.failure?.code ?? .gatewayOverloaded
         self.metrics.recordShed(caller: result.caller, reason: code)
-        self.metrics.recordRequest(caller: result.caller, action: result.request?.action, outcome: .notApplied, code: code, duration: result.latency)
+        self.count(result)
         logger.debug("Shed a request", metadata: ["error.code": "\(code.rawValue)"])
     }
 
@@ -55,17 +56,27 @@ struct Refusals: Sendable {
         do {
             try await self.ledger.audit(event)
         } catch {
-            return self.storeFailed(error, builder: builder, logger: logger)
+            return self.storeUnavailable(instead: builder.base(outcome: .notApplied), error, logger: logger)
         }
         self.metrics.recordReplay(caller: builder.caller, action: builder.request?.action, duration: ContinuousClock.now - builder.receivedAt)
         return nil
     }
 
-    /// The answer when the store failed before anything was acted on: 503 `store_unavailable`, logged.
-    func storeFailed(_ error: any Error, builder: ActionResultBuilder, logger: Logger) -> ActionResult {
+    /// 503 `store_unavailable` in place of the answer `result` would have been, when the store failed before
+    /// anything was acted on: logged and counted.
+    func storeUnavailable(instead result: ActionResult, _ error: any Error, logger: Logger) -> ActionResult {
         logger.error("The store could not be written; refusing the request", metadata: ["error": "\(error)"])
-        let result = builder.problem(code: .storeUnavailable, detail: "the gateway could not write its durable store; nothing was done. Send again shortly")
-        self.metrics.recordRequest(caller: result.caller, action: result.request?.action, outcome: .notApplied, code: .storeUnavailable, duration: result.latency)
-        return result
+        var failed = result
+        failed.outcome = .notApplied
+        failed.failure = .init(
+            code: .storeUnavailable, message: "the gateway could not write its durable store; nothing was done. Send again shortly",
+            retryable: ErrorCatalogue.entry(for: .storeUnavailable).retryable, upstream: nil
+        )
+        self.count(failed)
+        return failed
+    }
+
+    private func count(_ result: ActionResult) {
+        self.metrics.recordRequest(caller: result.caller, action: result.request?.action, outcome: .notApplied, code: result.failure?.code, duration: result.latency)
     }
 }
