@@ -91,12 +91,10 @@ struct UpstreamReply: Sendable {
 
     /// `1043` from `"1043: Credential is already activated!"`.
     private static func numberedPrefix(_ message: String) -> Int? {
-        let bytes = message.utf8
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        let digits = bytes[..<colon].drop(while: isSpace).reversed().drop(while: isSpace)
-        guard digits.count == 4, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-        return digits.reversed().reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        guard let colon = message.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let digits = message[..<colon].trimmingWhitespace()
+        guard digits.utf8.count == 4, digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int(digits)
     }
 }
 

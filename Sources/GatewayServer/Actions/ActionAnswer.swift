@@ -2,8 +2,6 @@ import GatewayStore
 
 /// What the action service answers, for an ingress adapter to put on its transport.
 struct ActionAnswer: Sendable {
-    /// The decision made for this request; `nil` when the answer replays a repeated delivery's stored one.
-    var result: ActionResult?
     /// The HTTP status of the answer (the adapter for a chat platform maps it to its own message).
     var status: Int
     /// `application/json` or `application/problem+json`.
@@ -19,7 +17,6 @@ struct ActionAnswer: Sendable {
 
     /// A decision made now; `json` when it was rendered already (to be stored), otherwise rendered here.
     init(_ result: ActionResult, json: [UInt8]? = nil, retryAfter: Duration? = nil) {
-        self.result = result
         self.status = result.status
         self.contentType = result.contentType
         self.body = json ?? result.json()
@@ -30,7 +27,6 @@ struct ActionAnswer: Sendable {
 
     /// The stored answer of a repeated delivery, byte for byte.
     init(replaying stored: StoredResponse) {
-        self.result = nil
         self.status = stored.statusCode
         self.contentType = stored.contentType
         self.body = Array(stored.body)

@@ -35,9 +35,10 @@ struct ActionRoute: Sendable {
 
     /// `application/json` or any `application/…+json`, parameters allowed, in any case.
     static func isJSON(_ contentType: String) -> Bool {
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
-        let type = String(decoding: mediaType, as: UTF8.self).lowercased()
+        let mediaType = contentType.prefix { $0 != ";" }
+        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        guard let first = mediaType.firstIndex(where: { !isSpace($0) }), let last = mediaType.lastIndex(where: { !isSpace($0) }) else { return false }
+        let type = mediaType[first...last].lowercased()
         return type == "application/json" || type.hasPrefix("application/") && type.hasSuffix("+json")
     }
 }

@@ -56,9 +56,8 @@ struct JSONWriter {
         self.bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
     }
 
-    /// A nested object, written by `body`; left out when `present` is false.
-    mutating func object(_ key: String, present: Bool = true, _ body: (inout JSONWriter) -> Void) {
-        guard present else { return }
+    /// A nested object, written by `body`.
+    mutating func object(_ key: String, _ body: (inout JSONWriter) -> Void) {
         self.key(key)
         self.openObject()
         body(&self)

@@ -7,22 +7,52 @@ import Foundation
 /// Read leniently, because people and SIEMs type these back in (`audit export --since`): fractional seconds are
 /// optional and may have any number of digits, and any UTC offset is accepted.
 public enum AuditTimestamp {
-    /// Formats and parses whole seconds. Foundation's fractional output is derived from a binary floating-point
-    /// value and can come out one millisecond low, so milliseconds are written from the integer count instead.
+    /// Parses; formatting is done by hand (``string(from:)``).
     private static let iso8601 = Date.ISO8601FormatStyle()
 
     /// `date` as `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, rounded to the millisecond like every stored time.
+    ///
+    /// Written from the millisecond count with civil-date arithmetic (Howard Hinnant's `civil_from_days`), not
+    /// by a date formatter: every log line and every grant in an answer needs one, and Foundation's fractional
+    /// output, derived from a binary floating-point value, can come out one millisecond low.
     public static func string(from date: Date) -> String {
-        var (seconds, milliseconds) = date.millisecondsSince1970.quotientAndRemainder(dividingBy: 1000)
-        if milliseconds < 0 {
-            // Before 1970 the remainder is negative; borrow a second so the fraction counts forward.
-            seconds -= 1
-            milliseconds += 1000
+        let milliseconds = date.millisecondsSince1970
+        let (days, millisecondOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        let (day, millisecond) = millisecondOfDay < 0 ? (days - 1, millisecondOfDay + 86_400_000) : (days, millisecondOfDay)
+        let shifted = day + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        /// `value` in decimal, zero-padded to at least `count` digits.
+        func digits(_ value: Int64, _ count: Int) {
+            let text = String(value.magnitude)
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, count - text.utf8.count)))
+            bytes.append(contentsOf: text.utf8)
         }
-        let fraction = String(milliseconds)
-        var text = Self.iso8601.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
-        text.removeLast()  // the "Z", put back after the fraction
-        return text + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(dayOfMonth, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(millisecond / 3_600_000, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(millisecond / 60_000 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(millisecond / 1000 % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(millisecond % 1000, 3)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses an ISO 8601 date and time with a `Z` or `±hh:mm` offset, with or without fractional seconds,

@@ -3,7 +3,7 @@ import GatewayVocabulary
 
 /// A store that keeps nothing: the baseline the durability benchmark compares the real store with.
 ///
-/// Every delivery is claimed (a repeat acts again), no answer is kept, audit records are hashed but not kept,
+/// Every delivery is claimed (a repeat acts again), no answer is kept, audit records are neither chained nor kept,
 /// and there are no grants and no callbacks. A request that would open a grant is refused by its claim with
 /// ``StoreError/notDurable``: without a durable timer nothing would revoke it. Never for production: the
 /// gateway's guarantees (one Segura call per delivery, the audit trail) need a durable store.
@@ -25,7 +25,7 @@ public struct TransientStore: GatewayStore {
     public func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool { true }
 
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
-        RecordedOutcome(record: AuditRecord(appending: event, after: .genesis), answerStored: answer != nil, grantChanged: false)
+        RecordedOutcome(record: Self.unkept(event), answerStored: answer != nil, grantChanged: false)
     }
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int { 0 }
@@ -35,7 +35,12 @@ public struct TransientStore: GatewayStore {
     // MARK: Audit
 
     public func appendAudit(_ event: AuditEvent) async throws -> AuditRecord {
-        AuditRecord(appending: event, after: .genesis)
+        Self.unkept(event)
+    }
+
+    /// The record of an event that is not kept: no place in a chain, so no sequence and no hash.
+    private static func unkept(_ event: AuditEvent) -> AuditRecord {
+        AuditRecord(sequence: 0, previousHash: "", hash: "", event: event)
     }
 
     public func auditHead() async throws -> AuditHead { .genesis }
