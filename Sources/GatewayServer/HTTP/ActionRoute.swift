@@ -35,10 +35,11 @@ struct ActionRoute: Sendable {
 
     /// `application/json` or any `application/…+json`, parameters allowed, in any case.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.prefix { $0 != ";" }
-        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        // On the bytes: walking the header by `Character` costs more than the rest of this route's own work.
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let first = mediaType.firstIndex(where: { !isSpace($0) }), let last = mediaType.lastIndex(where: { !isSpace($0) }) else { return false }
-        let type = mediaType[first...last].lowercased()
+        let type = String(decoding: mediaType[first...last], as: UTF8.self).lowercased()
         return type == "application/json" || type.hasPrefix("application/") && type.hasSuffix("+json")
     }
 }
