@@ -48,7 +48,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     /// The store keeps nothing (``TransientStore``), so it cannot hold what was asked of it (a grant's timer).
     public static let notDurable = Self(.notDurable)
 
-    static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
-    static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }
-    static func databaseFailure(_ underlyingError: any Error) -> Self { Self(.databaseFailure, underlyingError: underlyingError) }
+    package static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
+    package static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }
+    package static func databaseFailure(_ underlyingError: any Error) -> Self { Self(.databaseFailure, underlyingError: underlyingError) }
 }
