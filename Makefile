@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -8,8 +8,13 @@ demo: bootstrap
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
 ## crash test, the grant restart test and the abuse test (debug binaries, which swift test builds anyway), the
 ## fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its
-## summary is the closing line).
+## summary is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres,
+## which exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
 test: bootstrap
+	@scripts/with-postgres $(MAKE) --no-print-directory test-steps
+
+## The steps of `make test`. Run alone, they need SEGURA_TEST_POSTGRES_URL and the rest from scripts/postgres-server.
+test-steps:
 	scripts/check-openapi
 	scripts/schemathesis
 	swift build --product segura-gateway
