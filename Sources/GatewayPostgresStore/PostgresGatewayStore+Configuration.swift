@@ -85,10 +85,14 @@ extension PostgresGatewayStore {
             "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)?sslmode=\(self.tls.rawValue)"
         }
 
-        func client() throws -> PostgresClient.Configuration {
+        func client() -> PostgresClient.Configuration {
+            let tls: PostgresClient.Configuration.TLS =
+                switch self.tlsSettings() {
+                case nil: .disable
+                case (let settings, let required)?: required ? .require(settings) : .prefer(settings)
+                }
             var configuration = PostgresClient.Configuration(
-                host: self.host, port: self.port, username: self.username, password: self.password, database: self.database,
-                tls: try self.clientTLS()
+                host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls
             )
             configuration.options.maximumConnections = self.maximumConnections
             configuration.options.connectTimeout = self.connectTimeout
@@ -96,26 +100,43 @@ extension PostgresGatewayStore {
             return configuration
         }
 
-        private func clientTLS() throws -> PostgresClient.Configuration.TLS {
+        /// The same settings for one connection outside the pool.
+        func connection() throws -> PostgresConnection.Configuration {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch self.tlsSettings() {
+                case nil: .disable
+                case (let settings, let required)?:
+                    required ? .require(try NIOSSLContext(configuration: settings)) : .prefer(try NIOSSLContext(configuration: settings))
+                }
+            var configuration = PostgresConnection.Configuration(
+                host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls
+            )
+            configuration.options.connectTimeout = .init(self.connectTimeout)
+            if self.tls == .verifyFull { configuration.options.tlsServerName = self.host }
+            return configuration
+        }
+
+        /// The TLS settings `sslmode` means, and whether a server without TLS is refused; `nil` for `disable`.
+        private func tlsSettings() -> (TLSConfiguration, required: Bool)? {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let path = self.rootCertificatePath {
                 tls.trustRoots = .file(path)
             }
             switch self.tls {
             case .disable:
-                return .disable
+                return nil
             case .prefer:
                 tls.certificateVerification = .none
-                return .prefer(tls)
+                return (tls, false)
             case .require:
                 tls.certificateVerification = .none
-                return .require(tls)
+                return (tls, true)
             case .verifyCA:
                 tls.certificateVerification = .noHostnameVerification
-                return .require(tls)
+                return (tls, true)
             case .verifyFull:
                 tls.certificateVerification = .fullVerification
-                return .require(tls)
+                return (tls, true)
             }
         }
     }

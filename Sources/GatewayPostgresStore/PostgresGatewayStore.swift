@@ -70,17 +70,31 @@ public final class PostgresGatewayStore: GatewayStore {
         guard configuration.staleClaimAfter > .zero, configuration.maximumConnections > 1, configuration.maximumBatchSize > 0,
             configuration.maximumQueuedWrites > 0, configuration.exportPageSize > 0, configuration.connectTimeout > .zero
         else { throw StoreError.invalidArgument }
-        let client = PostgresClient(configuration: try configuration.client(), backgroundLogger: configuration.logger)
+        let client = PostgresClient(configuration: configuration.client(), backgroundLogger: configuration.logger)
         let clientTask = Task { await client.run() }
         do {
             try await Self.leased(client, timeout: configuration.connectTimeout) { connection in
                 try await PostgresSchema.migrate(on: connection, logger: configuration.logger)
             }
+        } catch let error as StoreError where error == .unavailable && error.underlyingError == nil {
+            clientTask.cancel()
+            throw StoreError.unavailable(await Self.connectionFailure(configuration) ?? error)
         } catch {
             clientTask.cancel()
             throw StoreError.wrappingPostgres(error)
         }
         return PostgresGatewayStore(client: client, clientTask: clientTask, configuration: configuration)
+    }
+
+    /// Why a connection cannot be made, from one direct attempt: the pool retries in the background and keeps its
+    /// errors to its log, but the operator starting the gateway needs the reason in the exit message.
+    private static func connectionFailure(_ configuration: Configuration) async -> (any Error)? {
+        do {
+            try await PostgresConnection.connect(configuration: try configuration.connection(), id: 0, logger: configuration.logger).close()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Waits for queued writes, then closes every connection; later calls throw ``StoreError/closed``.
