@@ -311,6 +311,7 @@ let package = Package(
                 "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
+                "GatewayPostgresStore",
                 "SeguraClient",
                 "CurlHTTPClient",
                 "SeguraSimulator",
