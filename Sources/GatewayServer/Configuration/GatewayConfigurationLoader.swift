@@ -138,7 +138,7 @@ public enum GatewayConfigurationLoader {
             section.fail("url", error.description)
             return nil
         }
-        configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 2...500)
+        configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 3...500)
         configuration.connectTimeout = .seconds(section.int("connect_timeout_seconds", default: 10, range: 1...300))
         if let path = configuration.rootCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
             section.fail("url", "sslrootcert \(path) cannot be read")
