@@ -12,6 +12,10 @@ references and, on PostgreSQL, the sslrootcert of store.postgres.url.
     check_deploy.py store CONFIG
         prints what check-config's summary of CONFIG must show on its store: line: the database's host on
         PostgreSQL, store.path on SQLite
+    check_deploy.py environment RENDERED
+        prints the environment the workload in RENDERED (`kubectl kustomize` of an overlay) gives its container,
+        NAME=VALUE a line, for check-config: values as given, and for a valueFrom a stand-in (the pod's name for
+        metadata.name)
     check_deploy.py systemd UNIT CONFIG [DROP_IN...]
         the LoadCredential= names of UNIT and its drop-ins are exactly the files CONFIG reads from
         /run/credentials/<unit>/; ExecStart= serves CONFIG's installed path; StateDirectory= holds store.path
@@ -206,6 +210,23 @@ def selects(selector, labels):
     return True
 
 
+def environment(rendered_path):
+    """The environment variables of the rendered workload's container, with stand-ins for values set at run time."""
+    with open(rendered_path, encoding="utf-8") as handle:
+        documents = [document for document in yaml.safe_load_all(handle) if document]
+    variables = []
+    for workload in (d for d in documents if d["kind"] in ("StatefulSet", "Deployment")):
+        for variable in workload["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if "value" in variable:
+                value = variable["value"]
+            elif variable.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name":
+                value = f"{workload['metadata']['name']}-0"
+            else:
+                value = "check-deploy-stand-in"
+            variables.append((variable["name"], value))
+    return variables
+
+
 def kubernetes(rendered_path, config_path, secret_path):
     config = load(config_path)
     with open(config_path, encoding="utf-8") as handle:
@@ -313,6 +334,10 @@ def main(argv):
             print("secret", path)
         for path in certificates(config):
             print("certificate", path)
+        return 0
+    if len(argv) == 2 and argv[0] == "environment":
+        for name, value in environment(argv[1]):
+            print(f"{name}={value}")
         return 0
     if len(argv) == 2 and argv[0] == "store":
         config = load(argv[1])
