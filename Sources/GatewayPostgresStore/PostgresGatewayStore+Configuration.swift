@@ -27,6 +27,10 @@ extension PostgresGatewayStore {
         /// How long an operation waits for a connection before the store reports itself unavailable: the bound on
         /// how long a request waits while the database is unreachable. Also the start-up deadline.
         public var connectTimeout: Duration = .seconds(10)
+        /// How long one operation (a write batch, a read) may run on its connection before the connection is closed
+        /// and the store reports itself unavailable: the bound on a request stuck on a server that stopped answering
+        /// (a failover, a partition).
+        public var operationTimeout: Duration = .seconds(15)
         /// As for SQLite: how long an unanswered claim blocks its key before another attempt may take it over.
         public var staleClaimAfter: Duration = .seconds(60)
         /// The most writes one transaction takes.

@@ -26,7 +26,7 @@ public final class PostgresGatewayStore: GatewayStore {
     /// Runs the client's connection pool for the store's lifetime, so the store works the same in `serve` and in
     /// one-shot commands (`audit verify`); cancelled by ``close()``.
     private let clientTask: Task<Void, Never>
-    private let configuration: Configuration
+    let configuration: Configuration
     let logger: Logger
     private let writeQueue: GroupCommitQueue<PostgresWrite, Void>
     private let isClosed = Atomic(false)
@@ -41,7 +41,6 @@ public final class PostgresGatewayStore: GatewayStore {
         let logger = configuration.logger
         self.logger = logger
         let claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
-        let timeout = configuration.connectTimeout
         self.writeQueue = GroupCommitQueue(maximumBatchSize: configuration.maximumBatchSize, maximumPending: configuration.maximumQueuedWrites) {
             writes, completion in
             // Unstructured on purpose: the batch must commit or fail as a whole whatever happens to the tasks
@@ -50,7 +49,7 @@ public final class PostgresGatewayStore: GatewayStore {
                 let result: Result<[Void], any Error>
                 do {
                     result = .success(
-                        try await Self.leased(client, timeout: timeout) { connection in
+                        try await Self.leased(client, configuration) { connection in
                             try await PostgresWriteBatch.apply(writes, claimRule: claimRule, on: connection, logger: logger)
                         })
                 } catch {
@@ -71,12 +70,12 @@ public final class PostgresGatewayStore: GatewayStore {
     ///   another ``StoreError`` when the schema cannot be migrated.
     public static func open(configuration: Configuration) async throws -> PostgresGatewayStore {
         guard configuration.staleClaimAfter > .zero, configuration.maximumConnections > 2, configuration.maximumBatchSize > 0,
-            configuration.maximumQueuedWrites > 0, configuration.exportPageSize > 0, configuration.connectTimeout > .zero
+            configuration.maximumQueuedWrites > 0, configuration.exportPageSize > 0, configuration.connectTimeout > .zero, configuration.operationTimeout > .zero
         else { throw StoreError.invalidArgument }
         let client = PostgresClient(configuration: configuration.client(), backgroundLogger: configuration.logger)
         let clientTask = Task { await client.run() }
         do {
-            try await Self.leased(client, timeout: configuration.connectTimeout) { connection in
+            try await Self.leased(client, configuration) { connection in
                 try await PostgresSchema.migrate(on: connection, logger: configuration.logger)
             }
         } catch let error as StoreError where error == .unavailable && error.underlyingError == nil {
@@ -105,7 +104,13 @@ public final class PostgresGatewayStore: GatewayStore {
         self.isClosed.store(true, ordering: .sequentiallyConsistent)
         await self.writeQueue.close()
         self.clientTask.cancel()
-        await self.clientTask.value
+        // The pool winds down once its connection attempts end; while the database is out of reach they can back
+        // off for long, and a process shutting down must not wait for them. Nothing is written after the queue closed.
+        let clientTask = self.clientTask
+        let ended = (try? await BoundedWork.run(limit: self.configuration.connectTimeout, onExpiry: {}) { await clientTask.value }) != nil
+        if !ended {
+            self.logger.notice("Closed the store before its connection pool finished winding down")
+        }
     }
 
     public var statistics: GatewayStoreStatistics {
@@ -301,7 +306,7 @@ public final class PostgresGatewayStore: GatewayStore {
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         guard !self.isClosed.load(ordering: .sequentiallyConsistent) else { throw StoreError.closed }
         do {
-            return try await Self.leased(self.client, timeout: self.configuration.connectTimeout, body)
+            return try await Self.leased(self.client, self.configuration, body)
         } catch {
             throw StoreError.wrappingPostgres(error)
         }
@@ -314,40 +319,13 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    /// Leases a connection for `body`, giving up with ``StoreError/unavailable`` when none comes within `timeout`
-    /// (the pool retries connecting in the background meanwhile). Only the wait for a connection is bounded:
-    /// once `body` runs, a broken connection fails it promptly by itself.
+    /// Runs `body` on a pooled connection, within the connect timeout for the lease and the operation timeout for
+    /// the work (``BoundedWork``); either expiring throws ``StoreError/unavailable``.
     static func leased<T: Sendable>(
-        _ client: PostgresClient, timeout: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ client: PostgresClient, _ configuration: Configuration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let leased = LeaseFlag()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    leased.isSet.store(true, ordering: .sequentiallyConsistent)
-                    return try await body(connection)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
-                }
-                if !leased.isSet.load(ordering: .sequentiallyConsistent) {
-                    group.cancelAll()
-                    throw StoreError.unavailable
-                }
-            }
-            throw StoreError.unavailable
-        }
+        let lease = try await ConnectionLease.obtain(from: client, within: configuration.connectTimeout)
+        defer { lease.release() }
+        return try await lease.run(within: configuration.operationTimeout, body)
     }
-}
-
-/// Whether a connection was leased, shared by the lease and the timer that races it.
-private final class LeaseFlag: Sendable {
-    let isSet = Atomic(false)
 }

@@ -6,8 +6,7 @@ extension PostgresGatewayStore {
     /// Holds the target's session-level advisory lock on one pooled connection while `body` runs.
     ///
     /// PostgreSQL queues the waiters of one lock in arrival order, and releases a lock when its session ends, so a
-    /// replica that dies mid-change frees its targets. The lock is released before the connection returns to the
-    /// pool; if releasing fails, the connection is closed, which releases it too. At most ``LockPermits``' share of
+    /// replica that dies mid-change frees its targets. At most ``LockPermits``' share of
     /// the pool is held by target locks at once, so claims and outcomes always find a connection.
     public func withTargetLock<T: Sendable>(_ target: Target, whileWaiting: (@Sendable () async -> Void)?, _ body: () async throws -> T) async throws -> T {
         let (space, key) = Self.lockKey(target)
@@ -21,38 +20,55 @@ extension PostgresGatewayStore {
         } else {
             await self.lockPermits.acquire()
         }
-        defer { self.lockPermits.release() }
-        // The connection is leased without the store's connect timeout (the body cannot move to another task to
-        // race a timer): this runs right after the request's claim reached the database, so it is reachable.
-        let outcome: Result<T, any Error>
+        let lease: ConnectionLease
         do {
-            outcome = try await self.client.withConnection { connection in
-                let acquired = try await connection.query("SELECT pg_try_advisory_lock(\(space), \(key))", logger: logger).first(Bool.self) ?? false
-                if !acquired {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        if let whileWaiting { group.addTask { await whileWaiting() } }
-                        try await connection.query("SELECT pg_advisory_lock(\(space), \(key))", logger: logger)
-                        group.cancelAll()
-                    }
-                }
-                let result: Result<T, any Error>
-                do {
-                    result = .success(try await body())
-                } catch {
-                    result = .failure(error)
-                }
-                do {
-                    try await connection.query("SELECT pg_advisory_unlock(\(space), \(key))", logger: logger)
-                } catch {
-                    logger.warning("Could not release a target lock; closing its connection", metadata: ["target": "\(target)"])
-                    try? await connection.close()
-                }
-                return result
-            }
+            lease = try await ConnectionLease.obtain(from: self.client, within: self.configuration.connectTimeout)
         } catch {
+            self.lockPermits.release()
             throw StoreError.wrappingPostgres(error)
         }
-        return try outcome.get()
+        let limit = self.configuration.operationTimeout
+        do {
+            let acquired = try await lease.run(within: limit) { connection in
+                try await connection.query("SELECT pg_try_advisory_lock(\(space), \(key))", logger: logger).first(Bool.self) ?? false
+            }
+            if !acquired {
+                // Waiting for another replica's change is not bounded here: it ends with that change (its own
+                // Segura deadline), or with its session if that replica dies.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let whileWaiting { group.addTask { await whileWaiting() } }
+                    try await lease.connection.query("SELECT pg_advisory_lock(\(space), \(key))", logger: logger)
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            lease.abandon()
+            lease.release()
+            self.lockPermits.release()
+            throw StoreError.wrappingPostgres(error)
+        }
+        defer { self.unlock(space, key, on: lease, target: target) }
+        return try await body()
+    }
+
+    /// Releases the lock in the background, so the change's answer does not wait for it: the lock, not this
+    /// process, is what another change waits for. A connection the server ended may never answer, so the unlock is
+    /// bounded, and on failure the session is closed, which releases the lock too. The connection and the permit go
+    /// back only after.
+    private func unlock(_ space: Int32, _ key: Int32, on lease: ConnectionLease, target: Target) {
+        let (logger, limit, permits) = (self.logger, self.configuration.operationTimeout, self.lockPermits)
+        Task {
+            do {
+                try await lease.run(within: limit) { connection in
+                    try await connection.query("SELECT pg_advisory_unlock(\(space), \(key))", logger: logger)
+                }
+            } catch {
+                logger.warning("Could not release a target lock; closing its connection", metadata: ["target": "\(target)"])
+                lease.abandon()
+            }
+            lease.release()
+            permits.release()
+        }
     }
 
     /// The lock's two 32-bit keys: the kind's space and the id folded to 32 bits. Two targets that fold to one key

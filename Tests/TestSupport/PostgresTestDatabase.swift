@@ -49,13 +49,14 @@ public struct PostgresTestDatabase: Sendable {
             configuration: .init(host: settings.host, port: settings.port, username: settings.username, password: password, database: settings.database, tls: .disable),
             id: 1, logger: logger
         )
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
+        defer { Self.close(connection) }
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+
+    /// Closes without waiting for the close to be reported, which postgres-nio does not always do; the callback
+    /// keeps the connection alive until it is closed, as postgres-nio requires.
+    private static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Runs `sql` on this test's database (to damage it, or to look at it as an operator would).
