@@ -1,15 +1,21 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
-## crash test, the grant restart test, the replica test (on the PostgreSQL server of SEGURA_TEST_POSTGRES_URL) and
-## the abuse test (debug binaries, which swift test builds anyway), the fuzz corpora replayed and each fuzz target
-## for 15 s, then Swift Testing over real loopback HTTP (last, so its summary is the closing line).
+## crash test, the grant restart test, the replica test and the abuse test (debug binaries, which swift test builds
+## anyway), the fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP
+## (last, so its summary is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1
+## (scripts/with-postgres, which exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at
+## the end).
 test: bootstrap
+	@scripts/with-postgres $(MAKE) --no-print-directory test-steps
+
+## The steps of `make test`. Run alone, they need SEGURA_TEST_POSTGRES_URL and the rest from scripts/postgres-server.
+test-steps:
 	scripts/check-openapi
 	scripts/schemathesis
 	swift build --product segura-gateway
@@ -58,8 +64,8 @@ grant-restart-test: bootstrap
 
 ## Replica test: two gateways on one PostgreSQL database against one simulator: each delivery acted on once
 ## whichever replica gets it, one change per target at a time, grants revoked once and on time while one replica
-## is SIGKILLed, one audit chain, and a PostgreSQL restart refused without acting (debug; ~2 min; the server of
-## SEGURA_TEST_POSTGRES_URL and SEGURA_TEST_POSTGRES_DIR, else a throw-away one from scripts/postgres-server).
+## is SIGKILLed, one audit chain, and a PostgreSQL restart refused without acting (debug; ~2 min; a PostgreSQL
+## server of its own from scripts/postgres-server, since it restarts it).
 replica-test: bootstrap
 	scripts/replica-test
 

@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Vocabulary
@@ -129,6 +130,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The PostgreSQL store (postgres-nio): the same store concerns for several replicas on one database.
+        .target(
+            name: "GatewayPostgresStore",
+            dependencies: [
+                "GatewayStore",
+                "GatewayVocabulary",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         /// The HTTP contract: server types generated from the top-level `openapi.yaml` (symlinked here).
         .target(
             name: "GatewayAPI",
@@ -144,6 +158,7 @@ let package = Package(
                 "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
+                "GatewayPostgresStore",
                 "JSONReading",
                 "SeguraClient",
                 "CurlHTTPClient",
@@ -173,6 +188,7 @@ let package = Package(
                 "GatewayVocabulary",
                 "GatewaySecurity",
                 "GatewayStore",
+                "GatewayPostgresStore",
                 "SeguraClient",
                 "SeguraSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -249,7 +265,13 @@ let package = Package(
         /// Helpers shared by the test targets: simulator harness, loopback sockets, test certificates.
         .target(
             name: "TestSupport",
-            dependencies: ["CurlHTTPClient", "SeguraSimulator", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CurlHTTPClient",
+                "SeguraSimulator",
+                "GatewayPostgresStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -271,7 +293,14 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayStoreTests",
-            dependencies: ["GatewayStore", "GatewayVocabulary", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GatewayStore",
+                "GatewayPostgresStore",
+                "GatewayVocabulary",
+                "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -22,10 +22,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
     onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let store: any GatewayStore = configuration.keepsDurableState
-        ? try await SQLiteGatewayStore.open(
-            path: configuration.storePath, configuration: .init(staleClaimAfter: configuration.staleClaimAfter, logger: logger))
-        : TransientStore()
+    let store = try await configuration.openStore(logger: logger)
     let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, claimRenewal: configuration.claimRenewal, logger: logger)
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
@@ -41,7 +38,7 @@ public func buildApplication(
     router.add(middleware: ErrorRenderingMiddleware(metrics: metrics, ledger: ledger))
     router.add(middleware: CallerRateLimitMiddleware(refusals: refusals))
     router.add(middleware: InFlightLimitMiddleware(maximum: configuration.http.maxRequestsInFlight, metrics: metrics, refusals: refusals))
-    let serializer = TargetSerializer()
+    let serializer = TargetSerializer(locks: store)
     // Callbacks get their own client, so the Segura client's TLS identity is never presented to a callback host.
     let callbackHTTP = try CurlHTTPClient(logger: logger)
     let callbacks = CallbackEvents(callers: configuration.callers)
@@ -82,7 +79,7 @@ public func buildApplication(
     app.addServices(http)
     if let operations = configuration.operations {
         app.addServices(OperationsListener.build(
-            host: operations.host, port: operations.port, segura: segura, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
+            host: operations.host, port: operations.port, segura: segura, store: store, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
         ))
     }
     app.addServices(callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: revoker, settings: configuration.grants, logger: logger))

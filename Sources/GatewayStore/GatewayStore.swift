@@ -38,7 +38,7 @@ import GatewayVocabulary
 /// The audit trail is one chain: gapless sequence numbers, each record hashing its predecessor (see
 /// ``AuditChain`` for the exact serialization). ``AuditStore/verifyAuditChain(anchor:)`` detects edited, deleted
 /// and reordered records.
-public protocol GatewayStore: DeliveryStore, AuditStore, GrantStore, CallbackOutboxStore {
+public protocol GatewayStore: DeliveryStore, AuditStore, GrantStore, CallbackOutboxStore, TargetLockStore {
     /// Counters for metrics and tests: how well writes are being grouped.
     var statistics: GatewayStoreStatistics { get }
 
@@ -193,6 +193,19 @@ public protocol CallbackOutboxStore: Sendable {
 
     /// When the outbox next has an event due; `nil` if it is empty.
     func nextCallbackDue() async throws -> Date?
+}
+
+/// One change per target across every process that shares the store.
+///
+/// Segura's enable and disable are not idempotent, so two changes to one target must not interleave, whichever
+/// replica runs them. The server serializes the changes of its own process first and takes this lock inside, so a
+/// process holds at most one store lock per target at a time.
+public protocol TargetLockStore: Sendable {
+    /// Runs `body` while this process holds `target`'s lock in the store. If another process holds it, waits, first
+    /// come first served, running `whileWaiting` until the lock is taken (it is then cancelled).
+    ///
+    /// - Throws: a ``StoreError`` when the lock cannot be taken (the database is unreachable); `body` did not run.
+    func withTargetLock<T: Sendable>(_ target: Target, whileWaiting: (@Sendable () async -> Void)?, _ body: () async throws -> T) async throws -> T
 }
 
 extension DeliveryStore {

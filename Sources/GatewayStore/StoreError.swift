@@ -13,6 +13,7 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
         case corruptedData = "corrupted_data"
         case databaseFailure = "database_failure"
         case notDurable = "not_durable"
+        case unavailable
     }
 
     private let code: Code
@@ -45,10 +46,14 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     public static let corruptedData = Self(.corruptedData)
     /// Any other database failure (disk full, I/O error, unreadable file).
     public static let databaseFailure = Self(.databaseFailure)
+    /// The database could not be reached (no connection within the connect timeout, or the connection broke);
+    /// nothing was written, and retrying once it is back may work.
+    public static let unavailable = Self(.unavailable)
     /// The store keeps nothing (``TransientStore``), so it cannot hold what was asked of it (a grant's timer).
     public static let notDurable = Self(.notDurable)
 
-    static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
-    static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }
-    static func databaseFailure(_ underlyingError: any Error) -> Self { Self(.databaseFailure, underlyingError: underlyingError) }
+    package static func unavailable(_ underlyingError: any Error) -> Self { Self(.unavailable, underlyingError: underlyingError) }
+    package static func busy(_ underlyingError: any Error) -> Self { Self(.busy, underlyingError: underlyingError) }
+    package static func corruptedData(_ underlyingError: any Error) -> Self { Self(.corruptedData, underlyingError: underlyingError) }
+    package static func databaseFailure(_ underlyingError: any Error) -> Self { Self(.databaseFailure, underlyingError: underlyingError) }
 }

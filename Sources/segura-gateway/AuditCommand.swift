@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatewayServer
 import GatewayStore
 import Logging
 
@@ -104,37 +105,58 @@ struct AuditExportCommand: AsyncParsableCommand {
     }
 }
 
-/// `--store PATH`, shared by the audit subcommands: opens an existing store, never creates one.
+/// `--store PATH` or `--config FILE`, shared by the audit subcommands: opens an existing store, never creates one.
 struct AuditStoreOption: ParsableArguments {
     @Option(help: ArgumentHelp("The gateway's SQLite store (its store.path); it must exist.", valueName: "path"))
-    var store: String
+    var store: String?
+
+    @Option(help: ArgumentHelp("The gateway's configuration file: the audit trail of the store it names (SQLite or PostgreSQL).", valueName: "file"))
+    var config: String?
+
+    func validate() throws {
+        guard (self.store == nil) != (self.config == nil) else { throw ValidationError("give either --store PATH or --config FILE") }
+    }
 
     /// Opens the store, runs `body`, and closes the store whether or not `body` threw.
     ///
-    /// Checks that the file exists first, because opening creates a missing store, and an empty trail would
+    /// A SQLite path must name an existing file, because opening creates a missing store, and an empty trail would
     /// verify as intact. Logs go to standard error, so standard output carries only the command's result.
     ///
     /// - Throws: exit status 2, with a message, when there is no file at the path or the store cannot be read.
-    func withStore<T>(_ body: (SQLiteGatewayStore) async throws -> T) async throws -> T {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: self.store, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw couldNotRun("no store at '\(self.store)': give the gateway's store.path (audit commands never create one)")
-        }
+    func withStore<T>(_ body: (any GatewayStore) async throws -> T) async throws -> T {
         bootstrapLogging(level: .warning)
+        let logger = Logger(label: "segura.gateway.audit")
+        let store: any GatewayStore
+        let described: String
         do {
-            let store = try await SQLiteGatewayStore.open(path: self.store)
-            let result: T
-            do {
-                result = try await body(store)
-            } catch {
-                try? await store.close()
-                throw error
+            if let path = self.store {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                    throw couldNotRun("no store at '\(path)': give the gateway's store.path (audit commands never create one)")
+                }
+                described = "SQLite \(path)"
+                store = try await SQLiteGatewayStore.open(path: path, configuration: .init(logger: logger))
+            } else {
+                let configuration = try await loadOrExplain(self.config ?? "")
+                described = configuration.storeDescription
+                store = try await configuration.openStore(logger: logger)
             }
+        } catch let error as StoreError {
+            throw couldNotRun("cannot read the audit trail: \(error)")
+        } catch let error as StoreOpeningError {
+            throw couldNotRun("cannot read the audit trail: \(error)")
+        }
+        do {
+            let result = try await body(store)
             try await store.close()
             return result
         } catch let error as StoreError {
+            try? await store.close()
             // The description names the failure kind only; the underlying error may hold SQL and data.
-            throw couldNotRun("cannot read the audit trail in '\(self.store)': \(error)")
+            throw couldNotRun("cannot read the audit trail of \(described): \(error)")
+        } catch {
+            try? await store.close()
+            throw error
         }
     }
 }

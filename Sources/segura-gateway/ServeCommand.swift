@@ -50,7 +50,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let segura = configuration.segura
         print("  segura: \(segura.baseURL) (API prefix \(segura.apiPrefix), token \(segura.tokenPath)), deadline \(seconds(segura.retry.deadline)), at most \(segura.retry.maxAttempts) attempts")
         print(
-            "  store: \(configuration.storePath), delivery ids kept \(seconds(configuration.deliveryExpiry)), unanswered claims taken over after \(seconds(configuration.staleClaimAfter)) (renewed every \(seconds(configuration.claimRenewal)) while queued), purge every \(seconds(configuration.purgeInterval))"
+            "  store: \(configuration.storeDescription), delivery ids kept \(seconds(configuration.deliveryExpiry)), unanswered claims taken over after \(seconds(configuration.staleClaimAfter)) (renewed every \(seconds(configuration.claimRenewal)) while queued), purge every \(seconds(configuration.purgeInterval))"
         )
         let grants = configuration.grants
         print(

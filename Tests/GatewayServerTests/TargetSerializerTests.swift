@@ -1,3 +1,4 @@
+import GatewayStore
 @testable import GatewayServer
 import GatewayVocabulary
 import Logging
@@ -22,7 +23,7 @@ struct TargetSerializerTests {
     }
 
     @Test func aQueuedChangeWorksWhileQueuedUntilItsTurnAndAChangeToAFreeTargetDoesNot() async throws {
-        let serializer = TargetSerializer()
+        let serializer = TargetSerializer(locks: TransientStore())
         let target = Target(kind: .credential, id: 42)
         let journal = Journal()
         let (release, releaseFirst) = AsyncStream.makeStream(of: Void.self)
@@ -42,15 +43,15 @@ struct TargetSerializerTests {
         ) { journal.note("second runs") }
         try await journal.waitFor("second queued")
         releaseFirst.finish()
-        _ = await (first, second)
+        _ = try await (first, second)
         #expect(journal.all == ["first runs", "second queued", "first done", "second's turn", "second runs"])
     }
 
-    @Test func changesToOtherTargetsDoNotWait() async {
-        let serializer = TargetSerializer()
+    @Test func changesToOtherTargetsDoNotWait() async throws {
+        let serializer = TargetSerializer(locks: TransientStore())
         let journal = Journal()
-        await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 1), whileQueued: { journal.note("queued") }) {
-            await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 2), whileQueued: { journal.note("queued") }) {
+        try await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 1), whileQueued: { journal.note("queued") }) {
+            try await serializer.withExclusiveAccess(to: .init(kind: .credential, id: 2), whileQueued: { journal.note("queued") }) {
                 journal.note("both held")
             }
         }

@@ -81,10 +81,18 @@ struct ActionService: Sendable {
     /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
     /// still the one the outcome changes, and a revocation of it runs wholly before or after.
     private func act(_ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger) async -> ActionAnswer {
-        let (result, json) = await self.serializer.withExclusiveAccess(
-            to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(key, requestID: verified.requestID)
-        ) {
-            await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, logger: logger)
+        let result: ActionResult
+        let json: [UInt8]
+        do {
+            (result, json) = try await self.serializer.withExclusiveAccess(
+                to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(key, requestID: verified.requestID)
+            ) {
+                await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, logger: logger)
+            }
+        } catch {
+            // The target's lock in the store could not be taken: nothing was done. The claim stays unanswered, so a
+            // retry acts once it is stale, as after a crash.
+            (result, json) = self.storeUnavailable(builder, error, logger: logger)
         }
         self.metrics.recordRequest(caller: verified.caller.name, action: request.action, outcome: result.outcome, code: result.failure?.code, duration: result.latency)
         logger.info(
@@ -95,6 +103,13 @@ struct ActionService: Sendable {
             ]
         )
         return ActionAnswer(result, json: json)
+    }
+
+    /// The answer when the store failed before anything was done; counted once, with the answer, by `act`.
+    private func storeUnavailable(_ builder: ActionResultBuilder, _ error: any Error, logger: Logger) -> (ActionResult, [UInt8]) {
+        logger.error("The store could not be read or written before acting; refusing the request", metadata: ["error": "\(error)"])
+        let result = builder.problem(code: .storeUnavailable, detail: "the gateway could not use its durable store; nothing was done. Send again shortly")
+        return (result, result.json())
     }
 
     private func actHoldingTarget(
@@ -110,10 +125,7 @@ struct ActionService: Sendable {
                 openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
             }
         } catch {
-            // Counted once, with the answer, by `act`.
-            logger.error("The store could not be read or written before acting; refusing the request", metadata: ["error": "\(error)"])
-            let result = builder.problem(code: .storeUnavailable, detail: "the gateway could not use its durable store; nothing was done. Send again shortly")
-            return (result, result.json())
+            return self.storeUnavailable(builder, error, logger: logger)
         }
 
         var result: ActionResult

@@ -1,5 +1,6 @@
 import CurlHTTPClient
 import Foundation
+import GatewayPostgresStore
 import GatewaySecurity
 import Logging
 import SeguraClient
@@ -145,6 +146,9 @@ public struct GatewayConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// The SQLite file holding deliveries and the audit trail. Default `segura-gateway.sqlite`.
     public var storePath: String = "segura-gateway.sqlite"
+    /// The PostgreSQL database shared by several replicas (`store.postgres`); when set, it is the store and
+    /// ``storePath`` is not used.
+    public var postgres: PostgresGatewayStore.Configuration?
     /// How long a delivery id is remembered (and its answer replayed). Default 24 h.
     public var deliveryExpiry: Duration = .seconds(24 * 3600)
     /// How long an unanswered claim (its process died) blocks its delivery before a retry takes it over and

@@ -1,6 +1,7 @@
 import Configuration
 import CurlHTTPClient
 import Foundation
+import GatewayPostgresStore
 import GatewaySecurity
 import GatewayVocabulary
 import HTTPTypes
@@ -20,6 +21,9 @@ import Yams
 ///   `/metrics` on a listener of their own; the main listener then answers 404 for `/metrics`
 /// - `log.level` (trace … critical, default `info`)
 /// - `store.path` (SQLite file, default `segura-gateway.sqlite`), `store.delivery_expiry_hours` (int, default 24),
+/// - `store.postgres.url` (`postgres://user@host:port/database?sslmode=verify-full&sslrootcert=/ca.pem`; PostgreSQL
+///   instead of SQLite when given; no password in it), `store.postgres.password` (reference),
+///   `store.postgres.max_connections` (10), `store.postgres.connect_timeout_seconds` (10)
 ///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`), `store.refusal_summary_seconds` (60)
 /// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
 /// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
@@ -95,6 +99,7 @@ public enum GatewayConfigurationLoader {
         let grants = self.grants(root.section("grants"))
         let store = root.section("store")
         let storePath = store.string("path")
+        let postgres = self.postgres(store.section("postgres"), environment: environment)
         let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
         let staleClaimSeconds = store.int("stale_claim_seconds", default: 60, range: 2...3600)
         let summarySeconds = store.int("refusal_summary_seconds", default: 60, range: 1...86_400)
@@ -104,11 +109,35 @@ public enum GatewayConfigurationLoader {
         guard recorder.issues.isEmpty, let segura else { throw ConfigurationError(issues: recorder.issues) }
         var configuration = GatewayConfiguration(http: http, segura: segura, outbound: outbound, callers: callers, logLevel: logLevel)
         configuration.storePath = storePath ?? configuration.storePath
+        configuration.postgres = postgres
+        configuration.postgres?.staleClaimAfter = .seconds(staleClaimSeconds)
         configuration.deliveryExpiry = .seconds(expiryHours * 3600)
         configuration.staleClaimAfter = .seconds(staleClaimSeconds)
         configuration.refusalSummaryInterval = .seconds(summarySeconds)
         configuration.operations = operations
         configuration.grants = grants
+        return configuration
+    }
+
+    /// `store.postgres`: the database shared by replicas; `nil` when the section is absent (SQLite).
+    private static func postgres(_ section: ConfigSection, environment: [String: String]) -> PostgresGatewayStore.Configuration? {
+        guard let url = section.string("url") else {
+            if section.string("password", isSecret: true) != nil { section.fail("url", "is required when store.postgres is given") }
+            return nil
+        }
+        let password = self.secret(section, "password", required: false, environment: environment)
+        var configuration: PostgresGatewayStore.Configuration
+        do {
+            configuration = try PostgresGatewayStore.Configuration(url: url, password: password)
+        } catch {
+            section.fail("url", error.description)
+            return nil
+        }
+        configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 2...500)
+        configuration.connectTimeout = .seconds(section.int("connect_timeout_seconds", default: 10, range: 1...300))
+        if let path = configuration.rootCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
+            section.fail("url", "sslrootcert \(path) cannot be read")
+        }
         return configuration
     }
 

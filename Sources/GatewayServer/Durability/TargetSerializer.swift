@@ -1,3 +1,4 @@
+import GatewayStore
 import GatewayVocabulary
 import SeguraClient
 import Synchronization
@@ -9,10 +10,18 @@ import Synchronization
 /// their answers would disagree with it. Serializing per target makes the answers match the order in
 /// which the changes happened. Waiters are served first come, first served.
 ///
-/// The lock lives in this process; replicas sharing one store each serialize their own requests.
+/// Two levels: the changes of this process queue here, and the one at the head of the queue then takes the
+/// target's lock in the store (``TargetLockStore``), which replicas sharing a PostgreSQL database contend for. So
+/// each process holds at most one store lock per target, and waits in the database with one connection per busy
+/// target, not one per request.
 final class TargetSerializer: Sendable {
     /// For each busy target, the tasks waiting for it, oldest first. A target with no entry is free.
     private let waiters = Mutex<[Target: [CheckedContinuation<Void, Never>]]>([:])
+    private let locks: any TargetLockStore
+
+    init(locks: any TargetLockStore) {
+        self.locks = locks
+    }
 
     /// Runs `body` once no other change to `target` is running.
     ///
@@ -22,9 +31,11 @@ final class TargetSerializer: Sendable {
     ///
     /// Waiting is not cancellable: the wait is bounded by the running changes' own deadlines, and a waiter
     /// that left the queue early would break the first-come order.
+    ///
+    /// - Throws: `body`'s error, or a ``StoreError`` when the store's lock could not be taken (`body` did not run).
     func withExclusiveAccess<T: Sendable>(
         to target: Target, whileQueued: (@Sendable () async -> Void)? = nil, _ body: () async throws -> T
-    ) async rethrows -> T {
+    ) async throws -> T {
         if !self.acquireIfFree(target) {
             await withTaskGroup(of: Void.self) { group in
                 if let whileQueued { group.addTask(operation: whileQueued) }
@@ -33,7 +44,7 @@ final class TargetSerializer: Sendable {
             }
         }
         defer { self.release(target) }
-        return try await body()
+        return try await self.locks.withTargetLock(target, whileWaiting: whileQueued, body)
     }
 
     /// Takes `target` if no change holds it; never queues.

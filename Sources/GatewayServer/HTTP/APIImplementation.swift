@@ -61,16 +61,19 @@ struct APIImplementation: APIProtocol {
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
-        let readiness = await Self.readiness(of: self.segura)
+        let readiness = await Self.readiness(of: self.segura, store: self.ledger.store)
         return readiness.status == .ready ? .ok(.init(body: .json(readiness))) : .serviceUnavailable(.init(body: .json(readiness)))
     }
 
-    /// Whether the gateway can act: it can obtain a Segura token. Shared by this listener and the operations one.
-    static func readiness(of segura: SeguraClient) async -> Components.Schemas.Readiness {
-        let tokenProblem = await segura.accessTokenProblem()
+    /// Whether the gateway can act: it can obtain a Segura token and read its store (a database shared by replicas
+    /// can be out of reach while the process runs). Shared by this listener and the operations one.
+    static func readiness(of segura: SeguraClient, store: any GatewayStore) async -> Components.Schemas.Readiness {
+        async let tokenProblem = segura.accessTokenProblem()
+        let storeReachable = (try? await store.auditHead()) != nil
+        let tokenCode = await tokenProblem
         return Components.Schemas.Readiness(
-            status: tokenProblem == nil ? .ready : .notReady,
-            checks: .init(configuration: .ok, seguraToken: tokenProblem?.rawValue ?? "ok")
+            status: tokenCode == nil && storeReachable ? .ready : .notReady,
+            checks: .init(configuration: .ok, seguraToken: tokenCode?.rawValue ?? "ok", store: storeReachable ? "ok" : ErrorCode.storeUnavailable.rawValue)
         )
     }
 

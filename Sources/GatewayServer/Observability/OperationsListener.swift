@@ -1,5 +1,6 @@
 import Foundation
 import GatewayAPI
+import GatewayStore
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -19,13 +20,13 @@ enum OperationsListener {
     static let maximumConnections = 64
 
     static func build(
-        host: String, port: Int, segura: SeguraClient, metrics: GatewayMetrics, logger: Logger,
+        host: String, port: Int, segura: SeguraClient, store: any GatewayStore, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in Self.json(Components.Schemas.Health(status: .ok), status: .ok) }
         router.get("/readyz") { _, _ in
-            let readiness = await APIImplementation.readiness(of: segura)
+            let readiness = await APIImplementation.readiness(of: segura, store: store)
             return Self.json(readiness, status: readiness.status == .ready ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in

@@ -1,22 +1,31 @@
 import Foundation
 
 /// What a store knows about a delivery key when a new claim arrives.
-struct StoredDelivery: Sendable {
-    var fingerprint: String
-    var requestID: String
-    var claimedAt: Date
-    var expiresAt: Date
+package struct StoredDelivery: Sendable {
+    package var fingerprint: String
+    package var requestID: String
+    package var claimedAt: Date
+    package var expiresAt: Date
     /// `nil` while the claim is unanswered.
-    var response: StoredResponse?
+    package var response: StoredResponse?
     /// For an answer that is not final, when the delivery may be claimed again (``DeliveryAnswer/reopensAt``).
-    var reopensAt: Date?
+    package var reopensAt: Date?
+
+    package init(fingerprint: String, requestID: String, claimedAt: Date, expiresAt: Date, response: StoredResponse?, reopensAt: Date?) {
+        self.fingerprint = fingerprint
+        self.requestID = requestID
+        self.claimedAt = claimedAt
+        self.expiresAt = expiresAt
+        self.response = response
+        self.reopensAt = reopensAt
+    }
 }
 
 /// The claim decision of ``GatewayStore/claimDelivery(_:now:)``, kept free of
 /// any database so every backend applies the same table of rules.
-struct ClaimRule: Sendable {
+package struct ClaimRule: Sendable {
     /// What the backend must do within the claim's transaction.
-    enum Verdict: Equatable {
+    package enum Verdict: Equatable {
         /// Write a fresh claim for the new request, replacing any stored row, and answer `.claimed`.
         case take(recoveredFromCrash: Bool)
         /// Leave the row untouched and answer this.
@@ -24,10 +33,14 @@ struct ClaimRule: Sendable {
     }
 
     /// How long an unanswered claim blocks its key before another attempt may take it over.
-    var staleClaimAfter: Duration
+    package var staleClaimAfter: Duration
+
+    package init(staleClaimAfter: Duration) {
+        self.staleClaimAfter = staleClaimAfter
+    }
 
     /// Decides a claim with `fingerprint` at `now` given the key's stored state.
-    func decide(stored: StoredDelivery?, fingerprint: String, now: Date) -> Verdict {
+    package func decide(stored: StoredDelivery?, fingerprint: String, now: Date) -> Verdict {
         guard let stored else { return .take(recoveredFromCrash: false) }
         let isUnanswered = stored.response == nil
         if now >= stored.expiresAt {

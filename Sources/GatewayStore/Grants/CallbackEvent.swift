@@ -24,6 +24,11 @@ public struct CallbackDelivery: Sendable, Hashable {
     public var event: CallbackEvent
     /// Attempts so far, this one included.
     public var attempt: Int
+
+    package init(event: CallbackEvent, attempt: Int) {
+        self.event = event
+        self.attempt = attempt
+    }
 }
 
 /// How a delivery attempt ended.

@@ -53,6 +53,11 @@ public struct RevocationClaim: Sendable, Hashable {
     public var grant: Grant
     /// Identifies this attempt; also the request id of its audit records.
     public var leaseToken: String
+
+    package init(grant: Grant, leaseToken: String) {
+        self.grant = grant
+        self.leaseToken = leaseToken
+    }
 }
 
 /// How a claim on one grant for `DELETE /v1/grants/{id}` turned out.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GatewayVocabulary
 import GRDB
 import Logging
 import Synchronization
@@ -147,6 +148,11 @@ public final class SQLiteGatewayStore: GatewayStore {
     public func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification {
         // One read transaction: a consistent snapshot even while appends continue.
         try await self.read { db in try AuditTable.verify(anchor: anchor, in: db) }
+    }
+
+    /// One process per file: the server's own per-target serializer is the whole lock, so `body` runs at once.
+    public func withTargetLock<T: Sendable>(_ target: Target, whileWaiting: (@Sendable () async -> Void)?, _ body: () async throws -> T) async throws -> T {
+        try await body()
     }
 
     public var statistics: GatewayStoreStatistics {

@@ -10,12 +10,9 @@ import GRDBSQLite
 /// (`applied`, `already_in_state`), or when a revocation disabled it (`grant_revoked`). One row per target,
 /// overwritten by each completion, so the table holds one small row per object ever changed.
 enum TargetChangeTable {
-    /// The decisions that record a completed change.
-    private static let completions: Set<AuditDecision> = [.applied, .alreadyInState, .grantRevoked]
-
     /// Records `event` as its target's latest completed change, if it is one.
     static func note(_ event: AuditEvent, in db: Database) throws {
-        guard Self.completions.contains(event.decision), let kind = event.targetKind, let id = event.targetID else { return }
+        guard let (kind, id) = event.completedChangeTarget else { return }
         try DirectStatement(
             db,
             sql: """

@@ -120,33 +120,20 @@ struct WriteBatch {
     }
 
     mutating func claim(_ request: DeliveryClaimRequest, now: Date, in db: Database) throws -> DeliveryClaim {
-        var signatureSeenBefore = false
-        if let digest = request.signatureDigest {
-            let owner = try Self.signatureOwner(digest, caller: request.key.caller, now: now, in: db)
-            if let owner, owner != request.key.deliveryID { return .signatureReused }
-            signatureSeenBefore = owner != nil
-            if request.key.deliveryID != request.signedDeliveryID || request.signatureOutlivesDelivery {
-                if let signedID = request.signedDeliveryID, signedID != request.key.deliveryID,
-                    let earlier = try Self.delivery(DeliveryKey(caller: request.key.caller, deliveryID: signedID), in: db), earlier.expiresAt > now
-                {
-                    return .signatureReused
-                }
-                let remembered = request.signatureOutlivesDelivery ? Date.distantFuture : now.adding(request.expiresAfter)
-                try Self.remember(digest, for: request.key, until: remembered, in: db)
-            }
+        let facts = ClaimFacts(
+            signatureOwner: try request.signatureDigest.flatMap { try Self.signatureOwner($0, caller: request.key.caller, now: now, in: db) },
+            signedDelivery: try request.signedDeliveryKeyToCheck.flatMap { try Self.delivery($0, in: db) },
+            stored: request.isFreshKey ? nil : try Self.delivery(request.key, in: db)
+        )
+        let plan = self.claimRule.plan(request, facts: facts, now: now)
+        if let digest = request.signatureDigest, let until = plan.rememberSignatureUntil {
+            try Self.remember(digest, for: request.key, until: until, in: db)
         }
-        let stored = request.isFreshKey ? nil : try Self.delivery(request.key, in: db)
-        let isRemembered = stored.map { now < $0.expiresAt } ?? false
-        // A signature that never expires came back after its delivery was forgotten: a replay, not a retry.
-        if request.signatureOutlivesDelivery, signatureSeenBefore, !isRemembered { return .signatureReused }
-        switch self.claimRule.decide(stored: stored, fingerprint: request.fingerprint, now: now) {
+        switch plan.verdict {
         case .answer(let claim):
             return claim
-        case .take(let recoveredFromCrash):
-            // Acting again on a delivery attempted before: not if another change to the target completed since.
-            if let stored, isRemembered, let target = request.target,
-                let later = try TargetChangeTable.completedChange(to: target, after: stored.claimedAt, in: db)
-            {
+        case .take(let recoveredFromCrash, let since):
+            if let since, let target = request.target, let later = try TargetChangeTable.completedChange(to: target, after: since, in: db) {
                 return .superseded(completedBy: later)
             }
             let claim = StoredDelivery(

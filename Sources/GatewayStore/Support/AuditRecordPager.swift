@@ -2,9 +2,9 @@
 ///
 /// Pull-based: a page is fetched only when the consumer has used the previous one, so a slow consumer
 /// slows the reads instead of filling memory. Backend-neutral: the backend supplies `fetchPage`.
-actor AuditRecordPager {
+package actor AuditRecordPager {
     /// Returns up to `limit` records with a sequence above `afterSequence`, in sequence order.
-    typealias FetchPage = @Sendable (_ afterSequence: Int, _ limit: Int) async throws -> [AuditRecord]
+    package typealias FetchPage = @Sendable (_ afterSequence: Int, _ limit: Int) async throws -> [AuditRecord]
 
     private let pageSize: Int
     private let fetchPage: FetchPage
@@ -12,7 +12,7 @@ actor AuditRecordPager {
     private var page: ArraySlice<AuditRecord> = []
     private var isExhausted = false
 
-    init(afterSequence: Int, pageSize: Int, fetchPage: @escaping FetchPage) {
+    package init(afterSequence: Int, pageSize: Int, fetchPage: @escaping FetchPage) {
         precondition(pageSize > 0, "a page must hold at least one record")
         self.afterSequence = afterSequence
         self.pageSize = pageSize
@@ -20,7 +20,7 @@ actor AuditRecordPager {
     }
 
     /// The records as a stream; it ends after a page shorter than the page size.
-    nonisolated var records: AsyncThrowingStream<AuditRecord, any Error> {
+    package nonisolated var records: AsyncThrowingStream<AuditRecord, any Error> {
         AsyncThrowingStream { try await self.next() }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 extension Date {
     /// The instant `milliseconds` after 1970-01-01T00:00:00Z.
-    init(millisecondsSince1970 milliseconds: Int64) {
+    package init(millisecondsSince1970 milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 
@@ -10,19 +10,19 @@ extension Date {
     ///
     /// Rounding (not truncating) makes the conversion stable: a date built from a millisecond count converts
     /// back to the same count despite binary floating point.
-    var millisecondsSince1970: Int64 {
+    package var millisecondsSince1970: Int64 {
         Int64((self.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// This date moved by `duration`, at millisecond precision.
-    func adding(_ duration: Duration) -> Date {
+    package func adding(_ duration: Duration) -> Date {
         Date(millisecondsSince1970: self.millisecondsSince1970 + duration.wholeMilliseconds)
     }
 }
 
 extension Duration {
     /// The duration in whole milliseconds, rounded toward zero.
-    var wholeMilliseconds: Int64 {
+    package var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = self.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

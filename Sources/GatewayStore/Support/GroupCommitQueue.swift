@@ -15,9 +15,9 @@ import Synchronization
 /// queued items they fail at once with ``StoreError/overloaded`` instead of growing memory. Items that record
 /// what already happened (an outcome after Segura acted) are never refused; their number is bounded by the
 /// work admitted before them.
-final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
+package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     /// Writes `items` in one transaction and calls the completion with one output per item, in order.
-    typealias Commit = @Sendable (_ items: [Item], _ completion: @escaping @Sendable (Result<[Output], any Error>) -> Void) -> Void
+    package typealias Commit = @Sendable (_ items: [Item], _ completion: @escaping @Sendable (Result<[Output], any Error>) -> Void) -> Void
 
     private struct Waiter: Sendable {
         var item: Item
@@ -42,7 +42,7 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     ///   - maximumBatchSize: the most items one transaction takes, to bound its size under a burst.
     ///   - maximumPending: the most queued items past which a sheddable item is refused.
     ///   - commit: writes one batch; see ``Commit``.
-    init(maximumBatchSize: Int, maximumPending: Int = .max, commit: @escaping Commit) {
+    package init(maximumBatchSize: Int, maximumPending: Int = .max, commit: @escaping Commit) {
         precondition(maximumBatchSize > 0, "a batch must hold at least one item")
         precondition(maximumPending > 0, "the queue must hold at least one item")
         self.maximumBatchSize = maximumBatchSize
@@ -51,7 +51,7 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Batches and items committed so far.
-    var committed: (batches: Int, items: Int) { self.state.withLock { ($0.batchesCommitted, $0.itemsCommitted) } }
+    package var committed: (batches: Int, items: Int) { self.state.withLock { ($0.batchesCommitted, $0.itemsCommitted) } }
 
     /// Queues `item` and returns its output once the batch holding it committed.
     ///
@@ -59,7 +59,7 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     ///   was done); an item that records what already happened is not.
     /// - Throws: ``StoreError/closed`` after ``close()``, ``StoreError/overloaded`` for a sheddable item past
     ///   the bound, or the error of the batch's commit.
-    func append(_ item: Item, sheddable: Bool = false) async throws -> Output {
+    package func append(_ item: Item, sheddable: Bool = false) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let admission = self.state.withLock { state -> Admission in
                 guard !state.isClosed else { return .refused(.closed) }
@@ -85,7 +85,7 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Refuses new items and returns once every item queued before was committed or failed.
-    func close() async {
+    package func close() async {
         await withCheckedContinuation { continuation in
             let isDrained = self.state.withLock { state in
                 state.isClosed = true

@@ -14,6 +14,11 @@ public struct TransientStore: GatewayStore {
 
     public func close() async throws {}
 
+    /// Nothing is shared with another process: `body` runs at once.
+    public func withTargetLock<T: Sendable>(_ target: Target, whileWaiting: (@Sendable () async -> Void)?, _ body: () async throws -> T) async throws -> T {
+        try await body()
+    }
+
     // MARK: Deliveries
 
     public func claimDelivery(_ request: DeliveryClaimRequest, now: Date) async throws -> DeliveryClaim {

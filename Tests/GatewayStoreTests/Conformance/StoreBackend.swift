@@ -1,6 +1,8 @@
 import Foundation
+import GatewayPostgresStore
 import GatewayStore
 import Testing
+import TestSupport
 
 /// The store backends the conformance suite runs against. Every suite under `Conformance/` takes a backend as its
 /// first argument and speaks only the ``GatewayStore`` protocols, so a new backend joins by adding a case here
@@ -8,10 +10,13 @@ import Testing
 enum StoreBackend: CaseIterable, Sendable, CustomTestStringConvertible {
     /// The embedded store: a SQLite file in a fresh temporary directory.
     case sqlite
+    /// PostgreSQL: a fresh database on the server `SEGURA_TEST_POSTGRES_URL` names (``PostgresTestDatabase``).
+    case postgres
 
     var testDescription: String {
         switch self {
         case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
         }
     }
 
@@ -40,6 +45,13 @@ enum StoreBackend: CaseIterable, Sendable, CustomTestStringConvertible {
         case .sqlite:
             try await withDatabasePath { path in
                 try await body(Database { try await SQLiteGatewayStore.open(path: path, configuration: settings.sqlite) })
+            }
+        case .postgres:
+            try await PostgresTestDatabase.withFresh { database in
+                var configuration = database.configuration
+                configuration.staleClaimAfter = settings.staleClaimAfter
+                configuration.exportPageSize = settings.exportPageSize
+                return try await body(Database { try await PostgresGatewayStore.open(configuration: configuration) })
             }
         }
     }

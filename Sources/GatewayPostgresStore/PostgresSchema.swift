@@ -1,0 +1,176 @@
+import GatewayStore
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as versioned migrations applied in order when a store opens.
+///
+/// The shape is SQLite's (``GatewayStore``'s semantics do not depend on the backend): times are `bigint`
+/// milliseconds since 1970 (UTC), so values compare and hash the same in both backends.
+///
+/// Replicas that start together migrate one at a time: the whole migration runs in one transaction holding a
+/// transaction-scoped advisory lock, and `schema_migration` records each version applied. Migrations only add
+/// (columns with defaults, tables, indexes), so replicas still running the previous version keep working during
+/// a rolling upgrade; a version that must remove something ships one release after the code stopped using it.
+enum PostgresSchema {
+    /// The advisory lock key that serializes migrations (bigint form; target locks use the two-integer form,
+    /// a separate key space).
+    private static let migrationLockKey: Int64 = 0x5345_4755_5241_4D31  // "SEGURAM1"
+
+    /// Every migration, in order; never edit one that shipped, add another.
+    static let migrations: [(version: String, statements: [String])] = [
+        ("v1", version1),
+    ]
+
+    /// Applies the migrations this database has not seen yet.
+    static func migrate(on connection: PostgresConnection, logger: Logger) async throws {
+        try await PostgresTransaction.run(on: connection, logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migration (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger
+            )
+            var applied: Set<String> = []
+            for try await version in try await connection.query("SELECT version FROM schema_migration", logger: logger).decode(String.self) {
+                applied.insert(version)
+            }
+            for migration in Self.migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migration (version) VALUES (\(migration.version))", logger: logger)
+                logger.notice("Applied a schema migration", metadata: ["store.migration": "\(migration.version)"])
+            }
+        }
+    }
+
+    private static let openStates = "('active', 'revoking', 'revoke_failed')"
+
+    private static let version1: [String] = [
+        // One row per delivery key; the response columns are NULL until the claim is answered.
+        """
+        CREATE TABLE delivery (
+            caller text NOT NULL,
+            delivery_id text NOT NULL,
+            fingerprint text NOT NULL,
+            request_id text NOT NULL,
+            claimed_at bigint NOT NULL,
+            expires_at bigint NOT NULL,
+            response_status bigint,
+            response_content_type text,
+            response_body bytea,
+            completed_at bigint,
+            reopens_at bigint,
+            PRIMARY KEY (caller, delivery_id),
+            CHECK ((completed_at IS NULL) = (response_status IS NULL)),
+            CHECK ((completed_at IS NULL) = (response_content_type IS NULL))
+        )
+        """,
+        "CREATE INDEX delivery_by_expiry ON delivery (expires_at)",
+        "CREATE INDEX delivery_by_request ON delivery (caller, request_id)",
+        """
+        CREATE TABLE delivery_signature (
+            caller text NOT NULL,
+            signature_digest text NOT NULL,
+            delivery_id text NOT NULL,
+            expires_at bigint NOT NULL,
+            PRIMARY KEY (caller, signature_digest)
+        )
+        """,
+        "CREATE INDEX delivery_signature_by_expiry ON delivery_signature (expires_at)",
+        // The hash-chained trail; `sequence` is assigned by the store from the head row it holds locked.
+        """
+        CREATE TABLE audit (
+            sequence bigint PRIMARY KEY,
+            previous_hash text NOT NULL,
+            hash text NOT NULL,
+            request_id text NOT NULL,
+            delivery_id text,
+            caller text,
+            decision text NOT NULL,
+            ticket text,
+            action text,
+            target_kind text,
+            target_id text,
+            outcome text,
+            upstream_status bigint,
+            segura_code bigint,
+            error_code text,
+            attempts bigint NOT NULL,
+            latency_ms bigint,
+            received_at bigint NOT NULL,
+            occurred_at bigint NOT NULL
+        )
+        """,
+        "CREATE INDEX audit_by_occurrence ON audit (occurred_at)",
+        // The chain's end, moved in the transaction of every append. Every write transaction locks this one
+        // row first, which is what serializes writers across replicas.
+        """
+        CREATE TABLE audit_head (
+            id integer PRIMARY KEY CHECK (id = 1),
+            sequence bigint NOT NULL,
+            hash text NOT NULL
+        )
+        """,
+        "INSERT INTO audit_head (id, sequence, hash) VALUES (1, \(AuditHead.genesis.sequence), '\(AuditHead.genesis.hash)')",
+        // Append-only by construction, as in SQLite: not a security boundary (the owner can drop the triggers);
+        // the hash chain is.
+        """
+        CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$
+        """,
+        "CREATE TRIGGER audit_is_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+        "CREATE TRIGGER audit_is_append_only_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+        "CREATE TRIGGER audit_head_is_kept BEFORE DELETE ON audit_head FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+        // Time-bound grants: at most one open grant per target (the partial unique index).
+        """
+        CREATE TABLE access_grant (
+            id text PRIMARY KEY,
+            target_kind text NOT NULL,
+            target_id bigint NOT NULL,
+            caller text NOT NULL,
+            ticket text NOT NULL,
+            requested_by text,
+            request_id text NOT NULL,
+            starts_at bigint NOT NULL,
+            expires_at bigint NOT NULL,
+            state text NOT NULL CHECK (state IN ('active', 'revoking', 'revoke_failed', 'revoked', 'cancelled')),
+            due_at bigint,
+            lease_owner text,
+            lease_token text,
+            extensions bigint NOT NULL DEFAULT 0,
+            revoke_attempts bigint NOT NULL DEFAULT 0,
+            ended_at bigint,
+            ended_by text,
+            last_error_code text,
+            updated_at bigint NOT NULL,
+            CHECK ((state IN ('revoked', 'cancelled')) = (ended_at IS NOT NULL))
+        )
+        """,
+        "CREATE UNIQUE INDEX access_grant_open_target ON access_grant (target_kind, target_id) WHERE state IN \(openStates)",
+        "CREATE INDEX access_grant_due ON access_grant (due_at) WHERE due_at IS NOT NULL",
+        "CREATE INDEX access_grant_by_start ON access_grant (starts_at)",
+        // Grant callbacks, written in the transaction of the transition they announce.
+        """
+        CREATE TABLE callback_outbox (
+            seq bigserial PRIMARY KEY,
+            id text NOT NULL UNIQUE,
+            caller text NOT NULL,
+            body bytea NOT NULL,
+            created_at bigint NOT NULL,
+            due_at bigint NOT NULL,
+            attempts bigint NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX callback_outbox_due ON callback_outbox (due_at)",
+        // The last completed change of each target.
+        """
+        CREATE TABLE target_change (
+            target_kind text NOT NULL,
+            target_id text NOT NULL,
+            request_id text NOT NULL,
+            completed_at bigint NOT NULL,
+            PRIMARY KEY (target_kind, target_id)
+        )
+        """,
+    ]
+}
