@@ -31,32 +31,36 @@ costs refusals, never a double action. All on 127.0.0.1, in one temporary direct
                  after each phase and at the end; every 2xx answer that acted, from either replica, has its
                  applied/already_in_state record in the one chain's export (same request id and delivery id).
   e. outage      signed enables, one credential each, alternately to A and B from REPLICA_TEST_OUTAGE_THREADS
-                 threads; PostgreSQL is stopped mid-load (`scripts/postgres-server stop DIR`), left down
-                 REPLICA_TEST_OUTAGE_SECONDS and started again. What is accepted, and why:
-                   - sent after the stop completed and answered before the start began: only 503 with code
-                     store_unavailable (or gateway_overloaded, the write queue full), outcome not_applied,
-                     attempts 0. The gateways stay up, so a refused or broken connection or no answer within
-                     15 s is a failure: the design promises an answer, not a hang;
-                   - overlapping the stop or the start: 200 applied, or either 503 above; a 503 store_unavailable
-                     whose outcome says Segura acted (claimed before the stop, outcome not recorded) is counted;
+                 threads; PostgreSQL is restarted mid-load (`scripts/postgres-server restart DIR --down
+                 REPLICA_TEST_OUTAGE_SECONDS`: a fast shutdown cuts the gateways' sessions). A prober opens a
+                 session every 50 ms; the outage is from its first refused session to its last. What is accepted,
+                 and why:
+                   - sent and answered inside the outage: only 503 with code store_unavailable (or
+                     gateway_overloaded, the write queue full), outcome not_applied, attempts 0. The gateways
+                     stay up, so a refused or broken connection or no answer within 15 s is a failure: the design
+                     promises an answer, not a hang;
+                   - overlapping its start or end: 200 applied, or either 503 above; a 503 store_unavailable
+                     whose outcome says Segura acted (claimed before the outage, outcome not recorded) is counted;
                    - a 503 with attempts 0 must have caused no Segura call at all (checked before the re-send);
-                   - /readyz of each replica answers 503 throughout the outage (from 1 s after the stop) and 200
-                     again after PostgreSQL is back.
+                   - /readyz of each replica answers 503 throughout the outage (from 1 s into it) and 200 again
+                     after PostgreSQL is back.
                  Then every delivery is sent again to A and B at once (409s waited out until claims are stale):
                  each ends 200; a delivery answered 200 during the load is replayed and calls nobody; every
                  credential is applied exactly once and active; the only second calls are the re-acts of
                  deliveries whose outcome went unrecorded, and they answer already_in_state.
 
-Environment (all optional but the first): SEGURA_TEST_POSTGRES_URL (postgres://USER:PW@127.0.0.1:PORT/DB?...; the
-role needs CREATEDB), SEGURA_TEST_POSTGRES_DIR (the server's directory for REPLICA_TEST_POSTGRES_SERVER stop|start,
-default scripts/postgres-server; without it phase e fails unless REPLICA_TEST_SKIP_OUTAGE=1),
-REPLICA_TEST_DELIVERIES (500), REPLICA_TEST_TRIPLE_EVERY (10), REPLICA_TEST_THREADS (16),
-REPLICA_TEST_SAME_TARGET (12), REPLICA_TEST_SAME_TARGET_LATENCY_MS (250), REPLICA_TEST_GRANTS (80),
-REPLICA_TEST_GRANT_MIN_SECONDS (3), REPLICA_TEST_GRANT_MAX_SECONDS (15), REPLICA_TEST_KILLS (4),
-REPLICA_TEST_POLL_MS (250), REPLICA_TEST_ON_TIME_SLACK_MS (2000), REPLICA_TEST_OUTAGE_SECONDS (3),
-REPLICA_TEST_OUTAGE_THREADS (4), REPLICA_TEST_SEED (random), REPLICA_TEST_TIMEOUT_SECONDS (300),
-REPLICA_TEST_KEEP_DIR (copy logs, records and the audit export there; the database is then kept too),
-REPLICA_TEST_BREAK=split-store (self-test: B gets a database of its own, so 'once' must fail).
+Settings (all optional but the first): SEGURA_TEST_POSTGRES_URL (postgres://USER:PW@127.0.0.1:PORT/DB?...; the
+role needs CREATEDB), SEGURA_TEST_POSTGRES_DIR (the server's folder for `REPLICA_TEST_POSTGRES_SERVER restart`,
+default scripts/postgres-server; without it phase e fails unless REPLICA_TEST_SKIP_OUTAGE=1); scripts/replica-test
+sets both for a server of its own, since the test restarts it. REPLICA_TEST_DELIVERIES (500),
+REPLICA_TEST_TRIPLE_EVERY (10), REPLICA_TEST_THREADS (16), REPLICA_TEST_SAME_TARGET (12),
+REPLICA_TEST_SAME_TARGET_LATENCY_MS (250), REPLICA_TEST_GRANTS (80), REPLICA_TEST_GRANT_MIN_SECONDS (3),
+REPLICA_TEST_GRANT_MAX_SECONDS (15), REPLICA_TEST_KILLS (4), REPLICA_TEST_POLL_MS (250),
+REPLICA_TEST_ON_TIME_SLACK_MS (2000), REPLICA_TEST_OUTAGE_SECONDS (3), REPLICA_TEST_OUTAGE_THREADS (8),
+REPLICA_TEST_SKIP_OUTAGE=1 (no phase e), REPLICA_TEST_POOL (store.postgres.max_connections; the gateway's default
+when unset), REPLICA_TEST_SEED (random), REPLICA_TEST_TIMEOUT_SECONDS (300), REPLICA_TEST_KEEP_DIR (copy logs,
+configurations and the audit export there, and keep the database), REPLICA_TEST_BREAK=split-store (self-test: B
+gets a database of its own, so every property must fail).
 SEGURA_GATEWAY_BIN and SEGURA_SIMULATOR_BIN name the binaries (scripts/replica-test builds them when unset).
 
 Signing, delivery sending and the simulator's control API come from crash_test; the processes, audit commands,
@@ -70,6 +74,8 @@ import random
 import secrets
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -121,7 +127,8 @@ class Postgres:
         self.query = urllib.parse.parse_qs(parts.query)
         self.sslmode = (self.query.get("sslmode") or ["disable"])[0]
         self.directory, self.control = directory, control
-        self.psql = shutil.which("psql") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), reverse=True)), None)
+        installed = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), key=lambda path: int(path.split("/")[-3]))
+        self.psql = shutil.which("psql") or (installed[-1] if installed else None)
         if not self.psql:
             raise Failure("no psql (postgresql-client) to create the test database with")
 
@@ -138,12 +145,6 @@ class Postgres:
         return subprocess.run([self.psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql],
                               capture_output=True, text=True, env=environment, timeout=timeout, check=False)
 
-    def reachable(self):
-        try:
-            return self.run_sql("SELECT 1", timeout=5).returncode == 0
-        except subprocess.TimeoutExpired:
-            return False
-
     def create_database(self, name):
         done = self.run_sql(f'CREATE DATABASE "{name}"')
         if done.returncode != 0:
@@ -154,20 +155,28 @@ class Postgres:
         if done.returncode != 0:
             log(f"DROP DATABASE {name} failed: {done.stderr.strip()}")
 
-    def server(self, verb):
-        """`scripts/postgres-server stop|start DIR`; the wall time in ms when it returned."""
-        done = subprocess.run([self.control, verb, self.directory], capture_output=True, text=True, timeout=120,
-                              check=False)
+    def accepting(self):
+        """Whether the server takes a new session now: a StartupMessage (protocol 3.0) answered with an
+        authentication request ('R'), not refused, and not an error such as "the database system is shutting
+        down" or "is starting up" (a fast shutdown keeps the port open while it ends the sessions)."""
+        parameters = b"user\0" + self.user.encode() + b"\0database\0" + self.database.encode() + b"\0\0"
+        message = struct.pack("!ii", 8 + len(parameters), 196608) + parameters
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.5) as connection:
+                connection.settimeout(0.5)
+                connection.sendall(message)
+                return connection.recv(1) == b"R"
+        except OSError:
+            return False
+
+    def restart(self, down_seconds):
+        """`scripts/postgres-server restart DIR --down SECONDS`: fast shutdown (open sessions are cut), SECONDS
+        down, the same cluster on the same port again."""
+        done = subprocess.run([self.control, "restart", self.directory, "--down", str(down_seconds)],
+                              capture_output=True, text=True, timeout=120 + down_seconds, check=False)
         if done.returncode != 0:
-            raise Failure(f"{self.control} {verb} {self.directory} failed ({done.returncode}): "
+            raise Failure(f"{self.control} restart {self.directory} failed ({done.returncode}): "
                           f"{(done.stderr or done.stdout).strip()[-300:]}")
-        # `start` may print the export line again: the server must come back where the gateways look for it.
-        for line in done.stdout.splitlines():
-            if "SEGURA_TEST_POSTGRES_URL=" in line:
-                again = urllib.parse.urlsplit(line.split("=", 1)[1].strip().strip("'\""))
-                if (again.hostname, again.port or 5432) != (self.host, self.port):
-                    raise Failure(f"PostgreSQL came back on {again.hostname}:{again.port}, not {self.host}:{self.port}")
-        return now_ms()
 
 
 # --- the gateways ------------------------------------------------------------------------------------------
@@ -192,7 +201,10 @@ class Replica:
 
 def gateway_config(replica, store_url, password, simulator, settings):
     """The configuration, as JSON (which YAML reads as is)."""
-    postgres = {"url": store_url, "connect_timeout_seconds": 5}
+    # A connection is waited for 2 s (the design's default is 10): requests during the outage are answered sooner.
+    postgres = {"url": store_url, "connect_timeout_seconds": 2}
+    if settings["pool"]:
+        postgres["max_connections"] = settings["pool"]
     if password:
         postgres["password"] = f"env:{PASSWORD_VARIABLE}"
     return {
@@ -224,6 +236,9 @@ def send_until_final(replica, signer, delivery_id, body, deadline, timeout=20.0)
     record of the final answer, or of the connection failure."""
     record = {"delivery_id": delivery_id, "replica": replica.name, "conflicts": 0, "status": None, "error": None,
               "sent_at": now_ms()}
+    if time.monotonic() >= deadline:
+        record.update(error="not sent: the deadline had passed", answered_at=now_ms())
+        return record
     while True:
         kind, answer = post_delivery(replica.url, signer, delivery_id, body, timeout)
         if kind == "answer" and answer["status"] == 409 and answer["error_code"] == "delivery_in_flight" \
@@ -239,7 +254,7 @@ def send_until_final(replica, signer, delivery_id, body, deadline, timeout=20.0)
         return record
 
 
-def send_at_once(replicas, signer, delivery_id, body, deadline):
+def send_at_once(replicas, signer, delivery_id, body, deadline, timeout=20.0):
     """The same delivery to each replica in `replicas` at the same instant (a barrier); their records."""
     barrier = threading.Barrier(len(replicas))
     records = [None] * len(replicas)
@@ -249,7 +264,7 @@ def send_at_once(replicas, signer, delivery_id, body, deadline):
             barrier.wait(10)
         except threading.BrokenBarrierError:
             pass
-        records[index] = send_until_final(replica, signer, delivery_id, body, deadline)
+        records[index] = send_until_final(replica, signer, delivery_id, body, deadline, timeout)
 
     threads = [threading.Thread(target=one, args=(i, r), daemon=True) for i, r in enumerate(replicas)]
     for thread in threads:
@@ -373,7 +388,7 @@ def phase_once(ctx):
         violate(f"the simulator counts api_calls {stats['api_calls']}, applied_changes {stats['applied_changes']} "
                 f"({stray} calls on no delivered credential) for {count} deliveries")
     if stats["max_concurrent_calls_per_item"] > 1:
-        violate(f"max_concurrent_calls_per_item {stats['max_concurrent_calls_per_item']}: one credential called twice at once")
+        violate(f"max_concurrent_calls_per_item {stats['max_concurrent_calls_per_item']}: a credential called twice at once")
     if not acted_by["A"] or not acted_by["B"]:
         violate(f"only one replica ever acted ({acted_by}): the race proved nothing")
     sends = sum(len(d["sends"]) for d in deliveries)
@@ -464,8 +479,8 @@ def phase_serial(ctx):
 
 
 def verify_chain(ctx, label):
-    status, line = audit_command(ctx["gateway_bin"], "verify", ctx["replicas"][0].config,
-                                 os.path.join(ctx["work"], "verify.out"), option="--config", environment=ctx["environment"])
+    status, line = audit_command(ctx["gateway_bin"], "verify", ctx["replicas"][0].config, os.path.join(ctx["work"], "verify.out"),
+                                 option="--config", environment=ctx["environment"])
     ctx["verify"].append({"label": label, "status": status, "line": line})
     log(f"audit verify {label}: {'ok' if status == 0 else f'FAILED (exit {status})'}: {line}")
 
@@ -494,7 +509,8 @@ def phase_grants(ctx):
         ctx["answers"].append({"replica": replica.name, "status": status, "replayed": False,
                                "request_id": answer.get("request_id"), "outcome": answer.get("outcome"),
                                "delivery_id": None})
-        return {"target": target, "id": grant["id"], "replica": replica.name, "expires_at": timestamp_ms(grant["expires_at"])}
+        return {"target": target, "id": grant["id"], "replica": replica.name,
+                "expires_at": timestamp_ms(grant["expires_at"])}
 
     created = in_pool(targets, 8, create)
     grants = {g["target"]: g for g in created}
@@ -594,9 +610,9 @@ def phase_grants(ctx):
                                                                 f"-PT{settings['grant_max']}S; {len(windows)}"),
         ("   applied disables / inactive; repeated calls", f"{applied_disables} / "
                                                           f"{sum(1 for s in states.values() if s == 'inactive')}; {repeated}"),
-        ("   early; max ms after expiry: both up / B down / <kill", f"{len(early)}; {worst('both up')} / "
-                                                                    f"{worst('B down')} / {worst('due before a kill')} "
-                                                                    f"(bound {slack}, <kill: of B's restart)"),
+        ("   early; ms late: both up / B down / due <kill", f"{len(early)}; {worst('both up')} / {worst('B down')} / "
+                                                           f"{worst('due before a kill')} (bound {slack} after expiry, "
+                                                           f"<kill: after B is back)"),
         ("   due: while both up / B down / just before a kill", f"{len(late['both up'])} / {len(late['B down'])} / "
                                                                 f"{len(late['due before a kill'])}"),
     ]
@@ -634,41 +650,51 @@ def phase_outage(ctx):
                 records.append(record)
             stop.wait(0.1)
 
-    def probe():
+    def probe_readiness(replica):
         while not stop.is_set():
-            for replica in (a, b):
-                sent = now_ms()
-                probes.append({"replica": replica.name, "sent_at": sent, "status": http_status(f"{replica.url}/readyz", 2.0),
-                               "answered_at": now_ms()})
+            sent = now_ms()
+            status = http_status(f"{replica.url}/readyz", 5.0)  # more than the 2 s the store waits for a connection
+            probes.append({"replica": replica.name, "sent_at": sent, "status": status, "answered_at": now_ms()})
             stop.wait(0.2)
 
+    database_probes = []  # (wall ms, whether PostgreSQL took a new session), every 50 ms
+
+    def probe_database():
+        while not stop.is_set():
+            database_probes.append((now_ms(), postgres.accepting()))
+            stop.wait(0.05)
+
     threads = [threading.Thread(target=load, daemon=True) for _ in range(settings["outage_threads"])]
-    threads.append(threading.Thread(target=probe, daemon=True))
+    threads += [threading.Thread(target=probe_readiness, args=(r,), daemon=True) for r in (a, b)]
+    threads.append(threading.Thread(target=probe_database, daemon=True))
     for thread in threads:
         thread.start()
     outage = {}
     try:
         time.sleep(2.0)
-        outage["stop_began"] = now_ms()
-        ctx["postgres_down"] = True
-        outage["stopped"] = postgres.server("stop")
-        time.sleep(settings["outage_seconds"])
-        outage["start_began"] = now_ms()
-        postgres.server("start")
-        while not postgres.reachable():
-            if now_ms() > outage["start_began"] + 60_000:
-                raise Failure("PostgreSQL did not accept connections within 60 s of its start")
-            time.sleep(0.1)
-        ctx["postgres_down"] = False
-        outage["back"] = now_ms()
-        log(f"e: PostgreSQL stopped in {(outage['stopped'] - outage['stop_began']) / 1000:.1f} s, down "
-            f"{(outage['start_began'] - outage['stopped']) / 1000:.1f} s, back "
-            f"{(outage['back'] - outage['start_began']) / 1000:.1f} s after the start")
+        outage["restart_began"] = now_ms()
+        ctx["postgres_restarting"] = True
+        postgres.restart(settings["outage_seconds"])
+        outage["restart_returned"] = now_ms()
+        while not postgres.accepting():
+            if now_ms() > outage["restart_returned"] + 30_000:
+                raise Failure("PostgreSQL did not take sessions within 30 s of its restart")
+            time.sleep(0.05)
+        ctx["postgres_restarting"] = False
         time.sleep(3.0)
     finally:
         stop.set()
         for thread in threads:
             thread.join(20)
+    # The outage, as the prober saw it: from its first refused session after the restart began to its last.
+    refused = [at for at, accepted in database_probes if not accepted and at >= outage["restart_began"]]
+    if not refused:
+        raise Failure("the prober never saw PostgreSQL down during its restart")
+    outage["down_from"], outage["down_until"] = refused[0], refused[-1]
+    outage["back"] = min(at for at, accepted in database_probes if accepted and at > outage["down_until"])
+    log(f"e: PostgreSQL refused sessions from +{(outage['down_from'] - outage['restart_began']) / 1000:.2f} s to "
+        f"+{(outage['down_until'] - outage['restart_began']) / 1000:.2f} s of its restart (--down "
+        f"{settings['outage_seconds']}), back at +{(outage['back'] - outage['restart_began']) / 1000:.2f} s")
     if not a.alive() or not b.alive():
         raise Failure("a gateway exited during the PostgreSQL outage; see gateway-a.log / gateway-b.log")
     before_resend = http_json(simulator, path="/_simulator/calls")["calls"]
@@ -679,13 +705,14 @@ def phase_outage(ctx):
     deadline = resend_started + 40
 
     def again(record):
-        sends = send_at_once((a, b), ctx["signer"], record["delivery_id"], body_for("enable", record["target"]), deadline)
+        body = body_for("enable", record["target"])
+        sends = send_at_once((a, b), ctx["signer"], record["delivery_id"], body, deadline, 10.0)
         for s in sends:  # the gateways may need a moment to reconnect: a 503 is sent again, like a 409
             while s["status"] == 503 and s.get("error_code") in REFUSED_CODES and time.monotonic() < deadline:
                 s["refused_again"] = s.get("refused_again", 0) + 1
                 time.sleep(0.5)
-                s.update(send_until_final((a, b)[s["replica"] == "B"], ctx["signer"], record["delivery_id"],
-                                          body_for("enable", record["target"]), deadline), refused_again=s["refused_again"])
+                s.update(send_until_final((a, b)[s["replica"] == "B"], ctx["signer"], record["delivery_id"], body,
+                                          deadline, 10.0), refused_again=s["refused_again"])
         return sends
 
     records.sort(key=lambda r: r["target"])
@@ -704,7 +731,7 @@ def phase_outage(ctx):
 
     calls_before = calls_by_target(before_resend, targets)
     calls_after = calls_by_target(after, targets)
-    inside = lambda r: r["sent_at"] >= outage["stopped"] and r["answered_at"] <= outage["start_began"]  # noqa: E731
+    inside = lambda r: r["sent_at"] >= outage["down_from"] and r["answered_at"] <= outage["down_until"]  # noqa: E731
     counts = {"inside": 0, "inside refused": 0, "200": 0, "refused": 0, "acted unrecorded": 0, "after back": 0}
     acted_unrecorded = set()
     worst_inside_ms = 0
@@ -738,8 +765,9 @@ def phase_outage(ctx):
             if made != r.get("attempts"):
                 violate(f"{r['delivery_id']}: 503 after acting with attempts {r.get('attempts')}, {made} Segura call(s)")
         elif not inside(r):
-            violate(f"{r['delivery_id']} via {r['replica']} ({iso(r['sent_at'])}..{iso(r['answered_at'])}): {what} "
-                    f"({r.get('error_code')}, outcome {r.get('outcome')}): {r.get('body_excerpt', '')[:160]}")
+            violate(f"{r['delivery_id']} via {r['replica']} ({iso(r['sent_at'])}..{iso(r['answered_at'])}, outage "
+                    f"{iso(outage['down_from'])}..{iso(outage['down_until'])}): {what} ({r.get('error_code')}, outcome "
+                    f"{r.get('outcome')}; {made} Segura call(s) before the re-send) {r.get('body_excerpt', '')[:160]}")
     if counts["inside"] == 0:
         violate("no request was sent and answered wholly inside the outage: it proved nothing")
 
@@ -778,11 +806,12 @@ def phase_outage(ctx):
         violate(f"max_concurrent_calls_per_item {stats['max_concurrent_calls_per_item']}")
     twice = sum(1 for t in targets if len(calls_after.get(t, [])) > 1)
 
-    # /readyz: 503 through the outage (from 1 s after the stop), 200 again once PostgreSQL is back.
-    ready_back = {}
+    # /readyz: 503 through the outage (from 1 s into it), 200 again once PostgreSQL is back.
+    ready_back, ready_slowest = {}, {}
     for name in ("A", "B"):
         mine = [p for p in probes if p["replica"] == name]
-        deep = [p for p in mine if p["sent_at"] >= outage["stopped"] + 1000 and p["answered_at"] <= outage["start_began"]]
+        deep = [p for p in mine if p["sent_at"] >= outage["down_from"] + 1000 and p["answered_at"] <= outage["down_until"]]
+        ready_slowest[name] = max((p["answered_at"] - p["sent_at"] for p in deep), default=0)
         if not deep:
             violate(f"/readyz of {name} was never probed inside the outage")
         for p in deep:
@@ -795,15 +824,18 @@ def phase_outage(ctx):
             violate(f"/readyz of {name} did not answer 200 after PostgreSQL was back")
 
     ctx["summary"] += [
-        ("e. PostgreSQL down (stop done .. start begun)", f"{(outage['start_began'] - outage['stopped']) / 1000:.1f} s; "
-                                                          f"{len(records)} deliveries via A and B"),
+        ("e. PostgreSQL refusing sessions (restart --down "
+         f"{settings['outage_seconds']})", f"{(outage['down_until'] - outage['down_from']) / 1000:.1f} s; "
+                                           f"{len(records)} deliveries via A and B"),
         ("   inside it: 503 nothing done / all; slowest", f"{counts['inside refused']} / {counts['inside']}; "
                                                           f"{worst_inside_ms} ms"),
         ("   load: 200 / 503 nothing done / 503 after acting", f"{counts['200']} / {counts['refused']} / "
                                                                f"{counts['acted unrecorded']}"),
         ("   503 sent after PostgreSQL was back", counts["after back"]),
-        ("   /readyz 503 inside, 200 again after: A / B", f"{ready_back['A']} / {ready_back['B']}"),
-        ("   re-send: replays / acted again / waited 409", f"{replayed} / {reacted} / {conflicts} in {resend_seconds:.1f} s"),
+        ("   /readyz inside: slowest; 200 again after: A / B", f"{ready_slowest['A']} / {ready_slowest['B']} ms; "
+                                                               f"{ready_back['A']} / {ready_back['B']}"),
+        ("   re-send: replays / acted again / waited 409", f"{replayed} / {reacted} / {conflicts} "
+                                                           f"in {resend_seconds:.1f} s"),
         ("   credentials applied once / called twice", f"{once} of {len(targets)} / {twice} (re-acts: already_in_state)"),
     ]
     return violations
@@ -840,7 +872,8 @@ def audited_everywhere(ctx, audit):
             violations.append(("c. grants", f"grant {grant['id']}: grant_revoke_failed recorded"))
     for entry in ctx["verify"]:
         if entry["status"] != 0:
-            violations.append(("d. audit", f"audit verify {entry['label']} failed (exit {entry['status']}): {entry['line']}"))
+            violations.append(("d. audit", f"audit verify {entry['label']} failed (exit {entry['status']}): "
+                                           f"{entry['line']}"))
     by_replica = {n: sum(1 for a in acted if a["replica"] == n) for n in ("A", "B")}
     decisions = {}
     for record in audit:
@@ -848,7 +881,7 @@ def audited_everywhere(ctx, audit):
     ctx["summary"] += [
         ("d. audit verify runs / failed; records in the chain", f"{len(ctx['verify'])} / "
                                                                f"{sum(1 for v in ctx['verify'] if v['status'])}; {len(audit)}"),
-        ("   acted 200s via A / B, each with its record", f"{by_replica['A']} / {by_replica['B']}"),
+        ("   2xx that acted via A / B (each needs its record)", f"{by_replica['A']} / {by_replica['B']}"),
     ]
     return violations
 
@@ -865,7 +898,7 @@ def run(work, settings):
     databases = [database] + ([database + "_b"] if settings["break"] == "split-store" else [])
     ctx = {"settings": settings, "work": work, "environment": environment, "signer": signer, "postgres": postgres,
            "rng": rng, "run": run_id, "gateway_bin": settings["gateway"], "answers": [], "verify": [], "summary": [],
-           "postgres_down": False}
+           "postgres_restarting": False}
     simulator_processes = Processes(work, environment)
     replicas = []
     created = []
@@ -885,7 +918,8 @@ def run(work, settings):
         ctx["replicas"] = replicas
         for replica, name in zip(replicas, [databases[0], databases[-1]]):
             with open(replica.config, "w", encoding="utf-8") as out:
-                json.dump(gateway_config(replica, postgres.url(name), postgres.password, simulator, settings), out, indent=2)
+                configuration = gateway_config(replica, postgres.url(name), postgres.password, simulator, settings)
+                json.dump(configuration, out, indent=2)
             checked = subprocess.run([settings["gateway"], "check-config", replica.config], capture_output=True,
                                      text=True, env=environment, check=False)
             if checked.returncode != 0:
@@ -906,10 +940,10 @@ def run(work, settings):
         violations += phase_serial(ctx)
         verify_chain(ctx, "after the deliveries")
         violations += phase_grants(ctx)
-        if settings["postgres_dir"]:
-            violations += phase_outage(ctx)
-        elif settings["skip_outage"]:
+        if settings["skip_outage"]:
             ctx["summary"].append(("e. PostgreSQL restart", "skipped (REPLICA_TEST_SKIP_OUTAGE=1)"))
+        elif settings["postgres_dir"]:
+            violations += phase_outage(ctx)
         else:
             raise Failure("SEGURA_TEST_POSTGRES_DIR is not set, so PostgreSQL cannot be restarted for phase e "
                           "(REPLICA_TEST_SKIP_OUTAGE=1 runs without it)")
@@ -932,10 +966,10 @@ def run(work, settings):
         for replica in replicas:
             replica.processes.stop()
         simulator_processes.stop()
-        if ctx["postgres_down"]:
-            log("starting PostgreSQL again")
+        if ctx["postgres_restarting"] and not postgres.accepting():
+            log("PostgreSQL is still down after an interrupted restart: restarting it again")
             try:
-                postgres.server("start")
+                postgres.restart(0)
             except (Failure, OSError, subprocess.TimeoutExpired) as error:
                 log(f"could not start PostgreSQL again: {error}")
         if os.environ.get("REPLICA_TEST_KEEP_DIR"):
@@ -952,7 +986,7 @@ def main():
         "gateway": os.environ.get("SEGURA_GATEWAY_BIN", ""), "simulator": os.environ.get("SEGURA_SIMULATOR_BIN", ""),
         "postgres_url": os.environ.get("SEGURA_TEST_POSTGRES_URL", ""),
         "postgres_dir": os.environ.get("SEGURA_TEST_POSTGRES_DIR", ""),
-        "postgres_server": os.environ.get("REPLICA_TEST_POSTGRES_SERVER", os.path.join(root, "scripts", "postgres-server")),
+        "postgres_server": os.environ.get("REPLICA_TEST_POSTGRES_SERVER") or os.path.join(root, "scripts", "postgres-server"),
         "skip_outage": os.environ.get("REPLICA_TEST_SKIP_OUTAGE", "") == "1",
         "deliveries": setting("REPLICA_TEST_DELIVERIES", 500), "triple_every": setting("REPLICA_TEST_TRIPLE_EVERY", 10),
         "threads": setting("REPLICA_TEST_THREADS", 16), "same_target": setting("REPLICA_TEST_SAME_TARGET", 12),
@@ -961,7 +995,8 @@ def main():
         "grant_max": setting("REPLICA_TEST_GRANT_MAX_SECONDS", 15), "kills": setting("REPLICA_TEST_KILLS", 4),
         "poll_ms": setting("REPLICA_TEST_POLL_MS", 250), "slack_ms": setting("REPLICA_TEST_ON_TIME_SLACK_MS", 2000),
         "outage_seconds": setting("REPLICA_TEST_OUTAGE_SECONDS", 3),
-        "outage_threads": setting("REPLICA_TEST_OUTAGE_THREADS", 4),
+        "outage_threads": setting("REPLICA_TEST_OUTAGE_THREADS", 8),
+        "pool": setting("REPLICA_TEST_POOL", 0),
         "seed": setting("REPLICA_TEST_SEED", random.randrange(1 << 30)),
         "break": os.environ.get("REPLICA_TEST_BREAK", ""),
     }
@@ -1008,7 +1043,7 @@ def main():
     print()
     print("replica test summary (gateways A and B, one PostgreSQL database, one simulator)")
     for label, value in ctx["summary"] + [("wall time after the build, seconds", round(time.time() - started))]:
-        print(f"  {label:<52} {value}")
+        print(f"  {label:<53} {value}")
     print()
     violated = verdicts(violations, PROPERTIES)
     if violated:
