@@ -1,16 +1,16 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test test-steps simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
 	swift run segura-gateway demo
 
-## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the SIGKILL
-## crash test, the grant restart test, the replica test and the abuse test (debug binaries, which swift test builds
-## anyway), the fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP
-## (last, so its summary is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1
-## (scripts/with-postgres, which exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at
-## the end).
+## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the deployment
+## files (scripts/check-deploy, with check-config run by the debug gateway), the SIGKILL crash test, the grant
+## restart test, the replica test and the abuse test (debug binaries, which swift test builds anyway), the fuzz
+## corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its summary
+## is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which
+## exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
 test: bootstrap
 	@scripts/with-postgres $(MAKE) --no-print-directory test-steps
 
@@ -20,6 +20,7 @@ test-steps:
 	scripts/schemathesis
 	swift build --product segura-gateway
 	swift build --product segura-simulator
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" scripts/check-deploy
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/crash-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
@@ -31,6 +32,11 @@ test-steps:
 	scripts/fuzz --replay
 	FUZZ_SECONDS=15 scripts/fuzz
 	swift test --disable-xctest
+
+## Validate deploy/: systemd-analyze, hadolint, kubectl kustomize with kubernetes-validate, check-config on every
+## shipped configuration, and each deployment's files against its configuration (docs/deployment.md).
+check-deploy: bootstrap
+	scripts/check-deploy
 
 ## Property-based API tests against openapi.yaml (demo gateway; installs Schemathesis into .build-tools/venv).
 schemathesis: bootstrap

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import NIOSSL
 import PostgresNIO
 
@@ -96,7 +97,7 @@ extension PostgresGatewayStore {
             )
             configuration.options.maximumConnections = self.maximumConnections
             configuration.options.connectTimeout = self.connectTimeout
-            if self.tls == .verifyFull { configuration.options.tlsServerName = self.host }
+            configuration.options.tlsServerName = self.serverName
             return configuration
         }
 
@@ -112,8 +113,15 @@ extension PostgresGatewayStore {
                 host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls
             )
             configuration.options.connectTimeout = .init(self.connectTimeout)
-            if self.tls == .verifyFull { configuration.options.tlsServerName = self.host }
+            configuration.options.tlsServerName = self.serverName
             return configuration
+        }
+
+        /// The name `verify-full` checks the certificate against, sent as SNI. An address is not a server name:
+        /// for one, the certificate is checked against the address connected to instead.
+        private var serverName: String? {
+            guard self.tls == .verifyFull, (try? SocketAddress(ipAddress: self.host, port: 0)) == nil else { return nil }
+            return self.host
         }
 
         /// The TLS settings `sslmode` means, and whether a server without TLS is refused; `nil` for `disable`.

@@ -30,11 +30,14 @@ public final class PostgresGatewayStore: GatewayStore {
     let logger: Logger
     private let writeQueue: GroupCommitQueue<PostgresWrite, Void>
     private let isClosed = Atomic(false)
+    /// Connections target locks may hold at once: all but the writer's and one for reads.
+    let lockPermits: LockPermits
 
     private init(client: PostgresClient, clientTask: Task<Void, Never>, configuration: Configuration) {
         self.client = client
         self.clientTask = clientTask
         self.configuration = configuration
+        self.lockPermits = LockPermits(max(1, configuration.maximumConnections - 2))
         let logger = configuration.logger
         self.logger = logger
         let claimRule = ClaimRule(staleClaimAfter: configuration.staleClaimAfter)
@@ -67,7 +70,7 @@ public final class PostgresGatewayStore: GatewayStore {
     ///   connection could be made within the connect timeout (its ``StoreError/underlyingError`` says why);
     ///   another ``StoreError`` when the schema cannot be migrated.
     public static func open(configuration: Configuration) async throws -> PostgresGatewayStore {
-        guard configuration.staleClaimAfter > .zero, configuration.maximumConnections > 1, configuration.maximumBatchSize > 0,
+        guard configuration.staleClaimAfter > .zero, configuration.maximumConnections > 2, configuration.maximumBatchSize > 0,
             configuration.maximumQueuedWrites > 0, configuration.exportPageSize > 0, configuration.connectTimeout > .zero
         else { throw StoreError.invalidArgument }
         let client = PostgresClient(configuration: configuration.client(), backgroundLogger: configuration.logger)

@@ -7,10 +7,21 @@ extension PostgresGatewayStore {
     ///
     /// PostgreSQL queues the waiters of one lock in arrival order, and releases a lock when its session ends, so a
     /// replica that dies mid-change frees its targets. The lock is released before the connection returns to the
-    /// pool; if releasing fails, the connection is closed, which releases it too.
+    /// pool; if releasing fails, the connection is closed, which releases it too. At most ``LockPermits``' share of
+    /// the pool is held by target locks at once, so claims and outcomes always find a connection.
     public func withTargetLock<T: Sendable>(_ target: Target, whileWaiting: (@Sendable () async -> Void)?, _ body: () async throws -> T) async throws -> T {
         let (space, key) = Self.lockKey(target)
         let logger = self.logger
+        if let whileWaiting {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask(operation: whileWaiting)
+                await self.lockPermits.acquire()
+                group.cancelAll()
+            }
+        } else {
+            await self.lockPermits.acquire()
+        }
+        defer { self.lockPermits.release() }
         // The connection is leased without the store's connect timeout (the body cannot move to another task to
         // race a timer): this runs right after the request's claim reached the database, so it is reachable.
         let outcome: Result<T, any Error>

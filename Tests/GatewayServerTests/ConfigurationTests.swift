@@ -1,5 +1,6 @@
 import Foundation
 import GatewayAPI
+import GatewayPostgresStore
 import GatewaySecurity
 @testable import GatewayServer
 import GatewayVocabulary
@@ -133,6 +134,45 @@ struct ConfigurationTests {
         #expect(error.issues.map(\.keyPath) == ["store.stale_claim_seconds"])
         #expect(error.issues.first?.message.contains("segura.deadline_seconds (30)") == true)
         #expect(try await GatewayConfigurationLoader.load(path: try file(45), environment: environment).staleClaimAfter == .seconds(45))
+    }
+
+    /// `store.postgres`: the URL is read with libpq's meanings, the password only from a reference, and the
+    /// mistakes that would weaken a deployment (a password in the URL, an unknown sslmode, replicas sharing an
+    /// instance id) are refused with their key.
+    @Test func aPostgresStoreLoadsAndItsProblemsNameTheirKeys() async throws {
+        let environment = [
+            "SEGURA_SECRET": "s3cr3t", "SN_SECRET": "whsec_" + Data(repeating: 4, count: 32).base64EncodedString(),
+            "JIRA_TOKEN": "a-long-enough-static-token", "PG_PASSWORD": "pg-secret",
+        ]
+        let file = { (store: String, grants: String) in
+            try self.write(Self.valid.replacingOccurrences(of: ", file:SECRET_FILE", with: "") + "\nstore:\n  postgres:\n\(store)\ngrants:\n\(grants)\n")
+        }
+        let configuration = try await GatewayConfigurationLoader.load(
+            path: try file("    url: postgres://gateway@db.example.com:6432/segura?sslrootcert=/etc/ssl/certs/ca-certificates.crt\n    password: env:PG_PASSWORD\n    max_connections: 7", "  instance_id: gw-a"),
+            environment: environment
+        )
+        let postgres = try #require(configuration.postgres)
+        #expect(postgres.host == "db.example.com" && postgres.port == 6432 && postgres.username == "gateway" && postgres.database == "segura")
+        #expect(postgres.password == "pg-secret")
+        #expect(postgres.tls == .verifyFull, "verify-full unless sslmode says otherwise")
+        #expect(postgres.maximumConnections == 7)
+        #expect(configuration.storeDescription == "PostgreSQL postgres://gateway@db.example.com:6432/segura?sslmode=verify-full")
+
+        let problems: [(store: String, grants: String, key: String, says: String)] = [
+            ("    url: postgres://gateway:hunter2@db/segura", "  instance_id: a", "store.postgres.url", "must not contain a password"),
+            ("    url: postgres://gateway@db/segura?sslmode=allow-all", "  instance_id: a", "store.postgres.url", "sslmode must be one of"),
+            ("    url: mysql://gateway@db/segura", "  instance_id: a", "store.postgres.url", "postgres:// URL"),
+            ("    url: postgres://gateway@db/segura\n    password: hunter2", "  instance_id: a", "store.postgres.password", "must be a reference"),
+            ("    url: postgres://gateway@db/segura", "  poll_interval_ms: 250", "grants.instance_id", "must differ per replica"),
+        ]
+        for problem in problems {
+            let error = try await #require(throws: ConfigurationError.self) {
+                _ = try await GatewayConfigurationLoader.load(path: try file(problem.store, problem.grants), environment: environment)
+            }
+            #expect(error.issues.map(\.keyPath) == [problem.key], "\(problem.store)")
+            #expect(error.issues.first?.message.contains(problem.says) == true, "\(error)")
+            #expect(!error.description.contains("hunter2"))
+        }
     }
 
     @Test func grantSettingsAndCallbacksLoadAndTheirProblemsNameTheirKeys() async throws {

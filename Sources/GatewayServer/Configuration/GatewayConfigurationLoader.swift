@@ -100,6 +100,11 @@ public enum GatewayConfigurationLoader {
         let store = root.section("store")
         let storePath = store.string("path")
         let postgres = self.postgres(store.section("postgres"), environment: environment)
+        if postgres != nil, root.section("grants").string("instance_id") == nil {
+            // Each replica releases, at start, the revocation leases held under its id: replicas sharing an id
+            // would release each other's live leases.
+            root.section("grants").fail("instance_id", "is required with store.postgres, and must differ per replica (GRANTS_INSTANCE_ID=<pod or host name>)")
+        }
         let expiryHours = store.int("delivery_expiry_hours", default: 24, range: 1...(24 * 30))
         let staleClaimSeconds = store.int("stale_claim_seconds", default: 60, range: 2...3600)
         let summarySeconds = store.int("refusal_summary_seconds", default: 60, range: 1...86_400)
@@ -133,7 +138,7 @@ public enum GatewayConfigurationLoader {
             section.fail("url", error.description)
             return nil
         }
-        configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 2...500)
+        configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 3...500)
         configuration.connectTimeout = .seconds(section.int("connect_timeout_seconds", default: 10, range: 1...300))
         if let path = configuration.rootCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
             section.fail("url", "sslrootcert \(path) cannot be read")
