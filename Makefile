@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -7,10 +7,10 @@ demo: bootstrap
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the deployment
 ## files (scripts/check-deploy, with check-config run by the debug gateway), the SIGKILL crash test, the grant
-## restart test and the abuse test (debug binaries, which swift test builds anyway), the fuzz corpora replayed and
-## each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its summary is the closing line).
-## All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which exports
-## SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
+## restart test, the replica test and the abuse test (debug binaries, which swift test builds anyway), the fuzz
+## corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its summary
+## is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which
+## exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
 test: bootstrap
 	@scripts/with-postgres $(MAKE) --no-print-directory test-steps
 
@@ -25,6 +25,8 @@ test-steps:
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/crash-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/grant-restart-test
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/replica-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
 	scripts/fuzz --replay
@@ -65,6 +67,13 @@ bench-grants: bootstrap
 ## have expired, then check every expired grant was revoked once, none early and on time (debug; ~40 s).
 grant-restart-test: bootstrap
 	scripts/grant-restart-test
+
+## Replica test: two gateways on one PostgreSQL database against one simulator: each delivery acted on once
+## whichever replica gets it, one change per target at a time, grants revoked once and on time while one replica
+## is SIGKILLed, one audit chain, and a PostgreSQL restart refused without acting (debug; ~2 min; a PostgreSQL
+## server of its own from scripts/postgres-server, since it restarts it).
+replica-test: bootstrap
+	scripts/replica-test
 
 ## Fuzz the parsers (libFuzzer with AddressSanitizer, .build-fuzz) for FUZZ_SECONDS each (default 60), on copies of
 ## the seed corpora in Fuzz/Corpus; FUZZ_TARGETS picks some. `scripts/fuzz --replay` only replays the corpora.

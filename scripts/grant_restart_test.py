@@ -62,7 +62,8 @@ UP_BOUND_MS = 1000  # a grant that fell due while it ran: revoked within this (p
 
 
 def log(message):
-    print(f"grant-restart-test: {message}", file=sys.stderr, flush=True)
+    """Prefixed with the running script's name: scripts/replica_test.py uses these helpers too."""
+    print(f"{os.path.basename(sys.argv[0]).removesuffix('.py').replace('_', '-')}: {message}", file=sys.stderr, flush=True)
 
 
 class Failure(Exception):
@@ -161,21 +162,21 @@ class Processes:
             time.sleep(0.05)
         raise Failure("the simulator did not announce its URL within 30 s")
 
-    def start_gateway(self, binary, config, url):
+    def start_gateway(self, binary, config, url, log_name="gateway.log"):
         """Starts `serve` and waits for /readyz (a killed process's port can need another try); the wall time,
         in ms, of the first ready answer."""
         for attempt in range(1, 4):
             self.gateway_starts += 1
-            self.gateway = self.spawn([binary, "serve", "--config", config], "gateway.log")
+            self.gateway = self.spawn([binary, "serve", "--config", config], log_name)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and self.gateway.poll() is None:
                 if http_status(f"{url}/readyz", timeout=1.0) == 200:
                     return now_ms()
                 time.sleep(0.05)
-            log(f"the gateway did not become ready (attempt {attempt}, exit {self.gateway.poll()})")
+            log(f"the gateway did not become ready (attempt {attempt}, exit {self.gateway.poll()}; {log_name})")
             self.end(self.gateway)
             time.sleep(1)
-        raise Failure("the gateway would not start; see gateway.log")
+        raise Failure(f"the gateway would not start; see {log_name}")
 
     def kill_gateway(self):
         self.gateway.send_signal(signal.SIGKILL)
@@ -201,12 +202,13 @@ class Processes:
         self.end(self.simulator)
 
 
-def audit_command(binary, verb, store, out_path):
-    """`segura-gateway audit <verb> --store`; (exit status, last line of its output)."""
+def audit_command(binary, verb, store, out_path, option="--store", environment=None):
+    """`segura-gateway audit <verb> --store STORE` (or `--config STORE` with option="--config", run in
+    `environment`, which resolves the file's secret references); (exit status, last line of its output)."""
     with open(out_path, "wb") as out:
-        argv = [binary, "audit", verb, "--store", store] + (["--format", "jsonl"] if verb == "export" else [])
+        argv = [binary, "audit", verb, option, store] + (["--format", "jsonl"] if verb == "export" else [])
         status = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT if verb == "verify" else subprocess.DEVNULL,
-                                timeout=120, check=False).returncode
+                                timeout=120, check=False, env=environment).returncode
     with open(out_path, encoding="utf-8", errors="replace") as out:
         lines = [line.rstrip() for line in out if line.strip()]
     return status, (lines[-1] if lines else "")
@@ -576,11 +578,11 @@ def check(result, settings, started):
 PROPERTIES = ("none early", "once", "store", "on time", "audit")
 
 
-def verdicts(violations):
+def verdicts(violations, properties=PROPERTIES):
     """One line per property (whether it holds), each violated one followed by up to five of its violations;
     returns the names of the violated properties."""
     violated = []
-    for name in PROPERTIES:
+    for name in properties:
         found = [message for kind, message in violations if kind == name]
         print(f"  {name:<10} {'VIOLATED, ' + str(len(found)) + ' time(s)' if found else 'holds'}")
         for message in found[:5]:
