@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-stores bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -53,6 +53,11 @@ bench-client: bootstrap
 ## Benchmark: the gateway with and without its durable store, against nginx proxy_pass (release; installs wrk and nginx).
 bench-gateway: bootstrap
 	scripts/bench-gateway
+
+## Benchmark: the durable gateway on PostgreSQL against the same gateway on SQLite, ABBA at -c32 and -c64, with
+## the store's round trips, batches and CPU per request (release; a throw-away PostgreSQL; installs wrk).
+bench-stores: bootstrap
+	scripts/bench-stores
 
 ## Crash test: SIGKILL the gateway under load against a slow simulator, then check the audit chain,
 ## that every 2xx is audited and that re-sending every delivery converges with no double action (release; ~1 min).
