@@ -17,7 +17,8 @@ import Synchronization
 /// - One change per target across replicas: ``withTargetLock(_:whileWaiting:_:)`` holds a session-level advisory
 ///   lock on a pooled connection for the length of the change; a process that dies loses its session and the lock.
 /// - Connections come from postgres-nio's pool, with TLS as configured. A connection that cannot be had within
-///   ``Configuration/connectTimeout`` fails the operation with ``StoreError/unavailable``: the server answers
+///   ``Configuration/connectTimeout``, or an operation still running after ``Configuration/operationTimeout`` (its
+///   connection is then closed), fails with ``StoreError/unavailable`` (``BoundedWork``): the server answers
 ///   `store_unavailable` and acts on nothing, instead of queueing requests behind an unreachable database.
 ///
 /// Open one store per process and share it; it is `Sendable`.
