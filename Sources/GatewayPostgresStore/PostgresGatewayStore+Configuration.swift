@@ -30,7 +30,7 @@ extension PostgresGatewayStore {
         /// How long one operation (a write batch, a read) may run on its connection before the connection is closed
         /// and the store reports itself unavailable: the bound on a request stuck on a server that stopped answering
         /// (a failover, a partition).
-        public var operationTimeout: Duration = .seconds(15)
+        public var operationTimeout: Duration = .seconds(5)
         /// As for SQLite: how long an unanswered claim blocks its key before another attempt may take it over.
         public var staleClaimAfter: Duration = .seconds(60)
         /// The most writes one transaction takes.

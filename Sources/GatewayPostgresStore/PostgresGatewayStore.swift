@@ -31,6 +31,9 @@ public final class PostgresGatewayStore: GatewayStore {
     let logger: Logger
     private let writeQueue: GroupCommitQueue<PostgresWrite, Void>
     private let isClosed = Atomic(false)
+    /// The bound on work long by nature (a purge after downtime, verifying a long chain): still an end, for a
+    /// connection whose server vanished.
+    private static let longWorkLimit: Duration = .seconds(3600)
     /// Connections target locks may hold at once: all but the writer's and one for reads.
     let lockPermits: LockPermits
 
@@ -140,7 +143,7 @@ public final class PostgresGatewayStore: GatewayStore {
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int {
         let cutoff = now.millisecondsSince1970
-        let purged = try await self.withConnection { connection in
+        let purged = try await self.withConnection(limit: Self.longWorkLimit) { connection in
             try await PostgresTransaction.run(on: connection, logger: self.logger) { connection in
                 try await connection.query("DELETE FROM delivery_signature WHERE expires_at <= \(cutoff)", logger: self.logger)
                 var purged = 0
@@ -201,7 +204,7 @@ public final class PostgresGatewayStore: GatewayStore {
     /// Streams the chain in one repeatable-read transaction: a consistent snapshot while replicas keep appending,
     /// one row in memory at a time.
     public func verifyAuditChain(anchor: AuditHead?) async throws -> AuditVerification {
-        try await self.withConnection { connection in
+        try await self.withConnection(limit: Self.longWorkLimit) { connection in
             try await PostgresTransaction.run(on: connection, isolation: "REPEATABLE READ READ ONLY", logger: self.logger) { connection in
                 var verifier = AuditChainVerifier(anchor: anchor)
                 for try await row in try await connection.query("SELECT \(unescaped: PostgresRows.auditColumns) FROM audit ORDER BY sequence", logger: self.logger) {
@@ -304,10 +307,15 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     /// Runs `body` on a pooled connection, mapping failures to ``StoreError``.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    ///
+    /// - Parameter limit: how long `body` may run; the operation timeout unless the work is long by nature (a
+    ///   purge after downtime, a verification of the whole chain).
+    private func withConnection<T: Sendable>(
+        limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         guard !self.isClosed.load(ordering: .sequentiallyConsistent) else { throw StoreError.closed }
         do {
-            return try await Self.leased(self.client, self.configuration, body)
+            return try await Self.leased(self.client, self.configuration, limit: limit, body)
         } catch {
             throw StoreError.wrappingPostgres(error)
         }
@@ -323,10 +331,11 @@ public final class PostgresGatewayStore: GatewayStore {
     /// Runs `body` on a pooled connection, within the connect timeout for the lease and the operation timeout for
     /// the work (``BoundedWork``); either expiring throws ``StoreError/unavailable``.
     static func leased<T: Sendable>(
-        _ client: PostgresClient, _ configuration: Configuration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ client: PostgresClient, _ configuration: Configuration, limit: Duration? = nil,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let lease = try await ConnectionLease.obtain(from: client, within: configuration.connectTimeout)
         defer { lease.release() }
-        return try await lease.run(within: configuration.operationTimeout, body)
+        return try await lease.run(within: limit ?? configuration.operationTimeout, body)
     }
 }

@@ -24,7 +24,7 @@ import Yams
 /// - `store.postgres.url` (`postgres://user@host:port/database?sslmode=verify-full&sslrootcert=/ca.pem`; PostgreSQL
 ///   instead of SQLite when given; no password in it), `store.postgres.password` (reference),
 ///   `store.postgres.max_connections` (10), `store.postgres.connect_timeout_seconds` (10),
-///   `store.postgres.operation_timeout_seconds` (15)
+///   `store.postgres.operation_timeout_seconds` (5)
 ///   `store.stale_claim_seconds` (int, default 60, more than `segura.deadline_seconds`), `store.refusal_summary_seconds` (60)
 /// - `segura.base_url`, `segura.client_id` (required), `segura.client_secret` (required, `env:NAME` or `file:/path`)
 /// - `segura.token_path` (default `/iso/oauth2/token`), `segura.api_prefix` (`/api` or `/iso`, default `/api`),
@@ -141,7 +141,7 @@ public enum GatewayConfigurationLoader {
         }
         configuration.maximumConnections = section.int("max_connections", default: configuration.maximumConnections, range: 3...500)
         configuration.connectTimeout = .seconds(section.int("connect_timeout_seconds", default: 10, range: 1...300))
-        configuration.operationTimeout = .seconds(section.int("operation_timeout_seconds", default: 15, range: 1...600))
+        configuration.operationTimeout = .seconds(section.int("operation_timeout_seconds", default: 5, range: 1...600))
         if let path = configuration.rootCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
             section.fail("url", "sslrootcert \(path) cannot be read")
         }
