@@ -90,18 +90,41 @@ enum PostgresRows {
         )
     }
 
-    static func insert(_ record: AuditRecord, on connection: PostgresConnection, logger: Logger) async throws {
-        let event = record.event
-        try await connection.query(
-            """
-            INSERT INTO audit (\(unescaped: Self.auditColumns)) VALUES (\(record.sequence), \(record.previousHash), \(record.hash),
-                \(event.requestID), \(event.deliveryID), \(event.caller), \(event.decision.rawValue), \(event.ticket), \(event.action?.rawValue),
-                \(event.targetKind?.rawValue), \(event.targetID), \(event.outcome?.rawValue), \(event.upstreamStatus), \(event.seguraCode),
-                \(event.errorCode?.rawValue), \(event.attempts), \(event.latencyMilliseconds), \(event.receivedAt.millisecondsSince1970),
-                \(event.occurredAt.millisecondsSince1970))
-            """,
-            logger: logger
-        )
+    /// Inserts `records` with as few statements as the protocol's 65,535 parameters allow (19 per record).
+    static func insert(_ records: [AuditRecord], on connection: PostgresConnection, logger: Logger) async throws {
+        let rowsPerStatement = 3000
+        for start in stride(from: 0, to: records.count, by: rowsPerStatement) {
+            let chunk = records[start..<min(start + rowsPerStatement, records.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * 19)
+            var rows: [String] = []
+            rows.reserveCapacity(chunk.count)
+            for record in chunk {
+                let first = bindings.count + 1
+                let event = record.event
+                bindings.append(record.sequence)
+                bindings.append(record.previousHash)
+                bindings.append(record.hash)
+                bindings.append(event.requestID)
+                bindings.append(event.deliveryID)
+                bindings.append(event.caller)
+                bindings.append(event.decision.rawValue)
+                bindings.append(event.ticket)
+                bindings.append(event.action?.rawValue)
+                bindings.append(event.targetKind?.rawValue)
+                bindings.append(event.targetID)
+                bindings.append(event.outcome?.rawValue)
+                bindings.append(event.upstreamStatus)
+                bindings.append(event.seguraCode)
+                bindings.append(event.errorCode?.rawValue)
+                bindings.append(event.attempts)
+                bindings.append(event.latencyMilliseconds)
+                bindings.append(event.receivedAt.millisecondsSince1970)
+                bindings.append(event.occurredAt.millisecondsSince1970)
+                rows.append("(" + (first..<(first + 19)).map { "$\($0)" }.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO audit (\(Self.auditColumns)) VALUES " + rows.joined(separator: ", ")
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        }
     }
 
     private static func parse<Value: RawRepresentable>(_ text: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
