@@ -202,6 +202,18 @@ class Processes:
         self.end(self.simulator)
 
 
+def arm_deadline(variable, default):
+    """Ends the run on SIGTERM (exit 143) and, through SIGALRM, after `variable` seconds (default `default`)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    limit = setting(variable, default)
+
+    def overdue(*_):
+        raise Failure(f"the run took more than {limit} s ({variable})")
+
+    signal.signal(signal.SIGALRM, overdue)
+    signal.alarm(limit)
+
+
 def audit_command(binary, verb, store, out_path, option="--store", environment=None):
     """`segura-gateway audit <verb> --store STORE` (or `--config STORE` with option="--config", run in
     `environment`, which resolves the file's secret references); (exit status, last line of its output)."""
@@ -613,14 +625,7 @@ def main():
     if settings["break"] not in ("", "early"):
         log("FAILED: GRANT_TEST_BREAK must be early")
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    limit = setting("GRANT_TEST_TIMEOUT_SECONDS", 300)
-
-    def overdue(*_):
-        raise Failure(f"the run took more than {limit} s (GRANT_TEST_TIMEOUT_SECONDS)")
-
-    signal.signal(signal.SIGALRM, overdue)
-    signal.alarm(limit)
+    arm_deadline("GRANT_TEST_TIMEOUT_SECONDS", 300)
     work = tempfile.mkdtemp(prefix="segura-grants.")
     try:
         result = run(work, settings)

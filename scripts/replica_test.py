@@ -85,8 +85,8 @@ import urllib.parse
 import http.client
 
 from crash_test import KIND, TICKET_PATTERN, Signer, http_json, post_delivery, simulator_stats
-from grant_restart_test import (Failure, Processes, audit_command, child_environment, free_port, http_status, iso,
-                                list_grants, now_ms, setting, signed_request, slow_disables, timestamp_ms, verdicts)
+from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, child_environment, free_port, http_status,
+                                iso, list_grants, now_ms, setting, signed_request, slow_disables, timestamp_ms, verdicts)
 
 CALLER = "replica-test"
 OK_OUTCOMES = {"applied", "already_in_state"}
@@ -1013,14 +1013,7 @@ def main():
     if settings["deliveries"] > FIRST["c"] - FIRST["a"] or settings["grants"] > FIRST["e"] - FIRST["c"]:
         log("FAILED: REPLICA_TEST_DELIVERIES must be at most 5000 and REPLICA_TEST_GRANTS at most 15000")
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    limit = setting("REPLICA_TEST_TIMEOUT_SECONDS", 300)
-
-    def overdue(*_):
-        raise Failure(f"the run took more than {limit} s (REPLICA_TEST_TIMEOUT_SECONDS)")
-
-    signal.signal(signal.SIGALRM, overdue)
-    signal.alarm(limit)
+    arm_deadline("REPLICA_TEST_TIMEOUT_SECONDS", 300)
     work = tempfile.mkdtemp(prefix="segura-replicas.")
     try:
         ctx, violations = run(work, settings)
