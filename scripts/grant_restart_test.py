@@ -214,6 +214,24 @@ def arm_deadline(variable, default):
     signal.alarm(limit)
 
 
+def log_tails(work, names):
+    """Logs the last lines of each non-empty log in `work`, for a run that failed."""
+    for name in names:
+        path = os.path.join(work, name)
+        if os.path.exists(path) and os.path.getsize(path):
+            with open(path, encoding="utf-8", errors="replace") as source:
+                log(f"last lines of {name}:\n" + "".join(line[:400] for line in source.readlines()[-8:]))
+
+
+def keep_and_remove(work, variable, what):
+    """Copies `work` to the folder `variable` names, if set, then removes it."""
+    keep = os.environ.get(variable)
+    if keep:
+        shutil.copytree(work, keep, dirs_exist_ok=True)
+        log(f"{what} kept in {keep}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def audit_command(binary, verb, store, out_path, option="--store", environment=None):
     """`segura-gateway audit <verb> --store STORE` (or `--config STORE` with option="--config", run in
     `environment`, which resolves the file's secret references); (exit status, last line of its output)."""
@@ -634,18 +652,10 @@ def main():
             json.dump(result, out)
     except (Failure, OSError, RuntimeError, http.client.HTTPException) as failure:
         log(f"FAILED: {failure}")
-        for name in ("gateway.log", "simulator.log"):
-            path = os.path.join(work, name)
-            if os.path.exists(path) and os.path.getsize(path):
-                with open(path, encoding="utf-8", errors="replace") as source:
-                    log(f"last lines of {name}:\n" + "".join(source.readlines()[-8:]))
+        log_tails(work, ("gateway.log", "simulator.log"))
         return 1
     finally:
-        keep = os.environ.get("GRANT_TEST_KEEP_DIR")
-        if keep:
-            shutil.copytree(work, keep, dirs_exist_ok=True)
-            log(f"logs, store and audit export kept in {keep}")
-        shutil.rmtree(work, ignore_errors=True)
+        keep_and_remove(work, "GRANT_TEST_KEEP_DIR", "logs, store and audit export")
     violated = verdicts(violations)
     if violated:
         log(f"FAILED: {len(violations)} violation(s) of: {', '.join(violated)}")

@@ -86,7 +86,8 @@ import http.client
 
 from crash_test import KIND, TICKET_PATTERN, Signer, http_json, post_delivery, simulator_stats
 from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, child_environment, free_port, http_status,
-                                iso, list_grants, now_ms, setting, signed_request, slow_disables, timestamp_ms, verdicts)
+                                iso, keep_and_remove, list_grants, log_tails, now_ms, setting, signed_request, slow_disables,
+                                timestamp_ms, verdicts)
 
 CALLER = "replica-test"
 OK_OUTCOMES = {"applied", "already_in_state"}
@@ -1021,18 +1022,10 @@ def main():
     except (Failure, OSError, RuntimeError, http.client.HTTPException, subprocess.TimeoutExpired) as failure:
         signal.alarm(0)
         log(f"FAILED: {failure}")
-        for name in ("gateway-a.log", "gateway-b.log", "simulator.log"):
-            path = os.path.join(work, name)
-            if os.path.exists(path) and os.path.getsize(path):
-                with open(path, encoding="utf-8", errors="replace") as source:
-                    log(f"last lines of {name}:\n" + "".join(line[:400] for line in source.readlines()[-8:]))
+        log_tails(work, ("gateway-a.log", "gateway-b.log", "simulator.log"))
         return 1
     finally:
-        keep = os.environ.get("REPLICA_TEST_KEEP_DIR")
-        if keep:
-            shutil.copytree(work, keep, dirs_exist_ok=True)
-            log(f"logs, configurations and the audit export kept in {keep}")
-        shutil.rmtree(work, ignore_errors=True)
+        keep_and_remove(work, "REPLICA_TEST_KEEP_DIR", "logs, configurations and the audit export")
     print()
     print("replica test summary (gateways A and B, one PostgreSQL database, one simulator)")
     for label, value in ctx["summary"] + [("wall time after the build, seconds", round(time.time() - started))]:
