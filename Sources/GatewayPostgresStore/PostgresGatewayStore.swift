@@ -31,7 +31,7 @@ public final class PostgresGatewayStore: GatewayStore {
     let logger: Logger
     private let writeQueue: GroupCommitQueue<PostgresWrite, Void>
     private let isClosed = Atomic(false)
-    /// The bound on work long by nature (a purge after downtime, verifying a long chain): still an end, for a
+    /// The bound on work long by nature (a migration, a purge after downtime, verifying a long chain): still an end, for a
     /// connection whose server vanished.
     private static let longWorkLimit: Duration = .seconds(3600)
     /// Connections target locks may hold at once: all but the writer's and one for reads.
@@ -79,7 +79,7 @@ public final class PostgresGatewayStore: GatewayStore {
         let client = PostgresClient(configuration: configuration.client(), backgroundLogger: configuration.logger)
         let clientTask = Task { await client.run() }
         do {
-            try await Self.leased(client, configuration) { connection in
+            try await Self.leased(client, configuration, limit: Self.longWorkLimit) { connection in
                 try await PostgresSchema.migrate(on: connection, logger: configuration.logger)
             }
         } catch let error as StoreError where error == .unavailable && error.underlyingError == nil {
