@@ -146,11 +146,7 @@ public final class PostgresGatewayStore: GatewayStore {
         let purged = try await self.withConnection(limit: Self.longWorkLimit) { connection in
             try await PostgresTransaction.run(on: connection, logger: self.logger) { connection in
                 try await connection.query("DELETE FROM delivery_signature WHERE expires_at <= \(cutoff)", logger: self.logger)
-                var purged = 0
-                for try await _ in try await connection.query("DELETE FROM delivery WHERE expires_at <= \(cutoff) RETURNING 1", logger: self.logger) {
-                    purged += 1
-                }
-                return purged
+                return try await connection.query("DELETE FROM delivery WHERE expires_at <= \(cutoff) RETURNING 1", logger: self.logger).count()
             }
         }
         self.logger.debug("Purged expired deliveries", metadata: ["deliveries.purged": "\(purged)"])

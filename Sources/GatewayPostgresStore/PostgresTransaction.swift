@@ -33,11 +33,16 @@ extension PostgresRowSequence {
         return result
     }
 
+    /// How many rows the statement returned: `DELETE … RETURNING 1` tells how many it removed.
+    func count() async throws -> Int {
+        var rows = 0
+        for try await _ in self { rows += 1 }
+        return rows
+    }
+
     /// Whether the statement returned at least one row: `UPDATE … RETURNING 1` tells whether it changed one.
     func isEmpty() async throws -> Bool {
-        var sawRow = false
-        for try await _ in self { sawRow = true }
-        return !sawRow
+        try await self.count() == 0
     }
 }
 
@@ -50,6 +55,9 @@ extension StoreError {
         switch error {
         case is StoreError, is CancellationError:
             return error
+        case is PostgresDecodingError:
+            // A stored value of the wrong type: the database was edited by hand, as SQLite's row decoding errors.
+            return StoreError.corruptedData(error)
         case let error as PSQLError:
             switch error.code {
             case .server:

@@ -333,17 +333,13 @@ final class PostgresWriteBatch {
 
     /// ``GrantStore/releaseRevocationLeases(owner:now:)``.
     func releaseLeases(owner: String, now: Date) async throws -> Int {
-        var released = 0
-        for try await _ in try await self.query(
+        try await self.query(
             """
             UPDATE access_grant SET state = 'active', due_at = \(now.millisecondsSince1970), lease_owner = NULL, lease_token = NULL,
                 updated_at = \(now.millisecondsSince1970)
             WHERE state = 'revoking' AND lease_owner = \(owner) RETURNING 1
             """
-        ) {
-            released += 1
-        }
-        return released
+        ).count()
     }
 
     private func grant(id: String) async throws -> Grant? {

@@ -58,14 +58,6 @@ public struct PostgresTestDatabase: Sendable {
     private static func close(_ connection: PostgresConnection) {
         connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
-
-    /// Runs `sql` on this test's database (to damage it, or to look at it as an operator would).
-    public func execute(_ sql: String) async throws {
-        let (server, password) = try Self.serverSettings()
-        var url = server
-        url.path = "/\(self.configuration.database)"
-        try await Self.administer(server: url, password: password, sql)
-    }
 }
 
 /// `SEGURA_TEST_POSTGRES_URL` is not set: the PostgreSQL cases cannot run, and fail rather than pass unseen.
