@@ -33,5 +33,8 @@ struct Caller: Sendable {
     /// A static token as the whole value of a custom header.
     static let headerToken = Caller(.staticToken, "jira-automation-token-0123456789", now: 1_614_265_330, tokenHeader: HTTPField.Name("X-Gateway-Token")!)
 
-    static let all = [standardWebhooks, gitHub, jira, slack, bearerToken, headerToken]
+    /// A Teams outgoing webhook, with the token of the gateway's pinned Teams vector.
+    static let teams = Caller(.teamsHMAC, "c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", now: 1_614_265_330)
+
+    static let all = [standardWebhooks, gitHub, jira, slack, bearerToken, headerToken, teams]
 }

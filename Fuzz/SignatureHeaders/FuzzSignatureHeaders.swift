@@ -67,8 +67,8 @@ import HTTPTypes
             if let id = delivery.deliveryID {
                 precondition((try? HeaderRules.validatedDeliveryID(id, allowingDot: true)) == id, "hub verified id '\(id)'")
             }
-        case .slackV0:
-            precondition(delivery.deliveryID == nil, "Slack verified with a delivery id")
+        case .slackV0, .teamsHMAC:
+            precondition(delivery.deliveryID == nil, "\(scheme) verified with a delivery id")
         case .staticToken:
             if let key = delivery.deliveryID {
                 precondition((1...CallerVerifier.maximumIdempotencyKeyLength).contains(key.count), "idempotency key of \(key.count) characters")

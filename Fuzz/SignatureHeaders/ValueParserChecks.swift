@@ -11,6 +11,7 @@ enum ValueParserChecks {
             Self.prefixedHex(value, format)
         }
         Self.staticToken(value)
+        Self.teams(value)
         Self.timestamp(value)
         Self.deliveryID(value)
         Self.idempotencyKey(value)
@@ -42,6 +43,16 @@ enum ValueParserChecks {
             precondition(!token.isEmpty && token.allSatisfy(HeaderRules.isVisibleASCII), "Authorization '\(value)' gave an invalid token")
             precondition(value.utf8.suffix(token.count).elementsEqual(token), "Authorization '\(value)' gave a token it does not end with")
         }
+    }
+
+    /// `HMAC <base64>`: an accepted MAC is 32 bytes, and renders to the value with the scheme word in upper case
+    /// and one space.
+    private static func teams(_ value: String) {
+        guard let code = try? TeamsSignatureFormat.signature(in: value) else { return }
+        precondition(code.count == MessageAuthenticator.codeByteCount, "a Teams MAC of \(code.count) bytes from '\(value)'")
+        let rendered = TeamsSignatureFormat.render(code)
+        precondition((try? TeamsSignatureFormat.signature(in: rendered)) == code, "'\(value)' renders as '\(rendered)', which parses differently")
+        precondition(value.uppercased().hasPrefix("HMAC ") && value.hasSuffix(rendered.dropFirst(5)), "'\(value)' renders as '\(rendered)'")
     }
 
     /// A signed timestamp: digits only, and within the window of the time it is checked at.

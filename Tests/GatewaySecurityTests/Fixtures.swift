@@ -17,6 +17,7 @@ enum Fixtures {
         case .hubSHA256: ("It's a Secret to Everybody", "jira-admin-webhook-secret-2")
         case .slackV0: ("8f742231b10e8888abcd99yyyzzz85a5", "0b1d3f5a7c9e2468ace13579bdf02468")
         case .staticToken: ("tok_live_3c5e7a9b1d2f4a6c", "tok_live_8e0a2c4e6b8d0f1a")
+        case .teamsHMAC: ("c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=")
         }
     }
 
@@ -25,6 +26,7 @@ enum Fixtures {
         switch scheme {
         case .standardWebhooks: try! WebhookSecret("whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbA==", scheme: scheme)
         case .hubSHA256, .slackV0, .staticToken: try! WebhookSecret("not-the-callers-secret-at-all", scheme: scheme)
+        case .teamsHMAC: try! WebhookSecret("oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8=", scheme: scheme)
         }
     }
 

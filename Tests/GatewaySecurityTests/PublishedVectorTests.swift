@@ -5,7 +5,7 @@ import Testing
 
 /// The senders' own published examples, verified and re-signed byte for byte.
 ///
-/// All three expected values were also recomputed independently (Python `hmac`) when these tests were written.
+/// All expected values were also recomputed independently (Python `hmac`) when these tests were written.
 @Suite struct PublishedVectorTests {
     /// Standard Webhooks spec test vector.
     @Test func standardWebhooksSpecVector() throws {
@@ -60,5 +60,29 @@ import Testing
 
         let signed = WebhookSigner.headerFields(scheme: .slackV0, secret: secret, body: body, deliveryID: "ignored", timestamp: signedAt)
         #expect(signed == fields)
+    }
+
+    /// A Teams outgoing webhook, computed as Microsoft's sample does (OfficeDev/msteams-samples-outgoing-webhook-nodejs,
+    /// `app.js`): `"HMAC " + crypto.createHmac('sha256', Buffer(sharedSecret, "base64")).update(payload).digest('base64')`.
+    ///
+    /// Teams publishes no fixed example, so the token and Activity are ours; the expected value was computed with
+    /// Python's `hmac`, `hashlib` and `base64` from them, not with the gateway's code.
+    @Test func teamsSampleComputation() throws {
+        let secret = try WebhookSecret("c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", scheme: .teamsHMAC)
+        let body = Array(
+            (#"{"type":"message","id":"1485983408511","timestamp":"2017-02-01T21:10:07.437Z","#
+                + #""serviceUrl":"https://smba.trafficmanager.net/amer-client-ss.msg/","channelId":"msteams","#
+                + #""from":{"id":"29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85gQtHieVkKilBZ9XHoq9j7Zaqt7CZ-NJWi7me2kHTL3Bw","#
+                + #""name":"Tim Jones"},"conversation":{"id":"19:253b1f341670408fb6fcb7f6ac64cad8@thread.skype;messageid=1485983194839"},"#
+                + #""text":"<at>Segura</at> enable credential 42 for ticket CHG0031337 for 2h"}"#).utf8)
+        let expected = "HMAC ifckLg4KIBAmGrg///sR2y+WXF0w94sABmaBYqP1TeI="
+        let verifier = CallerVerifier(scheme: .teamsHMAC, secrets: [secret])
+        let delivery = try verifier.verify(headerFields: [.authorization: expected], body: body, now: Fixtures.now)
+        #expect(delivery.scheme == .teamsHMAC)
+        #expect(delivery.deliveryID == nil && delivery.timestamp == nil)
+        #expect(delivery.signatureDigest?.count == 64)
+
+        let signed = WebhookSigner.headerFields(scheme: .teamsHMAC, secret: secret, body: body, deliveryID: "ignored", timestamp: Fixtures.now)
+        #expect(signed == [.authorization: expected])
     }
 }

@@ -22,6 +22,9 @@ import Testing
         case .staticToken:
             #expect(delivery.deliveryID == Fixtures.deliveryID)
             #expect(delivery.timestamp == nil)
+        case .teamsHMAC:
+            #expect(delivery.deliveryID == nil)
+            #expect(delivery.timestamp == nil)
         }
         #expect((delivery.signatureDigest == nil) == (scheme == .staticToken))
         #expect(delivery.signatureDigest.map { $0.count == 64 && $0 == $0.lowercased() } ?? true)
@@ -160,6 +163,15 @@ import Testing
         _ = try Fixtures.verifier(.staticToken).verify(headerFields: fields, body: Array("other".utf8), now: Fixtures.now)
     }
 
+    /// `HMAC` is an `Authorization` scheme word, so any case is accepted, and more than one space after it.
+    @Test(arguments: ["HMAC ", "hmac ", "Hmac ", "HMAC   "])
+    func teamsAcceptsAuthorizationSchemeSpellings(_ prefix: String) throws {
+        var delivery = Delivery.signed(.teamsHMAC)
+        let mac = delivery.fields[.authorization]!.dropFirst("HMAC ".count)
+        delivery.fields[.authorization] = prefix + mac
+        _ = try Fixtures.verifier(.teamsHMAC).verify(headerFields: delivery.fields, body: delivery.body, now: delivery.now)
+    }
+
     /// Exactly the tolerance away, in either direction, is still accepted.
     @Test(arguments: [SignatureScheme.standardWebhooks, .slackV0], [-300.0, -0.5, 0, 299.9, 300])
     func timestampAtTheToleranceEdgeVerifies(_ scheme: SignatureScheme, offset: TimeInterval) throws {
@@ -168,7 +180,7 @@ import Testing
     }
 
     /// Schemes without a signed timestamp accept a delivery of any age (dedup is their only replay defence).
-    @Test(arguments: [SignatureScheme.hubSHA256, .staticToken])
+    @Test(arguments: [SignatureScheme.hubSHA256, .staticToken, .teamsHMAC])
     func unsignedTimeIsNotChecked(_ scheme: SignatureScheme) throws {
         let yearsLater = Fixtures.now.addingTimeInterval(5 * 365 * 86_400)
         _ = try Fixtures.verifier(scheme).verify(headerFields: Fixtures.signedFields(scheme), body: Fixtures.body, now: yearsLater)
@@ -180,7 +192,7 @@ import Testing
     }
 
     @Test func schemeNamesAreStable() throws {
-        #expect(SignatureScheme.allCases.map(\.rawValue) == ["standard-webhooks", "hub-sha256", "slack-v0", "static-token"])
+        #expect(SignatureScheme.allCases.map(\.rawValue) == ["standard-webhooks", "hub-sha256", "slack-v0", "static-token", "teams-hmac"])
         let decoded = try JSONDecoder().decode([SignatureScheme].self, from: Data(#"["slack-v0"]"#.utf8))
         #expect(decoded == [.slackV0])
     }

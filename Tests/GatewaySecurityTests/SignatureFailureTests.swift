@@ -184,7 +184,33 @@ struct FailureCase: Sendable, CustomTestStringConvertible {
         },
     ]
 
-    @Test(arguments: standardWebhooks + hub + slack + staticToken)
+    static let teams: [FailureCase] = [
+        FailureCase(.teamsHMAC, "missing Authorization", .missingSignature) { $0.fields[.authorization] = nil },
+        FailureCase(.teamsHMAC, "duplicated Authorization", .duplicateHeader) { $0.duplicate(.authorization) },
+        FailureCase(.teamsHMAC, "Bearer scheme", .malformedSignature) {
+            $0.fields[.authorization] = "Bearer " + $0.fields[.authorization]!.dropFirst(5)
+        },
+        FailureCase(.teamsHMAC, "no scheme word", .malformedSignature) { $0.fields[.authorization] = String($0.fields[.authorization]!.dropFirst(5)) },
+        FailureCase(.teamsHMAC, "scheme without MAC", .malformedSignature) { $0.fields[.authorization] = "HMAC" },
+        FailureCase(.teamsHMAC, "scheme and space only", .malformedSignature) { $0.fields[.authorization] = "HMAC " },
+        FailureCase(.teamsHMAC, "unpadded base64", .malformedSignature) { $0.fields[.authorization] = String($0.fields[.authorization]!.dropLast()) },
+        FailureCase(.teamsHMAC, "url-safe alphabet", .malformedSignature) {
+            $0.fields[.authorization] = "HMAC ifckLg4KIBAmGrg___sR2y-WXF0w94sABmaBYqP1TeI="
+        },
+        FailureCase(.teamsHMAC, "hex instead of base64", .malformedSignature) { $0.fields[.authorization] = "HMAC " + String(repeating: "ab", count: 32) },
+        FailureCase(.teamsHMAC, "MAC of 16 bytes", .malformedSignature) { $0.fields[.authorization] = "HMAC AAAAAAAAAAAAAAAAAAAAAA==" },
+        FailureCase(.teamsHMAC, "comma-joined MACs", .malformedSignature) {
+            $0.fields[.authorization] = $0.fields[.authorization]! + ", " + $0.fields[.authorization]!
+        },
+        FailureCase(.teamsHMAC, "text after the MAC", .malformedSignature) { $0.fields[.authorization] = $0.fields[.authorization]! + " x" },
+        FailureCase(.teamsHMAC, "tampered body", .signatureMismatch) { $0.body[3] ^= 0x20 },
+        FailureCase(.teamsHMAC, "body with trailing newline", .signatureMismatch) { $0.body.append(0x0A) },
+        FailureCase(.teamsHMAC, "wrong token", .signatureMismatch) {
+            $0.fields = Fixtures.signedFields(.teamsHMAC, secret: Fixtures.strangerSecret(.teamsHMAC))
+        },
+    ]
+
+    @Test(arguments: standardWebhooks + hub + slack + staticToken + teams)
     func damagedRequestIsRefused(_ failure: FailureCase) {
         var delivery = Delivery.signed(failure.scheme)
         failure.damage(&delivery)
@@ -216,6 +242,17 @@ struct FailureCase: Sendable, CustomTestStringConvertible {
         let fields = Fixtures.signedFields(.standardWebhooks, deliveryID: "msg.1")
         #expect(throws: SignatureError.malformedDeliveryID) {
             try Fixtures.verifier(.standardWebhooks).verify(headerFields: fields, body: Fixtures.body, now: Fixtures.now)
+        }
+    }
+
+    /// The Teams key is the decoded token: a MAC keyed with the token's text (computed with Python's `hmac`) is refused,
+    /// while the one keyed with the decoded bytes verifies.
+    @Test func teamsTokenTextIsNotTheKey() throws {
+        let keyedWithText: HTTPFields = [.authorization: "HMAC OdEC6md4dapy9BR+oSd9Jztd1KSkwKPH2OMmUhmZ+fo="]
+        let keyedWithBytes: HTTPFields = [.authorization: "HMAC IVO44DkM7lLFl23KgwRWfjci2un/n4FaKn3AMejLndA="]
+        _ = try Fixtures.verifier(.teamsHMAC).verify(headerFields: keyedWithBytes, body: Fixtures.body, now: Fixtures.now)
+        #expect(throws: SignatureError.signatureMismatch) {
+            try Fixtures.verifier(.teamsHMAC).verify(headerFields: keyedWithText, body: Fixtures.body, now: Fixtures.now)
         }
     }
 

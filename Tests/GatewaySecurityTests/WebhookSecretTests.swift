@@ -35,6 +35,15 @@ import Testing
         Case(scheme: .staticToken, text: "tok live 3c5e7a9b1d2f4a6c", expected: .invalidCharacters),
         Case(scheme: .staticToken, text: "tok_live_3c5e7a9b1d2f4a6c\t", expected: .invalidCharacters),
         Case(scheme: .staticToken, text: "tok_live_3c5e7a9b1d2f4a6ç", expected: .invalidCharacters),
+        Case(scheme: .teamsHMAC, text: "c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", expected: nil),  // 32 bytes, as Teams shows
+        Case(scheme: .teamsHMAC, text: "AAAAAAAAAAAAAAAAAAAAAA==", expected: nil),  // exactly 16 bytes
+        Case(scheme: .teamsHMAC, text: "AAAAAAAAAAAAAAAAAAAA", expected: .tooShort),  // 15 bytes
+        Case(scheme: .teamsHMAC, text: "", expected: .tooShort),
+        Case(scheme: .teamsHMAC, text: "segura-gateway teams token 32b!!", expected: .invalidBase64),  // the raw text
+        Case(scheme: .teamsHMAC, text: "c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE", expected: .invalidBase64),  // unpadded
+        Case(scheme: .teamsHMAC, text: "whsec_c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", expected: .invalidBase64),
+        Case(scheme: .teamsHMAC, text: "c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=\n", expected: .invalidCharacters),
+        Case(scheme: .teamsHMAC, text: " c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", expected: .invalidCharacters),
     ]
 
     @Test(arguments: cases)

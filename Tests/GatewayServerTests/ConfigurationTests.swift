@@ -68,6 +68,31 @@ struct ConfigurationTests {
         #expect(configuration.callers[1].verifier.scheme == .staticToken)
     }
 
+    /// A Teams caller's secret is the security token as Teams shows it (base64), checked when the file loads.
+    @Test func aTeamsCallerLoadsWithItsBase64Token() async throws {
+        let path = try self.write(
+            """
+            segura:
+              base_url: https://segura.example.com
+              client_id: gateway
+              client_secret: env:SEGURA_SECRET
+            callers:
+              teams:
+                scheme: teams-hmac
+                secrets: [env:TEAMS_TOKEN]
+                policy:
+                  actions: [enable]
+                  kinds: [credential]
+            """)
+        let token = Data(repeating: 7, count: 32).base64EncodedString()
+        let configuration = try await GatewayConfigurationLoader.load(path: path, environment: ["SEGURA_SECRET": "s", "TEAMS_TOKEN": token])
+        #expect(configuration.callers.map(\.verifier.scheme) == [.teamsHMAC])
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await GatewayConfigurationLoader.load(path: path, environment: ["SEGURA_SECRET": "s", "TEAMS_TOKEN": "not base64, but long enough"])
+        }
+        #expect(error.issues.contains { $0.keyPath == "callers.teams.secrets[0]" && $0.message.contains("invalid_base64") })
+    }
+
     @Test(arguments: ["https://svc:hunter2@segura.example.com", "https://segura.example.com?token=hunter2", "https://segura.example.com#hunter2"])
     func aBaseURLWithCredentialsAQueryOrAFragmentIsRefusedWithoutBeingEchoed(_ baseURL: String) async throws {
         let path = try self.write("segura:\n  base_url: \(baseURL)\n  client_id: a\n  client_secret: env:S\n")

@@ -82,6 +82,7 @@ public struct CallerVerifier: Sendable, CustomReflectable {
         case .hubSHA256: try self.verifyHub(headerFields, body: body)
         case .slackV0: try self.verifySlack(headerFields, body: body, now: now)
         case .staticToken: try self.verifyStaticToken(headerFields)
+        case .teamsHMAC: try self.verifyTeams(headerFields, body: body)
         }
     }
 
@@ -118,6 +119,13 @@ public struct CallerVerifier: Sendable, CustomReflectable {
         let signedAt = try self.window.check(timestamp, now: now)
         let code = try self.match([candidate], SlackSignatureFormat.message(timestamp: timestamp, body: body))
         return VerifiedDelivery(deliveryID: nil, timestamp: signedAt, scheme: self.scheme, signatureDigest: Self.digest(of: code))
+    }
+
+    private func verifyTeams(_ fields: HTTPFields, body: [UInt8]) throws(SignatureError) -> VerifiedDelivery {
+        guard let value = try HeaderRules.singleValue(of: [.authorization], in: fields) else { throw .missingSignature }
+        let candidate = try TeamsSignatureFormat.signature(in: value)
+        let code = try self.match([candidate], SignedMessage(prefix: [], body: body))
+        return VerifiedDelivery(deliveryID: nil, timestamp: nil, scheme: self.scheme, signatureDigest: Self.digest(of: code))
     }
 
     private func verifyStaticToken(_ fields: HTTPFields) throws(SignatureError) -> VerifiedDelivery {

@@ -11,12 +11,16 @@ public enum SignatureScheme: String, Sendable, Codable, CaseIterable {
     case slackV0 = "slack-v0"
     /// A shared static token in a header (Jira Automation, Mattermost slash commands); no integrity, no replay protection.
     case staticToken = "static-token"
+    /// Microsoft Teams outgoing webhooks: HMAC-SHA256 over the body, keyed with the base64-decoded security
+    /// token, `Authorization: HMAC <base64>`; no timestamp and no delivery-id header.
+    case teamsHMAC = "teams-hmac"
 
     /// Whether the verified delivery id is covered by the signature, so a dedup store may trust it.
     ///
     /// Only Standard Webhooks signs its id. The other schemes' delivery ids (`X-GitHub-Delivery`,
     /// `X-Atlassian-Webhook-Identifier`, `Idempotency-Key`) are plain headers that a replaying attacker can
     /// change; dedup for them should key on ``VerifiedDelivery/signatureDigest`` instead, where there is one.
+    /// Teams sends no id header at all: its Activity `id` is in the signed body, for the layer above to read.
     public var signsDeliveryID: Bool { self == .standardWebhooks }
 
     /// Whether the scheme signs a timestamp, so the verifier rejects replays older than the tolerance.

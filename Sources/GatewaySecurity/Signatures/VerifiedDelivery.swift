@@ -5,7 +5,8 @@ public struct VerifiedDelivery: Sendable, Equatable {
     /// The sender's delivery id: `webhook-id` (Standard Webhooks, signed), `X-GitHub-Delivery` or
     /// `X-Atlassian-Webhook-Identifier` (hub, not signed), `Idempotency-Key` (static token, not signed), or
     /// `nil` (Slack, which sends none: its retries are told apart by `X-Slack-Retry-Num`, which the layer
-    /// above handles). ``SignatureScheme/signsDeliveryID`` says whether the id can be trusted.
+    /// above handles; Teams, whose Activity `id` is in the body, for the layer above to read).
+    /// ``SignatureScheme/signsDeliveryID`` says whether the id can be trusted.
     public var deliveryID: String?
     /// The signed send time for schemes that sign one (Standard Webhooks, Slack); `nil` otherwise.
     public var timestamp: Date?

@@ -15,7 +15,8 @@ public struct WebhookSecret: Sendable, CustomStringConvertible, CustomDebugStrin
 
     /// The scheme this secret was decoded for; a verifier or signer refuses a secret of another scheme.
     public let scheme: SignatureScheme
-    /// The HMAC key bytes, or for ``SignatureScheme/staticToken`` the token's UTF-8 bytes.
+    /// The HMAC key bytes (decoded from base64 for Standard Webhooks and Teams), or for
+    /// ``SignatureScheme/staticToken`` the token's UTF-8 bytes.
     let key: SymmetricKey
 
     /// Decodes and checks a secret as the configuration gives it.
@@ -25,6 +26,9 @@ public struct WebhookSecret: Sendable, CustomStringConvertible, CustomDebugStrin
     /// - ``SignatureScheme/hubSHA256`` and ``SignatureScheme/slackV0``: the string itself, as UTF-8, is the key.
     ///   Surrounding whitespace is refused: it is nearly always a newline left by a secrets file.
     /// - ``SignatureScheme/staticToken``: the token, visible ASCII only (it travels in a header).
+    /// - ``SignatureScheme/teamsHMAC``: the security token as Teams shows it, canonical padded standard base64
+    ///   (44 characters for 32 bytes); the key is the decoded bytes, as Microsoft's sample decodes it.
+    ///   Surrounding whitespace is refused as for hub and Slack secrets, before the base64 check.
     ///
     /// Every scheme needs at least ``minimumByteCount`` key bytes.
     public init(_ text: String, scheme: SignatureScheme) throws(WebhookSecretError) {
@@ -36,15 +40,24 @@ public struct WebhookSecret: Sendable, CustomStringConvertible, CustomDebugStrin
             guard let decoded = Base64.decodeCanonical(text.dropFirst(prefix.count)) else { throw .invalidBase64 }
             bytes = decoded
         case .hubSHA256, .slackV0:
-            guard text.first?.isWhitespace != true, text.last?.isWhitespace != true else { throw .invalidCharacters }
+            try Self.refuseSurroundingWhitespace(text)
             bytes = Array(text.utf8)
         case .staticToken:
             guard text.utf8.allSatisfy(HeaderRules.isVisibleASCII) else { throw .invalidCharacters }
             bytes = Array(text.utf8)
+        case .teamsHMAC:
+            try Self.refuseSurroundingWhitespace(text)
+            guard let decoded = Base64.decodeCanonical(text) else { throw .invalidBase64 }
+            bytes = decoded
         }
         guard bytes.count >= Self.minimumByteCount else { throw .tooShort }
         self.scheme = scheme
         self.key = SymmetricKey(data: bytes)
+    }
+
+    /// Surrounding whitespace is nearly always a newline left by a secrets file, never part of a secret.
+    private static func refuseSurroundingWhitespace(_ text: String) throws(WebhookSecretError) {
+        guard text.first?.isWhitespace != true, text.last?.isWhitespace != true else { throw .invalidCharacters }
     }
 
     public var description: String { "<redacted>" }
@@ -79,7 +92,7 @@ public struct WebhookSecretError: Error, Hashable, CustomStringConvertible {
     public var description: String {
         switch self.kind {
         case .missingPrefix: "WebhookSecretError.missing_prefix: a Standard Webhooks secret must start with whsec_"
-        case .invalidBase64: "WebhookSecretError.invalid_base64: the text after whsec_ is not padded standard base64"
+        case .invalidBase64: "WebhookSecretError.invalid_base64: the key (after whsec_, for Standard Webhooks) is not padded standard base64"
         case .invalidCharacters: "WebhookSecretError.invalid_characters: surrounding whitespace or a character the scheme does not allow"
         case .tooShort: "WebhookSecretError.too_short: the key has fewer than \(WebhookSecret.minimumByteCount) bytes"
         }
@@ -87,9 +100,9 @@ public struct WebhookSecretError: Error, Hashable, CustomStringConvertible {
 
     /// A Standard Webhooks secret lacks the `whsec_` prefix.
     public static let missingPrefix = Self(.missingPrefix)
-    /// A Standard Webhooks secret is not canonical padded standard base64 after its prefix.
+    /// A Standard Webhooks secret after its prefix, or a Teams security token, is not canonical padded standard base64.
     public static let invalidBase64 = Self(.invalidBase64)
-    /// A hub or Slack secret has surrounding whitespace, or a static token has a character outside visible ASCII.
+    /// A hub, Slack or Teams secret has surrounding whitespace, or a static token has a character outside visible ASCII.
     public static let invalidCharacters = Self(.invalidCharacters)
     /// The decoded key or token is shorter than ``WebhookSecret/minimumByteCount`` bytes.
     public static let tooShort = Self(.tooShort)

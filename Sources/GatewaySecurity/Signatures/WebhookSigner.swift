@@ -16,7 +16,7 @@ public enum WebhookSigner {
     ///   - secret: a secret decoded for `scheme`.
     ///   - body: the exact body that will be sent.
     ///   - deliveryID: `webhook-id` (Standard Webhooks), `X-GitHub-Delivery` (hub), `Idempotency-Key` as an
-    ///     sf-string (static token); Slack has no delivery id, so it is ignored there.
+    ///     sf-string (static token); Slack and Teams have no delivery-id header, so it is ignored there.
     ///   - timestamp: the signed time (Standard Webhooks, Slack), in whole Unix seconds rounded down; ignored
     ///     by the schemes that sign none.
     ///   - tokenHeader: static token only: the header to carry the token (`Bearer ` is added in `Authorization`).
@@ -52,6 +52,8 @@ public enum WebhookSigner {
             let token = String(decoding: secret.keyBytes, as: UTF8.self)
             fields[tokenHeader] = StaticTokenFormat.render(token: token, header: tokenHeader)
             fields[.idempotencyKey] = CallerVerifier.quotedIdempotencyKey(deliveryID)
+        case .teamsHMAC:
+            fields[.authorization] = TeamsSignatureFormat.render(MessageAuthenticator.code(for: SignedMessage(prefix: [], body: body), key: secret.key))
         }
         return fields
     }

@@ -33,7 +33,7 @@ import Yams
 ///   `segura.max_attempts` (5), `segura.max_connections_per_host` (8)
 /// - `segura.ca_file`, `segura.client_certificate_file`, `segura.client_key_file`, `segura.client_key_password`
 ///   (reference), `segura.insecure_skip_tls_verification` (false), `segura.proxy`
-/// - `callers.<name>.scheme` (`standard-webhooks`, `hub-sha256`, `slack-v0`, `static-token`),
+/// - `callers.<name>.scheme` (`standard-webhooks`, `hub-sha256`, `slack-v0`, `static-token`, `teams-hmac`),
 ///   `callers.<name>.secrets` (list of references, at least one), `callers.<name>.tolerance_seconds` (300),
 ///   `callers.<name>.signature_header` (hub-sha256), `callers.<name>.token_header` (static-token)
 /// - `callers.<name>.policy.actions`, `.kinds` (lists), `.ids.<kind>` (list of `N` or `N-M`),

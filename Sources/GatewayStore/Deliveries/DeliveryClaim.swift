@@ -56,7 +56,7 @@ public struct DeliveryClaimRequest: Sendable, Hashable {
     /// completed since (``DeliveryClaim/superseded(completedBy:)``).
     public var target: Target?
     /// Whether the signature must be remembered for good rather than with the delivery: for schemes that sign
-    /// no timestamp (`hub-sha256`), whose captured requests stay valid for ever. Once the delivery itself is
+    /// no timestamp (`hub-sha256`, `teams-hmac`), whose captured requests stay valid for ever. Once the delivery itself is
     /// forgotten, the signature is refused as ``DeliveryClaim/signatureReused`` instead of acting again.
     public var signatureOutlivesDelivery: Bool
 

@@ -12,6 +12,15 @@ enum HeaderRules {
         (0x21...0x7E).contains(byte)
     }
 
+    /// The credentials of an `Authorization` value: what follows its scheme word and one or more spaces
+    /// (RFC 9110 §11.4), when that word is one of `schemes` (given in lower case; compared case-insensitively).
+    ///
+    /// - Returns: the credentials, possibly empty, or `nil` when there is no space or the scheme is another.
+    static func authorizationCredentials(in value: String, schemes: Set<String>) -> Substring? {
+        guard let space = value.firstIndex(of: " "), schemes.contains(value[..<space].lowercased()) else { return nil }
+        return value[space...].drop { $0 == " " }
+    }
+
     /// The one value of a field that may be sent under any of `names` (a standard name and its aliases).
     ///
     /// A field sent twice under one name is ambiguous and refused. The same field under two alias names is

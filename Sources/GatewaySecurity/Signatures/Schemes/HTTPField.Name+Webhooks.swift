@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// The header names the four schemes read and write, spelled once.
+/// The header names the schemes read and write, spelled once (Teams uses `Authorization`, which HTTPTypes names).
 extension HTTPField.Name {
     package static let webhookID = Self("webhook-id")!
     package static let webhookTimestamp = Self("webhook-timestamp")!

@@ -14,10 +14,8 @@ enum StaticTokenFormat {
     static func token(in value: String, header: HTTPField.Name) throws(SignatureError) -> [UInt8] {
         var token = Substring(value)
         if header == .authorization {
-            guard let space = value.firstIndex(of: " "),
-                Self.authorizationSchemes.contains(value[..<space].lowercased())
-            else { throw .malformedSignature }
-            token = value[space...].drop { $0 == " " }
+            guard let credentials = HeaderRules.authorizationCredentials(in: value, schemes: Self.authorizationSchemes) else { throw .malformedSignature }
+            token = credentials
         }
         guard !token.isEmpty, token.utf8.allSatisfy(HeaderRules.isVisibleASCII) else { throw .malformedSignature }
         return Array(token.utf8)
