@@ -49,6 +49,9 @@ let package = Package(
         /// A strict, streaming JSON reader (no dependencies) for the inputs read on every request: the action
         /// request's body and Segura's answers.
         .target(name: "JSONReading", swiftSettings: swiftSettings),
+        /// A strict `application/x-www-form-urlencoded` reader (no dependencies) for the chat platforms' slash
+        /// commands and interactive payloads (Slack, Mattermost).
+        .target(name: "FormReading", swiftSettings: swiftSettings),
 
         // MARK: libcurl
 
@@ -249,6 +252,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "fuzz-url-encoded-form",
+            dependencies: ["FuzzSupport", "FormReading"],
+            path: "Fuzz/URLEncodedForm",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "fuzz-segura-envelope",
             dependencies: ["FuzzSupport", "GatewayVocabulary", "SeguraClient", "CurlHTTPClient"],
             path: "Fuzz/SeguraEnvelope",
@@ -277,6 +286,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "JSONReadingTests", dependencies: ["JSONReading"], swiftSettings: swiftSettings),
+        .testTarget(name: "FormReadingTests", dependencies: ["FormReading"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CurlHTTPClientTests",
             dependencies: ["CurlHTTPClient", "SeguraSimulator", "TestSupport", .product(name: "Logging", package: "swift-log")],
