@@ -114,6 +114,8 @@ let package = Package(
             name: "GatewaySecurity",
             dependencies: [
                 "GatewayVocabulary",
+                // A static token may come in a form field (Mattermost slash commands).
+                "FormReading",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

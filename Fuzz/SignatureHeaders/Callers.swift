@@ -12,9 +12,13 @@ struct Caller: Sendable {
     let tokenHeader: HTTPField.Name
     let signatureHeader: HTTPField.Name?
 
-    init(_ scheme: SignatureScheme, _ secret: String, now: TimeInterval, tokenHeader: HTTPField.Name = .authorization, signatureHeader: HTTPField.Name? = nil) {
+    init(
+        _ scheme: SignatureScheme, _ secret: String, now: TimeInterval, tokenHeader: HTTPField.Name = .authorization,
+        signatureHeader: HTTPField.Name? = nil, tokenFormField: String? = nil
+    ) {
         self.secret = try! WebhookSecret(secret, scheme: scheme)
-        self.verifier = CallerVerifier(scheme: scheme, secrets: [self.secret], tokenHeader: tokenHeader, signatureHeader: signatureHeader)
+        self.verifier = CallerVerifier(
+            scheme: scheme, secrets: [self.secret], tokenHeader: tokenHeader, signatureHeader: signatureHeader, tokenFormField: tokenFormField)
         self.now = Date(timeIntervalSince1970: now)
         self.tokenHeader = tokenHeader
         self.signatureHeader = signatureHeader
@@ -36,5 +40,8 @@ struct Caller: Sendable {
     /// A Teams outgoing webhook, with the token of the gateway's pinned Teams vector.
     static let teams = Caller(.teamsHMAC, "c2VndXJhLWdhdGV3YXkgdGVhbXMgdG9rZW4gMzJiISE=", now: 1_614_265_330)
 
-    static let all = [standardWebhooks, gitHub, jira, slack, bearerToken, headerToken, teams]
+    /// A Mattermost slash command: the token in `Authorization: Token …`, in the `token` form field, or both.
+    static let mattermost = Caller(.staticToken, "jira-automation-token-0123456789", now: 1_614_265_330, tokenFormField: "token")
+
+    static let all = [standardWebhooks, gitHub, jira, slack, bearerToken, headerToken, teams, mattermost]
 }

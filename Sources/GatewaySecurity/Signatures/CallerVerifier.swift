@@ -1,11 +1,13 @@
 import Crypto
+import FormReading
 import Foundation
 import HTTPTypes
 
 /// Checks that a webhook came from one configured caller, under that caller's scheme and active secrets.
 ///
 /// Build one per caller at configuration time and share it: it is an immutable value. Verification runs over
-/// the exact raw body bytes, before any JSON or form parsing, and fails closed with a ``SignatureError``.
+/// the exact raw body bytes, before any JSON or form parsing (but for a static token's form field, read with the
+/// strict ``URLEncodedForm``), and fails closed with a ``SignatureError``.
 ///
 /// ```swift
 /// let verifier = CallerVerifier(scheme: .slackV0, secrets: [current, previous])
@@ -25,6 +27,8 @@ public struct CallerVerifier: Sendable, CustomReflectable {
     private let authenticator: MessageAuthenticator
     private let signatureHeader: HTTPField.Name
     private let tokenHeader: HTTPField.Name
+    /// Static token only: the form field that may carry the token too; `nil` when only the header does.
+    private let tokenFormField: String?
     /// Static token only: each token's HMAC under the authenticator's one random key.
     ///
     /// Comparing HMACs of the presented and the configured tokens, rather than the tokens, gives a
@@ -43,6 +47,9 @@ public struct CallerVerifier: Sendable, CustomReflectable {
     ///     `Bearer ` or `Token `; in any other header it is the whole value.
     ///   - signatureHeader: hub-sha256 only: the signature header; `nil` means `X-Hub-Signature-256` (GitHub).
     ///     Jira admin webhooks use `X-Hub-Signature` with the same `sha256=` format.
+    ///   - tokenFormField: static token only: a field of an `application/x-www-form-urlencoded` body that carries
+    ///     the token as well as, or instead of, the header (Mattermost slash commands send both: `token`).
+    ///     When both are sent, both must match.
     /// - Precondition: `secrets` is not empty, every secret was decoded for `scheme`, and `tolerance` is not
     ///   negative. The configuration layer checks these before building a verifier.
     public init(
@@ -50,13 +57,15 @@ public struct CallerVerifier: Sendable, CustomReflectable {
         secrets: [WebhookSecret],
         tolerance: Duration = .seconds(300),
         tokenHeader: HTTPField.Name = .authorization,
-        signatureHeader: HTTPField.Name? = nil
+        signatureHeader: HTTPField.Name? = nil,
+        tokenFormField: String? = nil
     ) {
         precondition(!secrets.isEmpty, "a caller needs at least one active secret")
         precondition(secrets.allSatisfy { $0.scheme == scheme }, "every secret must be decoded for the caller's scheme")
         self.scheme = scheme
         self.window = TimestampWindow(tolerance: tolerance)
         self.tokenHeader = tokenHeader
+        self.tokenFormField = tokenFormField
         self.signatureHeader = signatureHeader ?? HubSignatureFormat.defaultSignatureHeader
         if scheme == .staticToken {
             let digestKey = SymmetricKey(size: .bits256)
@@ -81,7 +90,7 @@ public struct CallerVerifier: Sendable, CustomReflectable {
         case .standardWebhooks: try self.verifyStandardWebhooks(headerFields, body: body, now: now)
         case .hubSHA256: try self.verifyHub(headerFields, body: body)
         case .slackV0: try self.verifySlack(headerFields, body: body, now: now)
-        case .staticToken: try self.verifyStaticToken(headerFields)
+        case .staticToken: try self.verifyStaticToken(headerFields, body: body)
         case .teamsHMAC: try self.verifyTeams(headerFields, body: body)
         }
     }
@@ -128,10 +137,23 @@ public struct CallerVerifier: Sendable, CustomReflectable {
         return VerifiedDelivery(deliveryID: nil, timestamp: nil, scheme: self.scheme, signatureDigest: Self.digest(of: code))
     }
 
-    private func verifyStaticToken(_ fields: HTTPFields) throws(SignatureError) -> VerifiedDelivery {
-        guard let value = try HeaderRules.singleValue(of: [self.tokenHeader], in: fields) else { throw .missingSignature }
-        let token = try StaticTokenFormat.token(in: value, header: self.tokenHeader)
-        _ = try self.match(self.tokenDigests, SignedMessage(prefix: [], body: token))
+    /// Every token presented (header, and form field when configured) must match, and all must be the same
+    /// token: even two active tokens of a rotation in the header and the body disagree about which configured
+    /// sender this is, so they are refused. A body that is not a form, or lacks the field, presents none.
+    private func verifyStaticToken(_ fields: HTTPFields, body: [UInt8]) throws(SignatureError) -> VerifiedDelivery {
+        var tokens: [[UInt8]] = []
+        if let value = try HeaderRules.singleValue(of: [self.tokenHeader], in: fields) {
+            tokens.append(try StaticTokenFormat.token(in: value, header: self.tokenHeader))
+        }
+        if let field = self.tokenFormField, let value = (try? URLEncodedForm(parsing: body))?[field] {
+            tokens.append(try StaticTokenFormat.token(inFieldValue: value))
+        }
+        guard !tokens.isEmpty else { throw .missingSignature }
+        var matched: Set<[UInt8]> = []
+        for token in tokens {
+            matched.insert(try self.match(self.tokenDigests, SignedMessage(prefix: [], body: token)))
+        }
+        guard matched.count == 1 else { throw .signatureMismatch }
         // The key is not signed: read it only once the caller is authenticated.
         let deliveryID = try Self.idempotencyKey(from: fields)
         return VerifiedDelivery(deliveryID: deliveryID, timestamp: nil, scheme: self.scheme, signatureDigest: nil)

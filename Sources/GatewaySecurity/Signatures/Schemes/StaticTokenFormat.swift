@@ -1,7 +1,8 @@
 import HTTPTypes
 
 /// A shared token carried in a header: `Authorization: Bearer <token>` (Jira Automation),
-/// `Authorization: Token <token>` (Mattermost slash commands), or the bare token in any other header.
+/// `Authorization: Token <token>` (Mattermost slash commands), or the bare token in any other header; or as the
+/// whole value of a form field (Mattermost's `token`).
 enum StaticTokenFormat {
     /// The `Authorization` schemes accepted, compared case-insensitively as RFC 9110 says.
     private static let authorizationSchemes: Set<String> = ["bearer", "token"]
@@ -12,13 +13,16 @@ enum StaticTokenFormat {
     /// more spaces. Anything else (another scheme such as `Basic`, a comma-joined duplicate, inner spaces)
     /// is malformed.
     static func token(in value: String, header: HTTPField.Name) throws(SignatureError) -> [UInt8] {
-        var token = Substring(value)
-        if header == .authorization {
-            guard let credentials = HeaderRules.authorizationCredentials(in: value, schemes: Self.authorizationSchemes) else { throw .malformedSignature }
-            token = credentials
-        }
-        guard !token.isEmpty, token.utf8.allSatisfy(HeaderRules.isVisibleASCII) else { throw .malformedSignature }
-        return Array(token.utf8)
+        guard header == .authorization else { return try Self.token(inFieldValue: value) }
+        guard let credentials = HeaderRules.authorizationCredentials(in: value, schemes: Self.authorizationSchemes) else { throw .malformedSignature }
+        return try Self.token(inFieldValue: credentials)
+    }
+
+    /// The presented token's bytes when it is a whole value (a custom header's, a form field's): non-empty
+    /// visible ASCII, as a configured token is, or malformed.
+    static func token(inFieldValue value: some StringProtocol) throws(SignatureError) -> [UInt8] {
+        guard !value.isEmpty, value.utf8.allSatisfy(HeaderRules.isVisibleASCII) else { throw .malformedSignature }
+        return Array(value.utf8)
     }
 
     /// The header value that presents `token`: `Bearer <token>` in `Authorization`, else the bare token.
