@@ -102,10 +102,13 @@ struct AuditJSONLinesTests {
         #expect(try Self.parse(line)["ticket"] as? String == event.ticket)
     }
 
-    @Test("A line holds what its hash covers, so an export can be verified without the store")
+    @Test("A line holds what its hash covers, v1 or v2, so an export can be verified without the store")
     func exportedLinesVerifyOnTheirOwn() async throws {
         try await withStore { store in
-            let appended = try await store.appendEvents(5)
+            var appended = try await store.appendEvents(4)
+            var chat = Fixtures.event(5)
+            chat.platform = "teams"
+            appended.append(try await store.appendAudit(chat))
             var lines: [String] = []
             _ = try await AuditExport.jsonLines(store.auditRecords(since: nil, afterSequence: nil)) { chunk in
                 lines += String(decoding: chunk, as: UTF8.self).split(separator: "\n").map(String.init)

@@ -14,6 +14,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-grants", migrate: Self.addGrants)
         migrator.registerMigration("v5-callback-outbox", migrate: Self.addCallbackOutbox)
         migrator.registerMigration("v6-target-changes", migrate: Self.addTargetChanges)
+        migrator.registerMigration("v7-audit-requester", migrate: Self.addAuditRequester)
         return migrator
     }
 
@@ -225,6 +226,17 @@ enum SQLiteSchema {
                     completed_at INTEGER NOT NULL,
                     PRIMARY KEY (target_kind, target_id)
                 ) WITHOUT ROWID;
+                """
+        )
+    }
+
+    /// The person who asked and the chat platform, for chat callers; NULL in every earlier record, which is what
+    /// keeps those records hashing as ``AuditChain``'s `v1`. The append-only triggers cover every column.
+    private static func addAuditRequester(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE audit ADD COLUMN requested_by TEXT;
+                ALTER TABLE audit ADD COLUMN platform TEXT;
                 """
         )
     }
