@@ -133,8 +133,10 @@ final class PostgresWriteBatch {
         )
     }
 
-    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:)``.
-    func recordOutcome(_ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
+    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:reply:)``.
+    func recordOutcome(
+        _ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome {
         let record = try await self.append(event)
         try await self.noteCompletedChange(event)
         var stored = false
@@ -158,6 +160,9 @@ final class PostgresWriteBatch {
         }
         if let callback, grant == nil || grantChanged {
             try await self.insert(callback, now: event.occurredAt)
+        }
+        if let reply {
+            try await self.insert(reply, now: event.occurredAt)
         }
         return RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged)
     }
@@ -347,6 +352,11 @@ final class PostgresWriteBatch {
     }
 
     // MARK: Callback outbox
+
+    /// ``CallbackOutboxStore/enqueueCallback(_:)``: `event`, due at `now`.
+    func enqueueCallback(_ event: CallbackEvent, now: Date) async throws {
+        try await self.insert(event, now: now)
+    }
 
     private func insert(_ callback: CallbackEvent, now: Date) async throws {
         try await self.query(
