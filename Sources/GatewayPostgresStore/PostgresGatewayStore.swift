@@ -137,8 +137,10 @@ public final class PostgresGatewayStore: GatewayStore {
         try await self.enqueue { batch in try await batch.renew(key, requestID: requestID, now: now) }
     }
 
-    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
-        try await self.enqueue { batch in try await batch.recordOutcome(event, answer: answer, grant: grant, callback: callback) }
+    public func recordOutcome(
+        _ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome {
+        try await self.enqueue { batch in try await batch.recordOutcome(event, answer: answer, grant: grant, callback: callback, reply: reply) }
     }
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int {
@@ -274,6 +276,10 @@ public final class PostgresGatewayStore: GatewayStore {
     }
 
     // MARK: Callback outbox
+
+    public func enqueueCallback(_ event: CallbackEvent) async throws {
+        try await self.enqueue { batch in try await batch.enqueueCallback(event, now: Date()) }
+    }
 
     public func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery] {
         guard limit > 0, lease > .zero else { throw StoreError.invalidArgument }

@@ -16,8 +16,11 @@ enum PostgresRows {
     /// The `audit` columns ``auditRecord(_:)`` reads and ``insert(_:on:logger:)`` writes, in their order.
     static let auditColumns = """
         sequence, previous_hash, hash, request_id, delivery_id, caller, decision, ticket, action, target_kind, target_id, outcome,
-        upstream_status, segura_code, error_code, attempts, latency_ms, received_at, occurred_at
+        upstream_status, segura_code, error_code, attempts, latency_ms, received_at, occurred_at, requested_by, platform
         """
+
+    /// How many ``auditColumns`` there are: the parameters one inserted record binds.
+    private static let auditColumnCount = 21
 
     /// The `delivery` columns ``storedDelivery(_:)`` reads, in its order.
     static let deliveryColumns = "fingerprint, request_id, claimed_at, expires_at, response_status, response_content_type, response_body, completed_at, reopens_at"
@@ -64,6 +67,8 @@ enum PostgresRows {
             errorCode: try columns[14].decode(String?.self).map { try Self.parse($0, as: ErrorCode.self) },
             attempts: try columns[15].decode(Int.self),
             latencyMilliseconds: try columns[16].decode(Int?.self),
+            requestedBy: try columns[19].decode(String?.self),
+            platform: try columns[20].decode(String?.self),
             receivedAt: Date(millisecondsSince1970: try columns[17].decode(Int64.self)),
             occurredAt: Date(millisecondsSince1970: try columns[18].decode(Int64.self))
         )
@@ -90,12 +95,12 @@ enum PostgresRows {
         )
     }
 
-    /// Inserts `records` with as few statements as the protocol's 65,535 parameters allow (19 per record).
+    /// Inserts `records` with as few statements as the protocol's 65,535 parameters allow (21 per record).
     static func insert(_ records: [AuditRecord], on connection: PostgresConnection, logger: Logger) async throws {
         let rowsPerStatement = 3000
         for start in stride(from: 0, to: records.count, by: rowsPerStatement) {
             let chunk = records[start..<min(start + rowsPerStatement, records.count)]
-            var bindings = PostgresBindings(capacity: chunk.count * 19)
+            var bindings = PostgresBindings(capacity: chunk.count * Self.auditColumnCount)
             var rows: [String] = []
             rows.reserveCapacity(chunk.count)
             for record in chunk {
@@ -120,7 +125,9 @@ enum PostgresRows {
                 bindings.append(event.latencyMilliseconds)
                 bindings.append(event.receivedAt.millisecondsSince1970)
                 bindings.append(event.occurredAt.millisecondsSince1970)
-                rows.append("(" + (first..<(first + 19)).map { "$\($0)" }.joined(separator: ", ") + ")")
+                bindings.append(event.requestedBy)
+                bindings.append(event.platform)
+                rows.append("(" + (first..<(first + Self.auditColumnCount)).map { "$\($0)" }.joined(separator: ", ") + ")")
             }
             let sql = "INSERT INTO audit (\(Self.auditColumns)) VALUES " + rows.joined(separator: ", ")
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

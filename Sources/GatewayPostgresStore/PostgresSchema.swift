@@ -19,6 +19,8 @@ enum PostgresSchema {
     /// Every migration, in order; never edit one that shipped, add another.
     static let migrations: [(version: String, statements: [String])] = [
         ("v1", version1),
+        ("v2", version2),
+        ("v3", version3),
     ]
 
     /// Applies the migrations this database has not seen yet.
@@ -172,5 +174,26 @@ enum PostgresSchema {
             PRIMARY KEY (target_kind, target_id)
         )
         """,
+    ]
+
+    /// The person who asked and the chat platform, for chat callers. NULL in every earlier record, which keeps
+    /// those hashing as ``AuditChain``'s `v1`, and in the records of a replica from before this migration, which does
+    /// not know the columns (its `audit verify` would report a record naming a person as altered: verify with a
+    /// release that has them). The append-only triggers are per row, not per column, so they cover these too.
+    private static let version2: [String] = [
+        "ALTER TABLE audit ADD COLUMN requested_by text",
+        "ALTER TABLE audit ADD COLUMN platform text",
+    ]
+
+    /// Chat replies share the callback outbox: `destination` says where an event goes (every earlier event is a
+    /// grant callback), and `url` holds a `chat_reply`'s `response_url`, NULL for the other kinds. A replica from
+    /// before this migration does not read `destination` and would deliver a chat reply as a grant callback: enable
+    /// chat callers once every replica has it.
+    private static let version3: [String] = [
+        """
+        ALTER TABLE callback_outbox ADD COLUMN destination text NOT NULL DEFAULT 'callback'
+            CHECK (destination IN ('callback', 'chat_reply', 'chat_webhook'))
+        """,
+        "ALTER TABLE callback_outbox ADD COLUMN url text",
     ]
 }

@@ -133,8 +133,10 @@ final class PostgresWriteBatch {
         )
     }
 
-    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:)``.
-    func recordOutcome(_ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
+    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:reply:)``.
+    func recordOutcome(
+        _ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome {
         let record = try await self.append(event)
         try await self.noteCompletedChange(event)
         var stored = false
@@ -158,6 +160,9 @@ final class PostgresWriteBatch {
         }
         if let callback, grant == nil || grantChanged {
             try await self.insert(callback, now: event.occurredAt)
+        }
+        if let reply {
+            try await self.insert(reply, now: event.occurredAt)
         }
         return RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged)
     }
@@ -348,11 +353,17 @@ final class PostgresWriteBatch {
 
     // MARK: Callback outbox
 
+    /// ``CallbackOutboxStore/enqueueCallback(_:)``: `event`, due at `now`.
+    func enqueueCallback(_ event: CallbackEvent, now: Date) async throws {
+        try await self.insert(event, now: now)
+    }
+
     private func insert(_ callback: CallbackEvent, now: Date) async throws {
         try await self.query(
             """
-            INSERT INTO callback_outbox (id, caller, body, created_at, due_at)
-            VALUES (\(callback.id), \(callback.caller), \(callback.body), \(now.millisecondsSince1970), \(now.millisecondsSince1970))
+            INSERT INTO callback_outbox (id, caller, body, destination, url, created_at, due_at)
+            VALUES (\(callback.id), \(callback.caller), \(callback.body), \(callback.destination.kind), \(callback.destination.url),
+                \(now.millisecondsSince1970), \(now.millisecondsSince1970))
             """
         )
     }
@@ -364,12 +375,13 @@ final class PostgresWriteBatch {
             """
             UPDATE callback_outbox SET due_at = \(until.millisecondsSince1970), attempts = attempts + 1
             WHERE seq IN (SELECT seq FROM callback_outbox WHERE due_at <= \(now.millisecondsSince1970) ORDER BY due_at, seq LIMIT \(limit))
-            RETURNING seq, id, caller, body, attempts
+            RETURNING seq, id, caller, body, attempts, destination, url
             """
         )
         var claimed: [(Int64, CallbackDelivery)] = []
-        for try await (seq, id, caller, body, attempts) in rows.decode((Int64, String, String, Data, Int).self) {
-            claimed.append((seq, CallbackDelivery(event: CallbackEvent(id: id, caller: caller, body: body), attempt: attempts)))
+        for try await (seq, id, caller, body, attempts, kind, url) in rows.decode((Int64, String, String, Data, Int, String, String?).self) {
+            let event = CallbackEvent(id: id, caller: caller, body: body, destination: try CallbackEvent.Destination(kind: kind, url: url))
+            claimed.append((seq, CallbackDelivery(event: event, attempt: attempts)))
         }
         return claimed.sorted { $0.0 < $1.0 }.map(\.1)
     }

@@ -8,8 +8,9 @@ import GatewayVocabulary
 /// and a second backend can be swapped by configuration. It is the sum of four concerns, each its own protocol
 /// so a backend can implement and test them one by one: ``DeliveryStore`` (idempotent deliveries and their
 /// answers), ``AuditStore`` (the hash-chained audit trail), ``GrantStore`` (time-bound grants and their
-/// revocation leases) and ``CallbackOutboxStore`` (grant events waiting to be delivered). Every method that changes state returns
-/// only after the change is durable, so a process killed right after the call loses nothing the caller saw.
+/// revocation leases) and ``CallbackOutboxStore`` (grant events and chat replies waiting to be delivered). Every
+/// method that changes state returns only after the change is durable, so a process killed right after the call
+/// loses nothing the caller saw.
 ///
 /// ## Idempotency
 ///
@@ -96,8 +97,12 @@ public protocol DeliveryStore: Sendable {
     /// With `grant`, the change to the target's open grant (an extension, a cancellation, an early end) and
     /// its audit record commit in the same transaction; ``RecordedOutcome/grantChanged`` tells whether the
     /// grant was still open to change. `callback` goes into the outbox in that transaction too, unless the
-    /// grant change it announces did not apply.
-    func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome
+    /// grant change it announces did not apply. `reply`, a chat reply announcing this outcome to the person who
+    /// asked, goes into the outbox in that transaction whatever happened to the grant: the outcome it reports is
+    /// recorded either way.
+    func recordOutcome(
+        _ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome
 
     /// Deletes every delivery (and remembered signature) whose expiry is at or before `now`, answered or not.
     ///
@@ -182,8 +187,13 @@ public protocol GrantStore: Sendable {
     func releaseRevocationLeases(owner: String, now: Date) async throws -> Int
 }
 
-/// The callback outbox: grant events written with the change they announce, delivered at least once.
+/// The callback outbox: grant events and chat replies, written with what they announce and delivered at least once.
 public protocol CallbackOutboxStore: Sendable {
+    /// Puts one event in the outbox on its own, due at once, and returns once it is durable: a chat reply to a
+    /// request refused before anything was recorded with it (see
+    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:reply:)`` for replies that go with an outcome).
+    func enqueueCallback(_ event: CallbackEvent) async throws
+
     /// Leases up to `limit` outbox events due at `now` until `now + lease` (a lease never completed falls
     /// due again), counting the attempt; oldest first.
     func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery]
@@ -211,7 +221,7 @@ public protocol TargetLockStore: Sendable {
 extension DeliveryStore {
     /// Records an outcome that changes no grant.
     public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?) async throws -> RecordedOutcome {
-        try await self.recordOutcome(event, answering: answer, grant: nil, callback: nil)
+        try await self.recordOutcome(event, answering: answer, grant: nil, callback: nil, reply: nil)
     }
 }
 

@@ -45,6 +45,49 @@ struct AuditChainTests {
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 
+    /// The documented `v2` example: a chat caller's request, naming the person and the platform.
+    private let chatEvent = AuditEvent(
+        requestID: "r2",
+        caller: "slack",
+        decision: .accepted,
+        ticket: "CHG-7",
+        action: .enable,
+        targetKind: .credential,
+        targetID: "42",
+        requestedBy: "ana.souza",
+        platform: "slack",
+        receivedAt: Date(timeIntervalSince1970: 2),
+        occurredAt: Date(timeIntervalSince1970: 2)
+    )
+
+    @Test("A record naming the person or the platform serializes as the documented v2: v1's lines, then both names")
+    func version2SerializationMatchesTheDocumentation() {
+        let previousHash = "bf2adb4e3f75c39e39f460e46153a8e4e552c5ca5322dcbc1920434ca96c5c4f"
+        let bytes = AuditChain.canonicalSerialization(sequence: 2, previousHash: previousHash, event: self.chatEvent)
+        let expected =
+            "segura-gateway.audit.v2\nsequence=i2\nprevious_hash=s64:\(previousHash)\nrequest_id=s2:r2\ndelivery_id=n\n"
+            + "caller=s5:slack\ndecision=s8:accepted\nticket=s5:CHG-7\naction=s6:enable\ntarget_kind=s10:credential\n"
+            + "target_id=s2:42\noutcome=n\nupstream_status=n\nsegura_code=n\nerror_code=n\nattempts=i0\nlatency_ms=n\n"
+            + "received_at=i2000\noccurred_at=i2000\nrequested_by=s9:ana.souza\nplatform=s5:slack\n"
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
+    @Test("Either name alone makes a record v2, the other written as absent; an empty name counts")
+    func eitherNameMakesVersion2() {
+        func text(_ requestedBy: String?, _ platform: String?) -> String {
+            var event = self.firstEvent
+            event.requestedBy = requestedBy
+            event.platform = platform
+            return String(decoding: AuditChain.canonicalSerialization(sequence: 1, previousHash: "", event: event), as: UTF8.self)
+        }
+        #expect(text(nil, "teams").hasPrefix("segura-gateway.audit.v2\n"))
+        #expect(text(nil, "teams").hasSuffix("\noccurred_at=i1000\nrequested_by=n\nplatform=s5:teams\n"))
+        #expect(text("ana", nil).hasSuffix("\noccurred_at=i1000\nrequested_by=s3:ana\nplatform=n\n"))
+        #expect(text("", nil).hasSuffix("\nrequested_by=s0:\nplatform=n\n"))
+        #expect(text(nil, nil).hasPrefix("segura-gateway.audit.v1\n"))
+        #expect(text(nil, nil).hasSuffix("\noccurred_at=i1000\n"))
+    }
+
     @Test("Integers at the ends of their range serialize as their decimal text")
     func extremeIntegersSerializeAsDecimal() {
         var event = self.firstEvent
@@ -68,6 +111,9 @@ struct AuditChainTests {
         let second = AuditRecord(appending: self.secondEvent, after: first.head)
         #expect(second.previousHash == first.hash)
         #expect(second.hash == "db46c0c4b9a3f1788b957eaccb2c39ecdb5073077dc54cd1d27ea2becf16f416")
+
+        let chat = AuditRecord(appending: self.chatEvent, after: first.head)
+        #expect(chat.hash == "e22e2e64d4f3f838fbf0a5c7c239b686e27fb5381cded263b6b7c74d377a1f3c")
     }
 
     @Test("An absent value and an empty string hash differently")
@@ -132,6 +178,33 @@ struct AuditChainTests {
         var records = self.chain(5)
         records[2].event.outcome = .notApplied
         #expect(self.verify(records, head: records[4].head) == .broken(atSequence: 3, reason: .recordAltered))
+    }
+
+    @Test("A chain mixing v1 and v2 records verifies; changing or removing a name is detected at its record")
+    func mixedVersionsVerify() {
+        var records: [AuditRecord] = []
+        var head = AuditHead.genesis
+        for number in 1...4 {
+            var event = Fixtures.event(number)
+            if number.isMultiple(of: 2) {
+                event.requestedBy = "person-\(number)"
+                event.platform = "mattermost"
+            }
+            records.append(AuditRecord(appending: event, after: head))
+            head = records[records.count - 1].head
+        }
+        #expect(self.verify(records, head: head) == .intact(count: 4, lastHash: head.hash))
+
+        var renamed = records
+        renamed[1].event.requestedBy = "someone-else"
+        #expect(self.verify(renamed, head: head) == .broken(atSequence: 2, reason: .recordAltered))
+        var unnamed = records
+        unnamed[3].event.requestedBy = nil
+        unnamed[3].event.platform = nil
+        #expect(self.verify(unnamed, head: head) == .broken(atSequence: 4, reason: .recordAltered))
+        var named = records
+        named[0].event.platform = "slack"
+        #expect(self.verify(named, head: head) == .broken(atSequence: 1, reason: .recordAltered))
     }
 
     @Test("A missing record is a gap")

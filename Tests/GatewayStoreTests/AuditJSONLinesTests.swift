@@ -10,6 +10,7 @@ struct AuditJSONLinesTests {
     static let documentedKeys = [
         "sequence", "hash", "previous_hash", "request_id", "delivery_id", "caller", "decision", "ticket", "action", "target_kind",
         "target_id", "outcome", "upstream_status", "segura_code", "error_code", "attempts", "latency_ms", "received_at", "occurred_at",
+        "requested_by", "platform",
     ]
 
     /// A record with every field set.
@@ -29,6 +30,8 @@ struct AuditJSONLinesTests {
             errorCode: .targetNotFound,
             attempts: 2,
             latencyMilliseconds: 38,
+            requestedBy: "ana.souza",
+            platform: "slack",
             receivedAt: Date(timeIntervalSince1970: 1_800_000_000.123),
             occurredAt: Date(timeIntervalSince1970: 1_800_000_000.456)
         ),
@@ -54,7 +57,8 @@ struct AuditJSONLinesTests {
             + #""request_id":"req_7f3a","delivery_id":"msg_2b1","caller":"servicenow","decision":"failed","ticket":"CHG0012345","#
             + #""action":"enable","target_kind":"credential","target_id":"42","outcome":"not_applied","upstream_status":404,"#
             + #""segura_code":1007,"error_code":"target_not_found","attempts":2,"latency_ms":38,"#
-            + #""received_at":"2027-01-15T08:00:00.123Z","occurred_at":"2027-01-15T08:00:00.456Z"}"#
+            + #""received_at":"2027-01-15T08:00:00.123Z","occurred_at":"2027-01-15T08:00:00.456Z","#
+            + #""requested_by":"ana.souza","platform":"slack"}"#
         #expect(AuditJSONLines.line(for: self.fullRecord) == expected)
     }
 
@@ -65,7 +69,8 @@ struct AuditJSONLinesTests {
             + #""previous_hash":"0000000000000000000000000000000000000000000000000000000000000000","request_id":"r1","#
             + #""delivery_id":null,"caller":null,"decision":"rejected_signature","ticket":null,"action":null,"target_kind":null,"#
             + #""target_id":null,"outcome":null,"upstream_status":null,"segura_code":null,"error_code":null,"attempts":0,"#
-            + #""latency_ms":null,"received_at":"1970-01-01T00:00:01.000Z","occurred_at":"1970-01-01T00:00:01.000Z"}"#
+            + #""latency_ms":null,"received_at":"1970-01-01T00:00:01.000Z","occurred_at":"1970-01-01T00:00:01.000Z","#
+            + #""requested_by":null,"platform":null}"#
         #expect(AuditJSONLines.line(for: self.sparseRecord) == expected)
     }
 
@@ -83,6 +88,8 @@ struct AuditJSONLinesTests {
         let sparse = try Self.parse(AuditJSONLines.line(for: self.sparseRecord))
         #expect(sparse["caller"] is NSNull)
         #expect(sparse["latency_ms"] is NSNull)
+        #expect(sparse["requested_by"] is NSNull)
+        #expect(sparse["platform"] is NSNull)
     }
 
     @Test("Strings are escaped as JSON requires and read back unchanged")
@@ -95,10 +102,13 @@ struct AuditJSONLinesTests {
         #expect(try Self.parse(line)["ticket"] as? String == event.ticket)
     }
 
-    @Test("A line holds what its hash covers, so an export can be verified without the store")
+    @Test("A line holds what its hash covers, v1 or v2, so an export can be verified without the store")
     func exportedLinesVerifyOnTheirOwn() async throws {
         try await withStore { store in
-            let appended = try await store.appendEvents(5)
+            var appended = try await store.appendEvents(4)
+            var chat = Fixtures.event(5)
+            chat.platform = "teams"
+            appended.append(try await store.appendAudit(chat))
             var lines: [String] = []
             _ = try await AuditExport.jsonLines(store.auditRecords(since: nil, afterSequence: nil)) { chunk in
                 lines += String(decoding: chunk, as: UTF8.self).split(separator: "\n").map(String.init)
@@ -181,6 +191,8 @@ struct AuditJSONLinesTests {
             errorCode: (object["error_code"] as? String).flatMap(ErrorCode.init(rawValue:)),
             attempts: try required("attempts"),
             latencyMilliseconds: object["latency_ms"] as? Int,
+            requestedBy: object["requested_by"] as? String,
+            platform: object["platform"] as? String,
             receivedAt: try time("received_at"),
             occurredAt: try time("occurred_at")
         )

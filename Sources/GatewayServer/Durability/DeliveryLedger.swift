@@ -125,7 +125,7 @@ struct DeliveryLedger: Sendable {
     /// A final answer is replayed until the key expires. An answer a retry could change (a retryable failure,
     /// an unknown outcome) is replayed only within the caller's signature tolerance: inside that window a
     /// repeat is a replay whatever its timestamp says; after it the sender's retry may act again, which
-    /// converges.
+    /// converges. `reply`, a chat reply announcing the outcome, is queued with it whether or not `grant` applied.
     /// - Returns: whether `grant` was applied (the grant was still open).
     @discardableResult
     func recordOutcome(
@@ -135,7 +135,8 @@ struct DeliveryLedger: Sendable {
         body: [UInt8],
         upstream: UpstreamFacts? = nil,
         grant: GrantChange? = nil,
-        callback: CallbackEvent? = nil
+        callback: CallbackEvent? = nil,
+        reply: CallbackEvent? = nil
     ) async throws -> Bool {
         let event = self.event(
             result.auditDecision, verified.requestID, deliveryID: verified.deliveryID, caller: verified.caller.name, request: result.request,
@@ -151,7 +152,7 @@ struct DeliveryLedger: Sendable {
                 reopensAt: result.isFinal ? nil : now.addingTimeInterval(verified.caller.verifier.tolerance.timeInterval)
             )
         }
-        let recorded = try await self.store.recordOutcome(event, answering: answer, grant: grant, callback: callback)
+        let recorded = try await self.store.recordOutcome(event, answering: answer, grant: grant, callback: callback, reply: reply)
         if answer != nil, !recorded.answerStored {
             self.logger.error("The delivery's claim was taken over before its answer was stored; a repeat may act again")
         }

@@ -66,6 +66,11 @@ struct CallbackDispatcher: Service {
 
     /// Sends the event once and decides what becomes of it.
     private func attempt(_ delivery: CallbackDelivery, logger: Logger) async -> CallbackResult {
+        guard delivery.event.destination == .callback else {
+            // Chat replies are not delivered yet. The destination describes itself without its URL, a capability.
+            logger.warning("Chat reply abandoned: chat delivery is not available", metadata: ["callback.destination": "\(delivery.event.destination)"])
+            return .abandoned
+        }
         guard let callback = self.events.callbacks[delivery.event.caller] else {
             logger.warning("Callback abandoned: the caller no longer has a callback configured")
             return .abandoned

@@ -38,6 +38,10 @@ public struct AuditEvent: Sendable, Hashable {
     public var attempts: Int
     /// Time spent answering, in milliseconds.
     public var latencyMilliseconds: Int?
+    /// Who asked, as the caller names them: for a chat caller, the person its user mapping resolved (never text the person typed).
+    public var requestedBy: String?
+    /// The chat platform the decision came through (`slack`, `teams`, `mattermost`); `nil` for API callers.
+    public var platform: String?
     private var receivedAtMilliseconds: Int64
     private var occurredAtMilliseconds: Int64
 
@@ -69,6 +73,8 @@ public struct AuditEvent: Sendable, Hashable {
         errorCode: ErrorCode? = nil,
         attempts: Int = 0,
         latencyMilliseconds: Int? = nil,
+        requestedBy: String? = nil,
+        platform: String? = nil,
         receivedAt: Date,
         occurredAt: Date
     ) {
@@ -86,6 +92,8 @@ public struct AuditEvent: Sendable, Hashable {
         self.errorCode = errorCode
         self.attempts = attempts
         self.latencyMilliseconds = latencyMilliseconds
+        self.requestedBy = requestedBy
+        self.platform = platform
         self.receivedAtMilliseconds = receivedAt.millisecondsSince1970
         self.occurredAtMilliseconds = occurredAt.millisecondsSince1970
     }

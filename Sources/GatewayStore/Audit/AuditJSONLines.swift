@@ -3,7 +3,7 @@ import GatewayVocabulary
 
 /// Audit records as JSON Lines: one JSON object per record, the form SIEMs ingest (`audit export --format jsonl`).
 ///
-/// The line format is a public contract. Every line has the same 19 keys, in this order, and none is ever
+/// The line format is a public contract. Every line has the same 21 keys, in this order, and none is ever
 /// omitted: a value the record does not have is `null`. Later versions may add keys, never remove or retype one.
 ///
 /// | key | JSON type | value |
@@ -27,14 +27,17 @@ import GatewayVocabulary
 /// | `latency_ms` | number or null | time spent answering, in whole milliseconds |
 /// | `received_at` | string | when the request arrived, as an ``AuditTimestamp`` |
 /// | `occurred_at` | string | when the decision was made, as an ``AuditTimestamp``; what `--since` filters on |
+/// | `requested_by` | string or null | the person who asked, as the caller's user mapping named them (chat callers) |
+/// | `platform` | string or null | the chat platform the decision came through: `slack`, `teams`, `mattermost` |
 ///
 /// ```json
-/// {"sequence":2,"hash":"6f0c…","previous_hash":"3b5d…","request_id":"req_7f3a","delivery_id":"msg_2b1","caller":"servicenow","decision":"applied","ticket":"CHG0012345","action":"enable","target_kind":"credential","target_id":"42","outcome":"applied","upstream_status":200,"segura_code":null,"error_code":null,"attempts":1,"latency_ms":38,"received_at":"2027-01-15T08:00:00.120Z","occurred_at":"2027-01-15T08:00:00.158Z"}
+/// {"sequence":2,"hash":"6f0c…","previous_hash":"3b5d…","request_id":"req_7f3a","delivery_id":"msg_2b1","caller":"servicenow","decision":"applied","ticket":"CHG0012345","action":"enable","target_kind":"credential","target_id":"42","outcome":"applied","upstream_status":200,"segura_code":null,"error_code":null,"attempts":1,"latency_ms":38,"received_at":"2027-01-15T08:00:00.120Z","occurred_at":"2027-01-15T08:00:00.158Z","requested_by":null,"platform":null}
 /// ```
 ///
 /// **Why every hashed field, and times to the millisecond:** a line holds exactly what ``AuditChain`` hashes,
 /// so a consumer can recompute `hash`, check `previous_hash` against the line before, and so verify an export
-/// on its own, without the store. Strings are written as they are stored (UTF-8, only `"`, `\` and control
+/// on its own, without the store: a line whose `requested_by` and `platform` are both `null` is hashed as a
+/// `v1` record, any other as `v2`. Strings are written as they are stored (UTF-8, only `"`, `\` and control
 /// characters escaped), so they hash the same on both sides.
 public enum AuditJSONLines {
     /// One record as a JSON object, without the newline that ends its line.
@@ -65,6 +68,8 @@ public enum AuditJSONLines {
         object.field("latency_ms", event.latencyMilliseconds)
         object.field("received_at", AuditTimestamp.string(from: event.receivedAt))
         object.field("occurred_at", AuditTimestamp.string(from: event.occurredAt))
+        object.field("requested_by", event.requestedBy)
+        object.field("platform", event.platform)
         return object.finish()
     }
 }

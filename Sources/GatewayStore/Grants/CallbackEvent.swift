@@ -1,20 +1,72 @@
 import Foundation
 
-/// A grant event for a caller's callback, kept in the outbox from the transaction of the transition it
-/// announces until it is delivered: a process killed in between sends it after its restart.
+/// An event in the outbox, kept from the transaction that decided it until it is delivered: a process killed in
+/// between sends it after its restart.
+///
+/// Most are grant events for a caller's signed callback; a chat caller's reply to the person who asked goes
+/// through the outbox too, so an answer decided before a crash still reaches the chat.
 public struct CallbackEvent: Sendable, Hashable {
+    /// Where an outbox event goes.
+    public enum Destination: Sendable, Hashable {
+        /// The caller's grant callback, signed with Standard Webhooks.
+        case callback
+        /// A chat reply posted as is to this URL: a Slack or Mattermost `response_url`.
+        case chatReply(url: String)
+        /// A chat reply posted to the caller's configured incoming webhook (Microsoft Teams).
+        case chatWebhook
+    }
+
     /// The Standard Webhooks `webhook-id` (`msg_…`), the same on every retry.
     public var id: String
-    /// The caller whose callback receives it.
+    /// The caller it belongs to, whose callback or incoming webhook receives it.
     public var caller: String
     /// The exact JSON body, the same on every retry.
     public var body: Data
+    /// Where it goes.
+    public var destination: Destination
 
     /// Creates an event; see each property.
-    public init(id: String, caller: String, body: Data) {
+    public init(id: String, caller: String, body: Data, destination: Destination = .callback) {
         self.id = id
         self.caller = caller
         self.body = body
+        self.destination = destination
+    }
+}
+
+/// A `response_url` is a capability: whoever holds it can post into the person's conversation. So a destination
+/// describes itself by its kind alone, in logs and in `dump`; the URL is read by matching the case (the stores
+/// read it through ``url``).
+extension CallbackEvent.Destination: CustomStringConvertible, CustomReflectable {
+    /// The kind, as the stores record it: `callback`, `chat_reply` or `chat_webhook`.
+    public var description: String { self.kind }
+
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .enum) }
+
+    /// The kind as stored, without the URL.
+    package var kind: String {
+        switch self {
+        case .callback: "callback"
+        case .chatReply: "chat_reply"
+        case .chatWebhook: "chat_webhook"
+        }
+    }
+
+    /// The `chatReply` URL, stored beside the kind; `nil` for the others.
+    package var url: String? {
+        guard case .chatReply(let url) = self else { return nil }
+        return url
+    }
+
+    /// The destination a stored kind and URL describe; throws ``StoreError/corruptedData`` for a pair no
+    /// destination writes (an unknown kind, a `chat_reply` without its URL, a URL on another kind).
+    package init(kind: String, url: String?) throws {
+        switch (kind, url) {
+        case ("callback", nil): self = .callback
+        case ("chat_reply", let url?): self = .chatReply(url: url)
+        case ("chat_webhook", nil): self = .chatWebhook
+        default: throw StoreError.corruptedData
+        }
     }
 }
 

@@ -24,6 +24,8 @@ struct AuditRow: FetchableRecord, TableRecord, Sendable {
         static let latency = Column("latency_ms")
         static let receivedAt = Column("received_at")
         static let occurredAt = Column("occurred_at")
+        static let requestedBy = Column("requested_by")
+        static let platform = Column("platform")
     }
 
     static var databaseTableName: String { "audit" }
@@ -33,7 +35,7 @@ struct AuditRow: FetchableRecord, TableRecord, Sendable {
         Columns.sequence, Columns.previousHash, Columns.hash, Columns.requestID, Columns.deliveryID, Columns.caller,
         Columns.decision, Columns.ticket, Columns.action, Columns.targetKind, Columns.targetID, Columns.outcome,
         Columns.upstreamStatus, Columns.seguraCode, Columns.errorCode, Columns.attempts, Columns.latency,
-        Columns.receivedAt, Columns.occurredAt,
+        Columns.receivedAt, Columns.occurredAt, Columns.requestedBy, Columns.platform,
     ]
 
     static var databaseSelection: [any SQLSelectable] { Self.columns }
@@ -62,6 +64,8 @@ struct AuditRow: FetchableRecord, TableRecord, Sendable {
             errorCode: try row.decode(forColumn: Columns.errorCode),
             attempts: try row.decode(forColumn: Columns.attempts),
             latencyMilliseconds: try row.decode(forColumn: Columns.latency),
+            requestedBy: try row.decode(forColumn: Columns.requestedBy),
+            platform: try row.decode(forColumn: Columns.platform),
             receivedAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.receivedAt)),
             occurredAt: Date(millisecondsSince1970: try row.decode(forColumn: Columns.occurredAt))
         )
@@ -81,7 +85,8 @@ struct AuditRow: FetchableRecord, TableRecord, Sendable {
             SQLValue(event.deliveryID), SQLValue(event.caller), SQLValue(event.decision.rawValue), SQLValue(event.ticket), SQLValue(event.action),
             SQLValue(event.targetKind), SQLValue(event.targetID), SQLValue(event.outcome), SQLValue(event.upstreamStatus), SQLValue(event.seguraCode),
             SQLValue(event.errorCode), SQLValue(event.attempts), SQLValue(event.latencyMilliseconds),
-            SQLValue(event.receivedAt.millisecondsSince1970), SQLValue(event.occurredAt.millisecondsSince1970),
+            SQLValue(event.receivedAt.millisecondsSince1970), SQLValue(event.occurredAt.millisecondsSince1970), SQLValue(event.requestedBy),
+            SQLValue(event.platform),
         ])
     }
 }

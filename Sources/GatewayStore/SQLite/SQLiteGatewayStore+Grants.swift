@@ -50,6 +50,10 @@ extension SQLiteGatewayStore {
 }
 
 extension SQLiteGatewayStore {
+    public func enqueueCallback(_ event: CallbackEvent) async throws {
+        try await self.enqueue { _, db in try CallbackOutbox.insert(event, now: Date(), in: db) }
+    }
+
     public func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery] {
         guard limit > 0, lease > .zero else { throw StoreError.invalidArgument }
         return try await self.enqueue { _, db in try CallbackOutbox.claim(now: now, limit: limit, until: now.adding(lease), in: db) }

@@ -106,8 +106,10 @@ public final class SQLiteGatewayStore: GatewayStore {
         try await self.enqueue { _, db in try WriteBatch.renew(key, requestID: requestID, now: now, in: db) }
     }
 
-    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
-        try await self.enqueue { batch, db in try batch.recordOutcome(event, answer: answer, grant: grant, callback: callback, in: db) }
+    public func recordOutcome(
+        _ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome {
+        try await self.enqueue { batch, db in try batch.recordOutcome(event, answer: answer, grant: grant, callback: callback, reply: reply, in: db) }
     }
 
     public func purgeExpiredDeliveries(now: Date) async throws -> Int {

@@ -14,6 +14,8 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-grants", migrate: Self.addGrants)
         migrator.registerMigration("v5-callback-outbox", migrate: Self.addCallbackOutbox)
         migrator.registerMigration("v6-target-changes", migrate: Self.addTargetChanges)
+        migrator.registerMigration("v7-audit-requester", migrate: Self.addAuditRequester)
+        migrator.registerMigration("v8-chat-replies", migrate: Self.addChatReplies)
         return migrator
     }
 
@@ -225,6 +227,29 @@ enum SQLiteSchema {
                     completed_at INTEGER NOT NULL,
                     PRIMARY KEY (target_kind, target_id)
                 ) WITHOUT ROWID;
+                """
+        )
+    }
+
+    /// The person who asked and the chat platform, for chat callers; NULL in every earlier record, which is what
+    /// keeps those records hashing as ``AuditChain``'s `v1`. The append-only triggers cover every column.
+    private static func addAuditRequester(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE audit ADD COLUMN requested_by TEXT;
+                ALTER TABLE audit ADD COLUMN platform TEXT;
+                """
+        )
+    }
+
+    /// Chat replies share the callback outbox: `destination` says where an event goes (every earlier event is a
+    /// grant callback), and `url` holds a `chat_reply`'s `response_url`, NULL for the other kinds.
+    private static func addChatReplies(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE callback_outbox ADD COLUMN destination TEXT NOT NULL DEFAULT 'callback'
+                    CHECK (destination IN ('callback', 'chat_reply', 'chat_webhook'));
+                ALTER TABLE callback_outbox ADD COLUMN url TEXT;
                 """
         )
     }

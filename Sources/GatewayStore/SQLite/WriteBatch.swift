@@ -41,8 +41,10 @@ struct WriteBatch {
 
     // MARK: Deliveries
 
-    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:)``.
-    mutating func recordOutcome(_ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, in db: Database) throws -> RecordedOutcome {
+    /// ``DeliveryStore/recordOutcome(_:answering:grant:callback:reply:)``.
+    mutating func recordOutcome(
+        _ event: AuditEvent, answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?, in db: Database
+    ) throws -> RecordedOutcome {
         let record = try self.chain.append(event, in: db)
         try TargetChangeTable.note(event, in: db)
         let stored = try answer.map { try Self.store($0, in: db) } ?? false
@@ -53,6 +55,9 @@ struct WriteBatch {
         }
         if let callback, grant == nil || grantChanged {
             try CallbackOutbox.insert(callback, now: event.occurredAt, in: db)
+        }
+        if let reply {
+            try CallbackOutbox.insert(reply, now: event.occurredAt, in: db)
         }
         return RecordedOutcome(record: record, answerStored: stored, grantChanged: grantChanged)
     }

@@ -4,9 +4,10 @@ import GatewayVocabulary
 /// A store that keeps nothing: the baseline the durability benchmark compares the real store with.
 ///
 /// Every delivery is claimed (a repeat acts again), no answer is kept, audit records are neither chained nor kept,
-/// and there are no grants and no callbacks. A request that would open a grant is refused by its claim with
-/// ``StoreError/notDurable``: without a durable timer nothing would revoke it. Never for production: the
-/// gateway's guarantees (one Segura call per delivery, the audit trail) need a durable store.
+/// and there are no grants, no callbacks and no chat replies (the outbox keeps nothing). A request that would open
+/// a grant is refused by its claim with ``StoreError/notDurable``: without a durable timer nothing would revoke it.
+/// Never for production: the gateway's guarantees (one Segura call per delivery, the audit trail) need a durable
+/// store.
 public struct TransientStore: GatewayStore {
     public init() {}
 
@@ -29,7 +30,9 @@ public struct TransientStore: GatewayStore {
     /// Nothing is claimed, so there is nothing to lose: the claim is always still "held".
     public func renewDeliveryClaim(_ key: DeliveryKey, requestID: String, now: Date) async throws -> Bool { true }
 
-    public func recordOutcome(_ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?) async throws -> RecordedOutcome {
+    public func recordOutcome(
+        _ event: AuditEvent, answering answer: DeliveryAnswer?, grant: GrantChange?, callback: CallbackEvent?, reply: CallbackEvent?
+    ) async throws -> RecordedOutcome {
         RecordedOutcome(record: Self.unkept(event), answerStored: answer != nil, grantChanged: false)
     }
 
@@ -85,6 +88,8 @@ public struct TransientStore: GatewayStore {
     public func releaseRevocationLeases(owner: String, now: Date) async throws -> Int { 0 }
 
     // MARK: Callback outbox
+
+    public func enqueueCallback(_ event: CallbackEvent) async throws {}
 
     public func claimDueCallbacks(now: Date, limit: Int, lease: Duration) async throws -> [CallbackDelivery] { [] }
 

@@ -110,4 +110,31 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("The person and the platform are stored and read back, and a trail mixing v1 and v2 records verifies", arguments: StoreBackend.allCases)
+    func personAndPlatformRoundTrip(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            var events = (1...5).map { Fixtures.event($0, caller: "slack") }
+            events[1].requestedBy = "ana.souza"
+            events[1].platform = "slack"
+            events[2].platform = "teams"
+            events[3].requestedBy = ""
+            var store = try await database.open()
+            var appended: [AuditRecord] = []
+            for event in events {
+                appended.append(try await store.appendAudit(event))
+            }
+            #expect(appended.map(\.event) == events)
+            try await store.close()
+
+            store = try await database.open()
+            #expect(try await store.exportedRecords() == appended)
+            #expect(try await store.verifyAuditChain() == .intact(count: 5, lastHash: appended[4].hash))
+            let lines = try await store.exportedRecords().map(AuditJSONLines.line(for:))
+            #expect(lines[1].hasSuffix(#","requested_by":"ana.souza","platform":"slack"}"#))
+            #expect(lines[2].hasSuffix(#","requested_by":null,"platform":"teams"}"#))
+            #expect(lines[3].hasSuffix(#","requested_by":"","platform":null}"#))
+            #expect(lines[4].hasSuffix(#","requested_by":null,"platform":null}"#))
+            try await store.close()
+        }
+    }
 }

@@ -128,6 +128,59 @@ struct GrantStoreTests {
         }
     }
 
+    @Test(
+        "A chat reply commits with its outcome even when the grant change did not apply, and every destination survives a reopen",
+        arguments: StoreBackend.allCases
+    )
+    func chatReplies(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            var store = try await database.open()
+            let grant = try #require(try await store.openGrant(id: 42, request: "r1", expiresIn: 60))
+            let cancelled = AuditEvent(grant: grant, decision: .grantCancelled, requestID: "r1", caller: "jira", action: .enable, at: Fixtures.start)
+            let cancel = GrantChange(grantID: grant.id, kind: .cancel, event: cancelled)
+            #expect(try await store.recordOutcome(Fixtures.event(1), answering: nil, grant: cancel, callback: nil, reply: nil).grantChanged)
+
+            let announcement = CallbackEvent(id: "msg_grant", caller: "jira", body: Data("{}".utf8))
+            let reply = CallbackEvent(
+                id: "msg_reply", caller: "jira", body: Data(#"{"text":"done"}"#.utf8), destination: .chatReply(url: "https://hooks.slack.com/actions/T1/B2/x")
+            )
+            let recorded = try await store.recordOutcome(Fixtures.event(2), answering: nil, grant: cancel, callback: announcement, reply: reply)
+            #expect(!recorded.grantChanged, "the grant was cancelled already")
+            let webhook = CallbackEvent(id: "msg_teams", caller: "teams", body: Data("{}".utf8), destination: .chatWebhook)
+            try await store.enqueueCallback(webhook)
+            try await store.close()
+
+            store = try await database.open()
+            let claimed = try await store.claimDueCallbacks(now: Fixtures.start.addingTimeInterval(3600), limit: 10, lease: .seconds(60))
+            #expect(Set(claimed.map(\.event)) == [reply, webhook], "the reply, and not the announcement of a change that did not apply")
+            try await store.close()
+        }
+    }
+
+    @Test("An event enqueued on its own is durable and due at once, and a callback stays a callback", arguments: StoreBackend.allCases)
+    func enqueuedCallback(_ backend: StoreBackend) async throws {
+        try await backend.withDatabase { database in
+            let event = CallbackEvent(id: "msg_refused", caller: "mattermost", body: Data(#"{"text":"refused"}"#.utf8), destination: .chatReply(url: "https://chat.example/hook/1"))
+            let callback = CallbackEvent(id: "msg_callback", caller: "jira", body: Data("{}".utf8))
+            let before = Date()
+            var store = try await database.open()
+            try await store.enqueueCallback(event)
+            try await store.enqueueCallback(callback)
+            try await store.close()
+
+            store = try await database.open()
+            let due = try #require(try await store.nextCallbackDue())
+            #expect(due >= before.addingTimeInterval(-0.001) && due <= Date().addingTimeInterval(0.001))
+            let claimed = try await store.claimDueCallbacks(now: Date(), limit: 10, lease: .seconds(60))
+            #expect(claimed.map(\.event) == [event, callback])
+            #expect(claimed.map(\.attempt) == [1, 1])
+            try await store.completeCallback(id: "msg_refused", result: .abandoned)
+            try await store.completeCallback(id: "msg_callback", result: .delivered)
+            #expect(try await store.nextCallbackDue() == nil)
+            try await store.close()
+        }
+    }
+
     @Test("Listing filters by caller, target, ticket and state, newest first, within the visible scope", arguments: StoreBackend.allCases)
     func listing(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in

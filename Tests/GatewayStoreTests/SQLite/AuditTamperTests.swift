@@ -4,7 +4,7 @@ import GRDB
 import GatewayStore
 import Testing
 
-/// Each test writes five records, edits the file directly as someone with write access to it would (dropping
+/// Each test writes five records (the second and fourth name the person who asked, as a chat caller's do), edits the file directly as someone with write access to it would (dropping
 /// the append-only triggers first), reopens the store and checks what verification reports.
 @Suite("Audit tamper detection")
 struct AuditTamperTests {
@@ -19,7 +19,16 @@ struct AuditTamperTests {
     private func tamper(_ edit: @escaping @Sendable (Database, [AuditRecord]) throws -> Void) async throws -> Tampered {
         try await withDatabasePath { path in
             let store = try await SQLiteGatewayStore.open(path: path)
-            let records = try await store.appendEvents(5)
+            var appended: [AuditRecord] = []
+            for number in 1...5 {
+                var event = Fixtures.event(number)
+                if number.isMultiple(of: 2) {
+                    event.requestedBy = "person-\(number)"
+                    event.platform = "slack"
+                }
+                appended.append(try await store.appendAudit(event))
+            }
+            let records = appended
             try await store.close()
 
             let queue = try DatabaseQueue(path: path)
@@ -51,6 +60,9 @@ struct AuditTamperTests {
                 try await queue.write { db in try db.execute(sql: "UPDATE audit SET ticket = 'x' WHERE sequence = 1") }
             }
             await #expect(throws: DatabaseError.self) {
+                try await queue.write { db in try db.execute(sql: "UPDATE audit SET requested_by = 'x' WHERE sequence = 1") }
+            }
+            await #expect(throws: DatabaseError.self) {
                 try await queue.write { db in try db.execute(sql: "DELETE FROM audit WHERE sequence = 2") }
             }
             await #expect(throws: DatabaseError.self) {
@@ -70,6 +82,22 @@ struct AuditTamperTests {
             try db.execute(sql: "UPDATE audit SET outcome = 'not_applied' WHERE sequence = 3")
         }
         #expect(result.verification == .broken(atSequence: 3, reason: .recordAltered))
+    }
+
+    @Test("Changing, adding or removing the person who asked is detected at that record")
+    func editedPersonIsDetected() async throws {
+        let changed = try await self.tamper { db, _ in
+            try db.execute(sql: "UPDATE audit SET requested_by = 'someone-else' WHERE sequence = 2")
+        }
+        #expect(changed.verification == .broken(atSequence: 2, reason: .recordAltered))
+        let added = try await self.tamper { db, _ in
+            try db.execute(sql: "UPDATE audit SET requested_by = 'someone-else' WHERE sequence = 3")
+        }
+        #expect(added.verification == .broken(atSequence: 3, reason: .recordAltered))
+        let removed = try await self.tamper { db, _ in
+            try db.execute(sql: "UPDATE audit SET requested_by = NULL, platform = NULL WHERE sequence = 4")
+        }
+        #expect(removed.verification == .broken(atSequence: 4, reason: .recordAltered))
     }
 
     @Test("Editing a record and recomputing its hash breaks the next link")

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import GRDB
 @testable import GatewayStore
 import Testing
@@ -61,6 +62,48 @@ struct SchemaMigrationTests {
                 #expect(try db.indexes(on: "delivery").contains { $0.isUnique && $0.columns == ["caller", "delivery_id"] })
                 #expect(try !db.indexes(on: "audit").contains { $0.name == "audit_by_request" })
             }
+        }
+    }
+
+    @Test("v7 and v8 keep what v6 wrote: its records still verify (as v1) and continue with v2, its callback is still a callback")
+    func chatColumnsKeepEarlierRows() async throws {
+        try await withDatabasePath { path in
+            let earlier = AuditRecord(appending: Fixtures.event(1), after: .genesis)
+            let body = Data(#"{"type":"grant.revoked"}"#.utf8)
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(queue, upTo: "v6-target-changes")
+            try await queue.write { db in
+                let event = earlier.event
+                try db.execute(
+                    sql: """
+                        INSERT INTO audit (sequence, previous_hash, hash, request_id, delivery_id, caller, decision, ticket, action, target_kind,
+                            target_id, outcome, upstream_status, segura_code, error_code, attempts, latency_ms, received_at, occurred_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        earlier.sequence, earlier.previousHash, earlier.hash, event.requestID, event.deliveryID, event.caller, event.decision.rawValue,
+                        event.ticket, event.action?.rawValue, event.targetKind?.rawValue, event.targetID, event.outcome?.rawValue, event.upstreamStatus,
+                        event.attempts, event.latencyMilliseconds, event.receivedAt.millisecondsSince1970, event.occurredAt.millisecondsSince1970,
+                    ]
+                )
+                try db.execute(sql: "UPDATE audit_head SET sequence = ?, hash = ?", arguments: [earlier.sequence, earlier.hash])
+                try db.execute(
+                    sql: "INSERT INTO callback_outbox (id, caller, body, created_at, due_at) VALUES ('msg_1', 'jira', ?, ?, ?)",
+                    arguments: [body, Fixtures.start.millisecondsSince1970, Fixtures.start.millisecondsSince1970]
+                )
+            }
+            try queue.close()
+
+            let store = try await SQLiteGatewayStore.open(path: path)
+            #expect(try await store.exportedRecords() == [earlier])
+            var chat = Fixtures.event(2)
+            chat.requestedBy = "ana.souza"
+            chat.platform = "slack"
+            let next = try await store.appendAudit(chat)
+            #expect(try await store.verifyAuditChain() == .intact(count: 2, lastHash: next.hash))
+            let claimed = try await store.claimDueCallbacks(now: Fixtures.start, limit: 10, lease: .seconds(60))
+            #expect(claimed.map(\.event) == [CallbackEvent(id: "msg_1", caller: "jira", body: body)])
+            try await store.close()
         }
     }
 }
