@@ -166,6 +166,8 @@ let package = Package(
                 "GatewayStore",
                 "GatewayPostgresStore",
                 "JSONReading",
+                // Slack's and Mattermost's slash commands are form bodies.
+                "FormReading",
                 "SeguraClient",
                 "CurlHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),

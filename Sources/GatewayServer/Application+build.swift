@@ -23,7 +23,10 @@ public func buildApplication(
     onOperationsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let store = try await configuration.openStore(logger: logger)
-    let ledger = DeliveryLedger(store: store, expiresAfter: configuration.deliveryExpiry, claimRenewal: configuration.claimRenewal, logger: logger)
+    let platforms = Dictionary(configuration.callers.compactMap { caller in caller.chat.map { (caller.name, $0.platform) } }, uniquingKeysWith: { first, _ in first })
+    let ledger = DeliveryLedger(
+        store: store, expiresAfter: configuration.deliveryExpiry, claimRenewal: configuration.claimRenewal, platforms: platforms, logger: logger
+    )
     let http = try CurlHTTPClient(configuration: configuration.outbound, logger: logger)
     let segura = SeguraClient(configuration: configuration.segura, http: http, logger: logger)
     let router = Router(context: GatewayRequestContext.self)
@@ -51,6 +54,8 @@ public func buildApplication(
         segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, metrics: metrics
     )
     ActionRoute(service: actions).register(on: router)
+    let chatWork = ChatWork()
+    ChatRoute(service: ChatService(actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork)).register(on: router)
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 
@@ -74,6 +79,8 @@ public func buildApplication(
     )
     // Services stop in reverse order after the server: the store closes last, once every answer is stored.
     app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
+    // Before the store stops: chat changes answered "working on it" finish and write their outcome and reply first.
+    app.addServices(chatWork)
     // After the store, so it stops first and its last summary is written before the store closes.
     app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)

@@ -33,6 +33,8 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case ticketPatternMismatch = "ticket_pattern_mismatch"
     case durationExceedsMaximum = "duration_exceeds_maximum"
     case durationRequired = "duration_required"
+    case chatUserUnknown = "chat_user_unknown"
+    case personNotAllowed = "person_not_allowed"
     // Lookup
     case actionNotFound = "action_not_found"
     case grantNotFound = "grant_not_found"
@@ -124,6 +126,8 @@ public enum ErrorCatalogue {
         case .ticketPatternMismatch: Entry(403, "The ticket does not match the caller's pattern", retryable: false, audit: .rejectedPolicy)
         case .durationExceedsMaximum: Entry(403, "The duration exceeds the caller's maximum", retryable: false, audit: .rejectedPolicy)
         case .durationRequired: Entry(403, "The caller's access is time-bound: an enable needs a duration", retryable: false, audit: .rejectedPolicy)
+        case .chatUserUnknown: Entry(403, "The chat user is not mapped to a person allowed to use this caller", retryable: false, audit: .rejectedPolicy)
+        case .personNotAllowed: Entry(403, "The person's own policy does not allow this request", retryable: false, audit: .rejectedPolicy)
         // Lookup
         case .actionNotFound: Entry(404, "No stored action has this id for this caller", retryable: false, audit: .failed)
         case .grantNotFound: Entry(404, "No grant with this id is visible to this caller", retryable: false, audit: .failed)

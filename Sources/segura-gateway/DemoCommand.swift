@@ -13,8 +13,9 @@ import ServiceLifecycle
 
 /// `segura-gateway demo`: the embedded defaults, nothing to configure.
 ///
-/// Starts the Segura simulator and the gateway in this process on loopback, with two generated demo
-/// callers (Standard Webhooks and a static token), and prints curl commands that work as pasted.
+/// Starts the Segura simulator and the gateway in this process on loopback, with generated demo callers (Standard
+/// Webhooks, a static token, and one chat caller per platform acting for the person `demo-user`), and prints curl
+/// commands that work as pasted.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -46,6 +47,9 @@ struct DemoCommand: AsyncParsableCommand {
         let webhookSecret = "whsec_" + Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
         let staticToken = "demo_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let slackSecret = SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
+        let teamsToken = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        let mattermostToken = SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
         let policy = try CallerPolicy(
             allowedActions: Set(TargetAction.allCases),
             allowedKinds: Set(TargetKind.allCases),
@@ -71,6 +75,9 @@ struct DemoCommand: AsyncParsableCommand {
                     verifier: CallerVerifier(scheme: .staticToken, secrets: [try WebhookSecret(staticToken, scheme: .staticToken)]),
                     policy: policy
                 ),
+                try Self.chatCaller(.slack, secret: slackSecret, policy: policy),
+                try Self.chatCaller(.teams, secret: teamsToken, policy: policy),
+                try Self.chatCaller(.mattermost, secret: mattermostToken, policy: policy),
             ]
         )
         // The demo keeps its deliveries and audit trail in a fresh file, so every start is clean.
@@ -81,7 +88,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if let secretsFile {
             try PrivateFile.write(
-                "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n",
+                "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
+                    + "DEMO_SLACK_SECRET=\(slackSecret)\nDEMO_TEAMS_TOKEN=\(teamsToken)\nDEMO_MATTERMOST_TOKEN=\(mattermostToken)\n",
                 toPath: secretsFile
             )
         }
@@ -91,14 +99,46 @@ struct DemoCommand: AsyncParsableCommand {
             // Written straight to the file handle: print() is block-buffered when stdout is a pipe.
             FileHandle.standardOutput.write(Data(Self.instructions(
                 port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken,
-                storePath: storePath
+                chatSecrets: (slackSecret, teamsToken, mattermostToken), storePath: storePath
             ).utf8 + [0x0A]))
         }
         try await app.runService()
         try await simulator.shutdown()
     }
 
-    private static func instructions(port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String, storePath: String?) -> String {
+    /// A demo chat caller for `platform`, acting for one person, `demo-user`, with the user id
+    /// ``demoUserID(_:)``. Follow-ups go to loopback only: Slack's and Mattermost's to a `response_url` on
+    /// `http://127.0.0.1/`, Teams' to a port nothing listens on (retried, then abandoned, as a real outage would be).
+    private static func chatCaller(_ platform: ChatPlatformKind, secret: String, policy: CallerPolicy) throws -> GatewayConfiguration.Caller {
+        let scheme: SignatureScheme = platform == .slack ? .slackV0 : platform == .teams ? .teamsHMAC : .staticToken
+        let chat = GatewayConfiguration.Chat(
+            platform: platform, people: [Self.demoUserID(platform): .init(name: "demo-user")], replyURLPrefixes: ["http://127.0.0.1/"],
+            incomingWebhook: platform == .teams ? .init("http://127.0.0.1:9/teams-webhook") : nil
+        )
+        return .init(
+            name: "demo-\(platform.rawValue)",
+            verifier: CallerVerifier(
+                scheme: scheme, secrets: [try WebhookSecret(secret, scheme: scheme)], tokenFormField: platform == .mattermost ? "token" : nil
+            ),
+            policy: policy,
+            chat: chat
+        )
+    }
+
+    /// The demo person's platform user id.
+    static func demoUserID(_ platform: ChatPlatformKind) -> String {
+        switch platform {
+        case .slack: "T0DEMO/U0DEMO"
+        case .teams: "00000000-0000-0000-0000-0000000de300"
+        case .mattermost: "demouser0000000000000000ab"
+        }
+    }
+
+    private static func instructions(
+        port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String, chatSecrets: (slack: String, teams: String, mattermost: String),
+        storePath: String?
+    ) -> String {
+        let (slackSecret, teamsToken, mattermostToken) = chatSecrets
         let audit = storePath.map { path in
             "\n  \(executable) audit verify --store \(path)\n  \(executable) audit export --store \(path)\n"
         } ?? ""
@@ -107,6 +147,10 @@ struct DemoCommand: AsyncParsableCommand {
         Demo callers (secrets are generated anew on every start; nothing is stored):
           demo-servicenow       Standard Webhooks, secret \(webhookSecret)
           demo-jira-automation  static token,      token  \(staticToken)
+          demo-slack            Slack slash commands on /v1/chat/slack, signing secret \(slackSecret)
+          demo-teams            Teams outgoing webhook on /v1/chat/teams, security token \(teamsToken)
+          demo-mattermost       Mattermost slash command on /v1/chat/mattermost, token \(mattermostToken)
+          (each acts for the person demo-user: Slack user T0DEMO/U0DEMO)
 
         Paste these into another shell:
 
@@ -118,6 +162,11 @@ struct DemoCommand: AsyncParsableCommand {
           curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' \\
             -H 'Authorization: Bearer \(staticToken)' \\
             -d '{"action":"disable","target":{"kind":"credential","id":42},"ticket":"CHG0012345","requested_by":"jira"}'
+
+          export DEMO_SLACK_SECRET='\(slackSecret)'
+          FORM='team_id=T0DEMO&user_id=U0DEMO&command=%2Fsegura&text=grants&trigger_id=1.2.demo&response_url=http%3A%2F%2F127.0.0.1%2Freply'
+          curl -sS http://127.0.0.1:\(port)/v1/chat/slack -H 'Content-Type: application/x-www-form-urlencoded' \\
+            $(printf '%s' "$FORM" | \(executable) sign --scheme slack-v0 --secret-env DEMO_SLACK_SECRET --format curl) -d "$FORM"
 
           curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' -d "$BODY"   # unsigned: 401
           curl -sS 'http://127.0.0.1:\(port)/v1/grants?state=all' \\

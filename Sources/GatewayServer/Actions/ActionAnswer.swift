@@ -14,6 +14,8 @@ struct ActionAnswer: Sendable {
     var isReplay: Bool
     /// How long the sender should wait before sending again, for answers that shed load.
     var retryAfter: Duration?
+    /// Whether the chat reply announcing this answer was written with its outcome (``ChatReplyHook``).
+    var replyRecorded = false
 
     /// A decision made now; `json` when it was rendered already (to be stored), otherwise rendered here.
     init(_ result: ActionResult, json: [UInt8]? = nil, retryAfter: Duration? = nil) {

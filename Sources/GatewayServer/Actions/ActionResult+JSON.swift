@@ -32,6 +32,7 @@ extension ActionResult {
             json.field("latency_ms", self.latencyMilliseconds)
             json.field("outcome", self.outcome.rawValue)
             json.field("request_id", self.requestID)
+            json.field("requested_by", self.requestedBy)
             json.field("status", self.failure.map { _ in self.status })
             if let request = self.request {
                 json.object("target") { target in

@@ -19,6 +19,9 @@ struct ActionResult: Sendable {
     var request: ActionRequest?
     /// The verified caller, once the signature verified.
     var caller: String?
+    /// Who asked: the request's `requested_by`, or for a chat caller the person its user mapping found (known
+    /// before the request is read, so refusals of unreadable commands name them too).
+    var requestedBy: String?
     var outcome: Outcome
     /// Requests sent to Segura.
     var attempts: Int
@@ -52,9 +55,21 @@ struct ActionResult: Sendable {
 /// from the moment the request arrived.
 struct ActionResultBuilder: Sendable {
     var requestID: String
-    var request: ActionRequest?
+    var request: ActionRequest? {
+        didSet { self.requestedBy = self.request?.requestedBy ?? self.requestedBy }
+    }
     var caller: String?
     var receivedAt: ContinuousClock.Instant
+    /// Who asked, when known (``ActionResult/requestedBy``); set from the request once it is read.
+    var requestedBy: String?
+
+    init(requestID: String, request: ActionRequest?, caller: String?, receivedAt: ContinuousClock.Instant) {
+        self.requestID = requestID
+        self.request = request
+        self.caller = caller
+        self.receivedAt = receivedAt
+        self.requestedBy = request?.requestedBy
+    }
 
     /// A success or upstream-failure answer from a Segura result.
     func result(_ segura: SeguraResult) -> ActionResult {
@@ -84,7 +99,7 @@ struct ActionResultBuilder: Sendable {
     /// A result with no error yet: what the builder knows, timed now.
     func base(outcome: Outcome, attempts: Int = 0) -> ActionResult {
         ActionResult(
-            requestID: self.requestID, request: self.request, caller: self.caller, outcome: outcome, attempts: attempts,
+            requestID: self.requestID, request: self.request, caller: self.caller, requestedBy: self.requestedBy, outcome: outcome, attempts: attempts,
             latency: ContinuousClock.now - self.receivedAt
         )
     }

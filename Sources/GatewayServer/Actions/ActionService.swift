@@ -29,10 +29,18 @@ struct ActionService: Sendable {
 
     /// Reads the request from the verified body, checks it and acts on it.
     ///
-    /// - Parameter read: the ingress adapter's reading of the verified request; its ``RequestValidationError``
-    ///   is the sender's answer.
+    /// - Parameters:
+    ///   - read: the ingress adapter's reading of the verified request; its ``RequestValidationError`` is the
+    ///     sender's answer.
+    ///   - authority: whose rules the request is checked against.
+    ///   - reply: for a chat request, the reply announcing the outcome when the person was told "working on it";
+    ///     it is written in the outcome's own transaction.
     func perform(
-        _ verified: VerifiedRequest, read: (VerifiedRequest) throws(RequestValidationError) -> ActionRequest, logger: Logger
+        _ verified: VerifiedRequest,
+        read: (VerifiedRequest) throws(RequestValidationError) -> ActionRequest,
+        authority: RequestAuthority = .caller,
+        reply: ChatReplyHook? = nil,
+        logger: Logger
     ) async -> ActionAnswer {
         var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
         let request: ActionRequest
@@ -42,10 +50,8 @@ struct ActionService: Sendable {
             return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, logger: logger)
         }
         builder.request = request
-        do {
-            try verified.caller.policy.evaluate(action: request.action, kind: request.kind, id: request.id, ticket: request.ticket, duration: request.duration)
-        } catch {
-            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, logger: logger)
+        if let violation = authority.violation(of: request, caller: verified.caller.policy) {
+            return await self.refuse(builder.problem(code: violation.code, detail: violation.message), verified, logger: logger)
         }
 
         let acceptance = self.ledger.event(
@@ -63,7 +69,7 @@ struct ActionService: Sendable {
         }
         switch decision {
         case .act(let key):
-            return await self.act(request, key: key, verified: verified, builder: builder, logger: logger)
+            return await self.act(request, key: key, verified: verified, builder: builder, reply: reply, logger: logger)
         case .replay(let stored):
             if let problem = await self.refusals.replay(builder, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger) {
                 return ActionAnswer(problem)
@@ -80,14 +86,17 @@ struct ActionService: Sendable {
 
     /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
     /// still the one the outcome changes, and a revocation of it runs wholly before or after.
-    private func act(_ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger) async -> ActionAnswer {
+    private func act(
+        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, reply: ChatReplyHook?, logger: Logger
+    ) async -> ActionAnswer {
         let result: ActionResult
         let json: [UInt8]
+        var replyRecorded = false
         do {
-            (result, json) = try await self.serializer.withExclusiveAccess(
+            (result, json, replyRecorded) = try await self.serializer.withExclusiveAccess(
                 to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(key, requestID: verified.requestID)
             ) {
-                await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, logger: logger)
+                await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, reply: reply, logger: logger)
             }
         } catch {
             // The target's lock in the store could not be taken: nothing was done. The claim stays unanswered, so a
@@ -102,7 +111,9 @@ struct ActionService: Sendable {
                 "outcome": "\(result.outcome.rawValue)", "error.code": "\(result.failure?.code.rawValue ?? "none")", "attempts": "\(result.attempts)",
             ]
         )
-        return ActionAnswer(result, json: json)
+        var answer = ActionAnswer(result, json: json)
+        answer.replyRecorded = replyRecorded
+        return answer
     }
 
     /// The answer when the store failed before anything was done; counted once, with the answer, by `act`.
@@ -113,10 +124,11 @@ struct ActionService: Sendable {
     }
 
     private func actHoldingTarget(
-        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger
-    ) async -> (ActionResult, [UInt8]) {
+        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, reply: ChatReplyHook?, logger: Logger
+    ) async -> (ActionResult, [UInt8], Bool) {
         let touchesGrant = request.action == .disable || request.duration != nil
         var openGrant: Grant?
+        var endedGrant: Grant?
         do {
             openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
             if request.action == .enable, request.duration != nil, openGrant == nil {
@@ -124,24 +136,35 @@ struct ActionService: Sendable {
                 // and that one has ended since: open it now, before acting, or nothing would revoke this enable.
                 openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
             }
+            if let grantID = request.revokesGrant, openGrant?.id != grantID {
+                // The grant to revoke ended before its turn came: the target is no longer this grant's to disable.
+                endedGrant = try await self.ledger.store.grant(id: grantID)
+                openGrant = nil
+            }
         } catch {
-            return self.storeUnavailable(builder, error, logger: logger)
+            let (result, json) = self.storeUnavailable(builder, error, logger: logger)
+            return (result, json, false)
         }
 
         var result: ActionResult
         var upstream: UpstreamFacts?
-        do {
-            let segura = try await self.segura.perform(request.operation)
-            self.metrics.recordUpstream(kind: request.kind, action: request.action, outcome: segura.outcome, duration: segura.latency)
-            result = builder.result(segura)
-            upstream = segura.upstream
-        } catch {
-            // Cancelled: the client went away before Segura answered.
-            result = builder.problem(code: .upstreamTimeout, detail: "the request was cancelled before Segura answered", outcome: .unknown)
+        if let endedGrant {
+            result = builder.success(outcome: .alreadyInState)
+            result.grant = endedGrant
+        } else {
+            do {
+                let segura = try await self.segura.perform(request.operation)
+                self.metrics.recordUpstream(kind: request.kind, action: request.action, outcome: segura.outcome, duration: segura.latency)
+                result = builder.result(segura)
+                upstream = segura.upstream
+            } catch {
+                // Cancelled: the client went away before Segura answered.
+                result = builder.problem(code: .upstreamTimeout, detail: "the request was cancelled before Segura answered", outcome: .unknown)
+            }
         }
         let planner = GrantPlanner(request: request, requestID: verified.requestID, maximumDuration: verified.caller.policy.maxDuration)
         let plan = planner.plan(outcome: result.outcome, openGrant: openGrant, now: Date())
-        result.grant = plan.grant
+        result.grant = plan.grant ?? result.grant
         var change: GrantChange?
         if let openGrant, let kind = plan.change {
             change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
@@ -149,12 +172,15 @@ struct ActionService: Sendable {
         let transition = GrantTransition(plan: plan, requestID: verified.requestID)
         let callback = transition.flatMap { transition in plan.grant.flatMap { self.callbacks.event(transition.event, grant: $0) } }
         let json = result.json()
+        let replyEvent = reply?.event(json)
         do {
-            let changed = try await self.ledger.recordOutcome(verified, key: key, result: result, body: json, upstream: upstream, grant: change, callback: callback)
+            let changed = try await self.ledger.recordOutcome(
+                verified, key: key, result: result, body: json, upstream: upstream, grant: change, callback: callback, reply: replyEvent
+            )
             if let transition, plan.change == nil || changed {
                 self.metrics.recordGrantTransition(transition.decision.rawValue)
             }
-            return (result, json)
+            return (result, json, replyEvent != nil)
         } catch {
             logger.error("Segura was called but the outcome could not be recorded", metadata: ["error": "\(error)", "outcome": "\(result.outcome.rawValue)"])
             var failed = builder.problem(
@@ -163,7 +189,7 @@ struct ActionService: Sendable {
                 outcome: result.outcome, attempts: result.attempts
             )
             failed.grant = result.grant
-            return (failed, failed.json())
+            return (failed, failed.json(), false)
         }
     }
 

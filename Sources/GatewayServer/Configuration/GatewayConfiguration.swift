@@ -49,14 +49,20 @@ public struct GatewayConfiguration: Sendable {
         public var callback: Callback?
         /// How many signed requests the caller may send; `nil` sets no limit.
         public var rateLimit: RateLimit?
+        /// For a chat platform: its people and how answers reach them. A chat caller is served on its platform's
+        /// route only, and an API caller never there.
+        public var chat: Chat?
 
         /// Creates a caller.
-        public init(name: String, verifier: CallerVerifier, policy: CallerPolicy, callback: Callback? = nil, rateLimit: RateLimit? = nil) {
+        public init(
+            name: String, verifier: CallerVerifier, policy: CallerPolicy, callback: Callback? = nil, rateLimit: RateLimit? = nil, chat: Chat? = nil
+        ) {
             self.name = name
             self.verifier = verifier
             self.policy = policy
             self.callback = callback
             self.rateLimit = rateLimit
+            self.chat = chat
         }
     }
 

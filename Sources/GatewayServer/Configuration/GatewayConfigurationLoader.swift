@@ -41,6 +41,9 @@ import Yams
 ///   `.allow_permanent_enable` (false; true lets an `enable` without a duration through despite `max_duration`)
 /// - `callers.<name>.callback.url` (http(s)), `callers.<name>.callback.secret` (a `whsec_` secret reference)
 /// - `callers.<name>.rate_limit.requests_per_minute`, `.burst` (optional: signed requests past it get 429)
+/// - `callers.<name>.chat`: a chat platform calling `POST /v1/chat/<platform>` (see ``ChatConfigurationLoader``):
+///   `.platform` (`slack`, `teams`, `mattermost`), `.people.<person>.user`, `.people.<person>.policy`,
+///   `.answer_within_percent` (60), `.reply_url_prefixes`, `.incoming_webhook` (Teams, a reference)
 /// - `grants.instance_id` (default `local`), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
 ///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
 ///   `grants.callback_attempts` (8)
@@ -50,9 +53,9 @@ public enum GatewayConfigurationLoader {
         guard let text = FileManager.default.contents(atPath: path).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw ConfigurationError(issues: [ConfigurationIssue(keyPath: path, message: "cannot read the file")])
         }
-        let callerNames: [String]
+        let outline: Node?
         do {
-            callerNames = try Self.callerNames(yaml: text)
+            outline = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(issues: [ConfigurationIssue(keyPath: path, message: "is not valid YAML: \(error)")])
         }
@@ -64,13 +67,15 @@ public enum GatewayConfigurationLoader {
             environmentOnly: ConfigReader(provider: variables),
             recorder: recorder
         )
-        return try self.build(root: root, recorder: recorder, callerNames: callerNames, environment: environment)
+        return try self.build(root: root, recorder: recorder, outline: outline, environment: environment)
     }
 
-    /// Builds a configuration from the root section; `callerNames` are the keys under `callers`.
+    /// Builds a configuration from the root section; `outline` is the file's YAML, for the names of mappings'
+    /// keys (callers, people), which the configuration reader does not list.
     private static func build(
-        root: ConfigSection, recorder: ConfigSection.IssueRecorder, callerNames: [String], environment: [String: String]
+        root: ConfigSection, recorder: ConfigSection.IssueRecorder, outline: Node?, environment: [String: String]
     ) throws -> GatewayConfiguration {
+        let callerNames = Self.mappingKeys(in: outline, at: ["callers"])
 
         var http = GatewayConfiguration.HTTP()
         let httpSection = root.section("http")
@@ -95,7 +100,9 @@ public enum GatewayConfigurationLoader {
         let (segura, outbound) = self.segura(root.section("segura"), environment: environment)
 
         if callerNames.isEmpty { root.fail("callers", "at least one caller is required") }
-        let callers = callerNames.compactMap { self.caller($0, root.section("callers").section($0), environment: environment) }
+        let callers = callerNames.compactMap { name in
+            self.caller(name, root.section("callers").section(name), people: Self.mappingKeys(in: outline, at: ["callers", name, "chat", "people"]), environment: environment)
+        }
 
         let grants = self.grants(root.section("grants"))
         let store = root.section("store")
@@ -194,10 +201,14 @@ public enum GatewayConfigurationLoader {
         }
     }
 
-    /// The keys of the `callers` mapping, in file order.
-    static func callerNames(yaml: String) throws -> [String] {
-        guard case .mapping(let root)? = try Yams.compose(yaml: yaml), let callers = root["callers"] else { return [] }
-        guard case .mapping(let mapping) = callers else { return [] }
+    /// The keys of the mapping at `path` (such as `callers`), in file order; none when it is absent or not a mapping.
+    static func mappingKeys(in outline: Node?, at path: [String]) -> [String] {
+        var node = outline
+        for key in path {
+            guard case .mapping(let mapping)? = node else { return [] }
+            node = mapping[key]
+        }
+        guard case .mapping(let mapping)? = node else { return [] }
         return mapping.keys.compactMap { $0.string }
     }
 
@@ -231,7 +242,7 @@ public enum GatewayConfigurationLoader {
         return (configuration, outbound)
     }
 
-    private static func caller(_ name: String, _ section: ConfigSection, environment: [String: String]) -> GatewayConfiguration.Caller? {
+    private static func caller(_ name: String, _ section: ConfigSection, people: [String], environment: [String: String]) -> GatewayConfiguration.Caller? {
         let scheme = section.choice("scheme", default: SignatureScheme.standardWebhooks)
         let tolerance = Duration.seconds(section.int("tolerance_seconds", default: 300, range: 1...3600))
         let references = section.stringArray("secrets") ?? []
@@ -254,12 +265,18 @@ public enum GatewayConfigurationLoader {
         let signatureHeader = self.headerName(section, "signature_header")
         let policy = self.policy(section.section("policy"))
         let callback = self.callback(section.section("callback"), environment: environment)
+        let chat = ChatConfigurationLoader.chat(section.section("chat"), people: people, scheme: scheme, environment: environment)
         guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
-        let verifier = CallerVerifier(scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader)
-        return GatewayConfiguration.Caller(name: name, verifier: verifier, policy: policy, callback: callback, rateLimit: self.rateLimit(section.section("rate_limit")))
+        let verifier = CallerVerifier(
+            scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader,
+            tokenFormField: chat?.platform.tokenFormField
+        )
+        return GatewayConfiguration.Caller(
+            name: name, verifier: verifier, policy: policy, callback: callback, rateLimit: self.rateLimit(section.section("rate_limit")), chat: chat
+        )
     }
 
-    private static func policy(_ section: ConfigSection) -> CallerPolicy? {
+    static func policy(_ section: ConfigSection) -> CallerPolicy? {
         let actions = self.enumList(section, "actions", of: TargetAction.self)
         let kinds = self.enumList(section, "kinds", of: TargetKind.self)
         var ids: [TargetKind: [ClosedRange<Int>]] = [:]
@@ -340,7 +357,7 @@ public enum GatewayConfigurationLoader {
 
     /// A secret: the value of its environment variable (`SEGURA_CLIENT_SECRET` for `segura.client_secret`) when
     /// one is set, otherwise the file's value, which must be a reference.
-    private static func secret(_ section: ConfigSection, _ key: String, required: Bool, environment: [String: String]) -> String? {
+    static func secret(_ section: ConfigSection, _ key: String, required: Bool, environment: [String: String]) -> String? {
         if let value = section.environmentValue(key), !value.isEmpty { return value }
         guard let reference = required ? section.requiredString(key) : section.string(key, isSecret: true) else { return nil }
         switch SecretReference.parse(reference).flatMap({ $0.resolve(environment: environment) }) {

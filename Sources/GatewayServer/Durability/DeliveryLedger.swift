@@ -25,6 +25,8 @@ struct DeliveryLedger: Sendable {
     /// How often a change queued behind others on its target renews its claim (``keepClaimAlive(_:requestID:)``,
     /// ``GatewayConfiguration/claimRenewal``).
     let claimRenewal: Duration
+    /// The chat platform of each chat caller, named in the audit records of its decisions.
+    let platforms: [String: ChatPlatformKind]
     let logger: Logger
 
     /// What to do with an admitted delivery.
@@ -202,7 +204,8 @@ struct DeliveryLedger: Sendable {
         _ = try await self.store.appendAudit(event)
     }
 
-    /// The audit event of one decision. Never holds a secret, a signature or a body.
+    /// The audit event of one decision. Never holds a secret, a signature or a body. It names who asked (as the
+    /// caller's request or a chat caller's user mapping says) and, for a chat caller, its platform.
     ///
     /// `upstream` is what Segura answered, when it was asked: a success's status and code (such as 1043 for
     /// "already activated") are not in the answer, only failures carry them.
@@ -231,6 +234,8 @@ struct DeliveryLedger: Sendable {
             errorCode: result?.failure?.code,
             attempts: result?.attempts ?? 0,
             latencyMilliseconds: result.map { Int($0.latencyMilliseconds.rounded()) },
+            requestedBy: result?.requestedBy ?? request?.requestedBy,
+            platform: caller.flatMap { self.platforms[$0] }?.rawValue,
             receivedAt: receivedAt,
             occurredAt: Date()
         )

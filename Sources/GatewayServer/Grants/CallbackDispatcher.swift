@@ -6,8 +6,9 @@ import HTTPTypes
 import Logging
 import ServiceLifecycle
 
-/// Delivers the callback outbox: each event is POSTed to its caller's callback URL through a libcurl client of
-/// its own (never presenting Segura's TLS identity), signed with Standard Webhooks at the time of each attempt.
+/// Delivers the callback outbox through a libcurl client of its own (never presenting Segura's TLS identity): a
+/// grant event to its caller's callback URL, signed with Standard Webhooks at the time of each attempt; a chat reply
+/// as is to its `response_url` or to its caller's Teams incoming webhook.
 ///
 /// Events are leased from the store like revocations, so a process killed mid-delivery (or stopped) sends them
 /// after its restart, and receivers must deduplicate by `webhook-id`, as Standard Webhooks expects. A non-2xx
@@ -66,20 +67,26 @@ struct CallbackDispatcher: Service {
 
     /// Sends the event once and decides what becomes of it.
     private func attempt(_ delivery: CallbackDelivery, logger: Logger) async -> CallbackResult {
-        guard delivery.event.destination == .callback else {
-            // Chat replies are not delivered yet. The destination describes itself without its URL, a capability.
-            logger.warning("Chat reply abandoned: chat delivery is not available", metadata: ["callback.destination": "\(delivery.event.destination)"])
+        guard let target = self.events.target(of: delivery.event) else {
+            // The destination describes itself without its URL, a capability.
+            logger.warning(
+                "Callback abandoned: its caller no longer has this destination configured", metadata: ["callback.destination": "\(delivery.event.destination)"]
+            )
             return .abandoned
         }
-        guard let callback = self.events.callbacks[delivery.event.caller] else {
-            logger.warning("Callback abandoned: the caller no longer has a callback configured")
-            return .abandoned
-        }
-        let status = await self.post(delivery.event, to: callback, logger: logger)
+        let status = await self.post(delivery.event, to: target, logger: logger)
         if let status, (200..<300).contains(status) { return .delivered }
         let answered = ["http.status": Logger.MetadataValue.string(status.map(String.init) ?? "none")]
-        // Standard Webhooks: 410 Gone asks the sender to stop.
-        guard status != 410, delivery.attempt < self.settings.callbackAttempts else {
+        guard let status, target.stopsOn(status) else {
+            return self.retry(delivery, target: target, answered: answered, logger: logger)
+        }
+        logger.warning("Callback abandoned: the receiver refuses it for good", metadata: answered)
+        return .abandoned
+    }
+
+    /// The next attempt's time, unless the event is out of attempts.
+    private func retry(_ delivery: CallbackDelivery, target: CallbackTarget, answered: Logger.Metadata, logger: Logger) -> CallbackResult {
+        guard delivery.attempt < target.attempts(allowed: self.settings.callbackAttempts) else {
             logger.warning("Callback abandoned", metadata: answered)
             return .abandoned
         }
@@ -87,15 +94,21 @@ struct CallbackDispatcher: Service {
         return .retry(at: Date().addingTimeInterval(self.settings.backoff(afterAttempt: delivery.attempt).timeInterval))
     }
 
-    /// POSTs `event` to `callback`, signed now; the status, or `nil` when no answer came.
-    private func post(_ event: CallbackEvent, to callback: GatewayConfiguration.Callback, logger: Logger) async -> Int? {
+    /// POSTs `event` to `target` (a grant callback signed now); the status, or `nil` when no answer came.
+    private func post(_ event: CallbackEvent, to target: CallbackTarget, logger: Logger) async -> Int? {
         let body = Array(event.body)
-        let headers = WebhookSigner.headerFields(scheme: .standardWebhooks, secret: callback.secret, body: body, deliveryID: event.id, timestamp: Date())
-        let request = OutboundRequest(
-            method: .post, url: callback.url,
-            headers: [HTTPHeaderField("Content-Type", "application/json")] + headers.map { HTTPHeaderField($0.name.rawName, $0.value) },
-            body: body
-        )
+        var headers = [HTTPHeaderField("Content-Type", "application/json")]
+        let url: String
+        switch target {
+        case .signedCallback(let callback):
+            url = callback.url
+            let signature = WebhookSigner.headerFields(scheme: .standardWebhooks, secret: callback.secret, body: body, deliveryID: event.id, timestamp: Date())
+            headers += signature.map { HTTPHeaderField($0.name.rawName, $0.value) }
+        case .chatReply(let replyURL):
+            // A platform's reply URL authorizes the post itself; it takes no signature.
+            url = replyURL
+        }
+        let request = OutboundRequest(method: .post, url: url, headers: headers, body: body)
         do {
             return try await self.http.execute(request).status
         } catch {

@@ -35,6 +35,16 @@ struct VerifiedRequest: Sendable {
 
     @TaskLocal static var current: VerifiedRequest?
 
+    /// This request with the delivery id a chat platform puts in its signed body (`trigger_id`, the Activity
+    /// `id`) in place of the one the headers gave; unchanged when the body has none.
+    func delivered(as deliveryID: String?) -> VerifiedRequest {
+        guard let deliveryID else { return self }
+        return VerifiedRequest(
+            requestID: self.requestID, caller: self.caller, delivery: self.delivery, body: self.body, deliveryID: deliveryID,
+            receivedAt: self.receivedAt, receivedDate: self.receivedDate
+        )
+    }
+
     /// The delivery id the signature itself fixes: the signed `webhook-id` of Standard Webhooks, otherwise the
     /// signature's digest, which stands in for the id when the sender gives none (Slack).
     var signedDeliveryID: String? {

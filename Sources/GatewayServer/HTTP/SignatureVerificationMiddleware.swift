@@ -19,15 +19,29 @@ import NIOCore
 /// Any request other than `POST /v1/actions` is signed over ``RequestBinding``'s canonical string (method,
 /// path and query, then the body), so a signature authorizes only the request it was made for; and only a
 /// scheme with a signed timestamp may make such requests, so a captured one expires with the tolerance.
+///
+/// A chat platform's route (`POST /v1/chat/<platform>`) is signed as the platform signs, over the body alone,
+/// and only the callers of that platform are tried there; a chat caller is never tried on any other route, so
+/// its people can reach the gateway only through their platform's commands.
 struct SignatureVerificationMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     /// The paths that need a signature; health, readiness and metrics stay open for probes and scrapers.
     static let signedPathPrefix = "/v1/"
 
-    let callers: [GatewayConfiguration.Caller]
     let maxBodyBytes: Int
     let refusals: Refusals
+    /// The API callers, tried on every signed route but the chat ones.
+    private let apiCallers: [GatewayConfiguration.Caller]
+    /// Each platform's callers, tried on its route only.
+    private let chatCallers: [ChatPlatformKind: [GatewayConfiguration.Caller]]
+
+    init(callers: [GatewayConfiguration.Caller], maxBodyBytes: Int, refusals: Refusals) {
+        self.maxBodyBytes = maxBodyBytes
+        self.refusals = refusals
+        self.apiCallers = callers.filter { $0.chat == nil }
+        self.chatCallers = Dictionary(grouping: callers.compactMap { caller in caller.chat.map { ($0.platform, caller) } }, by: \.0).mapValues { $0.map(\.1) }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix(Self.signedPathPrefix) else { return try await next(request, context) }
@@ -52,12 +66,14 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
         }
 
         let path = request.uri.path
-        let signsBodyAlone = RequestBinding.signsBodyAlone(method: request.method.rawValue, path: path)
+        let platform = request.method == .post ? ChatPlatformKind.routed(at: path) : nil
+        let signsBodyAlone = platform != nil || RequestBinding.signsBodyAlone(method: request.method.rawValue, path: path)
         let signed = signsBodyAlone
             ? body : RequestBinding.message(method: request.method.rawValue, target: path + (request.uri.query.map { "?" + $0 } ?? ""), body: body)
         let caller: GatewayConfiguration.Caller
         let delivery: VerifiedDelivery
-        switch self.identify(headerFields: request.headers, body: signed) {
+        let candidates = platform.map { self.chatCallers[$0] ?? [] } ?? self.apiCallers
+        switch self.identify(among: candidates, headerFields: request.headers, body: signed) {
         case .success(let match): (caller, delivery) = match
         case .failure(let error): return await refuse(error.code, error.explanation, builder)
         }
@@ -97,10 +113,12 @@ struct SignatureVerificationMiddleware: RouterMiddleware {
 
     /// The first caller whose signature verifies. When none does, the error of the callers whose
     /// headers were present: theirs if they agree, otherwise `signature_mismatch`.
-    private func identify(headerFields: HTTPFields, body: [UInt8]) -> Result<(GatewayConfiguration.Caller, VerifiedDelivery), SignatureError> {
+    private func identify(
+        among callers: [GatewayConfiguration.Caller], headerFields: HTTPFields, body: [UInt8]
+    ) -> Result<(GatewayConfiguration.Caller, VerifiedDelivery), SignatureError> {
         let now = Date()
         var failures: [SignatureError] = []
-        for caller in self.callers {
+        for caller in callers {
             do {
                 return .success((caller, try caller.verifier.verify(headerFields: headerFields, body: body, now: now)))
             } catch {

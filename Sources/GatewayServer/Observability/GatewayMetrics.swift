@@ -106,6 +106,16 @@ public final class GatewayMetrics: Sendable {
         Counter(label: "segura_gateway_grant_revoke_failures_total", dimensions: [("kind", kind)], factory: self.factory).increment()
     }
 
+    /// Counts one chat command by caller, platform, person (from the caller's user mapping: a configured, bounded
+    /// set; `unmapped` for users it does not know), command word and result (`ok` or the error code).
+    func recordChatCommand(caller: String, platform: ChatPlatformKind, person: String?, command: String, result: String) {
+        Counter(
+            label: "segura_gateway_chat_commands_total",
+            dimensions: [("caller", caller), ("platform", platform.rawValue), ("person", person ?? "unmapped"), ("command", command), ("result", result)],
+            factory: self.factory
+        ).increment()
+    }
+
     /// Counts one callback delivery attempt's result: `segura_gateway_callbacks_total{caller,result}`, where
     /// the result is `delivered`, `retried` or `abandoned`.
     func recordCallback(caller: String, result: String) {

@@ -3,6 +3,21 @@ import SeguraClient
 
 /// A validated request to change one Segura object, from either request form.
 public struct ActionRequest: Sendable, Hashable {
+    /// Creates a request; see each property.
+    public init(
+        action: TargetAction, kind: TargetKind, id: Int, ticket: String, requestedBy: String? = nil, reason: String? = nil, duration: Duration? = nil,
+        revokesGrant: String? = nil
+    ) {
+        self.action = action
+        self.kind = kind
+        self.id = id
+        self.ticket = ticket
+        self.requestedBy = requestedBy
+        self.reason = reason
+        self.duration = duration
+        self.revokesGrant = revokesGrant
+    }
+
     /// Enable or disable.
     public var action: TargetAction
     /// The object's kind.
@@ -17,6 +32,9 @@ public struct ActionRequest: Sendable, Hashable {
     public var reason: String?
     /// How long a time-bound grant should last; kept for grants.
     public var duration: Duration?
+    /// A `disable` that revokes this grant only: it acts only while the grant is its target's open one, so a
+    /// revoke sent from chat never ends a grant opened since by someone else.
+    public var revokesGrant: String?
 
     /// The Segura operation this request performs.
     public var operation: SeguraOperation { SeguraOperation(self.action, self.kind, id: self.id) }

@@ -1,0 +1,127 @@
+import Foundation
+import GatewayStore
+import GatewayVocabulary
+
+/// The messages the gateway sends in chat, built from its answers and grants so every platform says the same.
+enum ChatMessages {
+    /// An action's answer, from its JSON (live, replayed or stored): what happened, to what, on which ticket,
+    /// the grant and its expiry, and the request id; a failure's message, never its internals.
+    static func result(_ json: [UInt8]) -> ChatMessage {
+        guard let answer = try? ChatPlatforms.decoder(snakeCase: true).decode(AnswerView.self, from: Data(json)) else {
+            // Every answer the gateway writes decodes; this would be a defect, and says so without detail.
+            return ChatMessage(tone: .failure, headline: "The gateway could not read its own answer", detail: "Ask its operators to check the logs.")
+        }
+        var message = ChatMessage(tone: .success, headline: answer.headline)
+        if let target = answer.target { message.facts.append(.init(label: "Target", value: .text("\(target.kind) \(target.id)"))) }
+        if let ticket = answer.ticket { message.facts.append(.init(label: "Ticket", value: .code(ticket))) }
+        if let requestedBy = answer.requestedBy { message.facts.append(.init(label: "Requested by", value: .text(requestedBy))) }
+        if let grant = answer.grant {
+            message.facts.append(.init(label: "Grant", value: .code(grant.id)))
+            if grant.state == GrantState.active.rawValue, let expiry = AuditTimestamp.date(from: grant.expiresAt) {
+                message.facts.append(.init(label: "Access ends", value: .time(expiry)))
+                message.revocableGrant = grant.id
+            } else {
+                message.facts.append(.init(label: "Grant state", value: .text(grant.state.replacingOccurrences(of: "_", with: " "))))
+            }
+        }
+        message.facts.append(.init(label: "Request", value: .code(answer.requestId)))
+        if let error = answer.error {
+            message.tone = answer.outcome == Outcome.unknown.rawValue ? .warning : .failure
+            message.facts.append(.init(label: "Error", value: .code(error.code)))
+            message.detail = error.message
+            message.revocableGrant = nil
+        }
+        // What changed a target (or may have) is shown to the channel; a refusal only to the person who asked.
+        message.isPublic = answer.attempts > 0 || answer.outcome != Outcome.notApplied.rawValue
+        return message
+    }
+
+    /// The answer while a change is still running; its result follows.
+    static func working(on request: ActionRequest, requestID: String) -> ChatMessage {
+        ChatMessage(
+            tone: .working,
+            headline: "Working on it: \(request.action.rawValue) \(request.kind.rawValue) \(request.id). The result will follow here.",
+            facts: [.init(label: "Ticket", value: .code(request.ticket)), .init(label: "Request", value: .code(requestID))]
+        )
+    }
+
+    /// A request refused before anything was claimed or acted on, to the person alone.
+    static func refusal(code: ErrorCode, message detail: String) -> ChatMessage {
+        ChatMessage(
+            tone: .failure, headline: ErrorCatalogue.entry(for: code).title, facts: [.init(label: "Error", value: .code(code.rawValue))], detail: detail
+        )
+    }
+
+    /// What a person can ask.
+    static func help(for person: String) -> ChatMessage {
+        ChatMessage(
+            tone: .information,
+            headline: "Segura commands for \(person)",
+            list: [
+                [.code("enable credential 42 for ticket CHG0012345 for 2h"), .text("switches access on until the duration ends (kinds: credential, password, device, ssh_key)")],
+                [.code("disable credential 42 for ticket CHG0012345"), .text("switches it off")],
+                [.code("grants"), .text("lists your open grants and when they end")],
+                [.code("revoke <grant id>"), .text("ends one of them now")],
+                [.code("status <request id>"), .text("shows the answer to an earlier request")],
+            ]
+        )
+    }
+
+    /// A person's open grants.
+    static func grants(_ grants: [Grant], of person: String) -> ChatMessage {
+        guard !grants.isEmpty else { return ChatMessage(tone: .information, headline: "\(person) has no open grants") }
+        return ChatMessage(
+            tone: .information,
+            headline: "Open grants of \(person)",
+            list: grants.map { grant in
+                var line: [ChatMessage.Fact.Value] = [
+                    .text("\(grant.targetKind.rawValue) \(grant.targetID), ticket"), .code(grant.ticket), .text("until"), .time(grant.expiresAt), .code(grant.id),
+                ]
+                if grant.state != .active { line.append(.text("(\(grant.state.rawValue.replacingOccurrences(of: "_", with: " ")))")) }
+                return line
+            }
+        )
+    }
+
+    /// The members of an answer the messages show; decoded from the JSON `openapi.yaml` describes as `ActionResult`.
+    private struct AnswerView: Decodable {
+        struct Target: Decodable {
+            var kind: String
+            var id: Int
+        }
+
+        struct Failure: Decodable {
+            var code: String
+            var message: String
+        }
+
+        struct GrantView: Decodable {
+            var id: String
+            var state: String
+            var expiresAt: String
+        }
+
+        var requestId: String
+        var action: String?
+        var target: Target?
+        var ticket: String?
+        var requestedBy: String?
+        var outcome: String
+        var attempts: Int
+        var error: Failure?
+        var title: String?
+        var grant: GrantView?
+
+        /// One line saying what happened.
+        var headline: String {
+            let object = self.target.map { "\($0.kind) \($0.id)" } ?? "the request"
+            let done = self.action == TargetAction.disable.rawValue ? "disabled" : "enabled"
+            switch self.outcome {
+            case Outcome.applied.rawValue: return "\(done.prefix(1).uppercased() + done.dropFirst()) \(object)"
+            case Outcome.alreadyInState.rawValue: return "\(object.prefix(1).uppercased() + object.dropFirst()) was already \(done)"
+            case Outcome.unknown.rawValue: return "Unknown whether \(object) was \(done): Segura did not confirm. Check it before trying again"
+            default: return "Not done: \(self.title ?? "the request failed")"
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// One chat platform: how its verified bodies are read and how the gateway's messages are written for it.
+///
+/// A new platform plugs in here: a type conforming to this protocol, a case of ``ChatPlatformKind``, and its
+/// entry in ``ChatPlatforms/platform(_:)``. Everything else (people, commands, the pipeline, follow-ups) is
+/// shared.
+protocol ChatPlatform: Sendable {
+    /// Reads a body whose signature verified.
+    func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound
+    /// The JSON body of the HTTP answer that shows `message`.
+    func answer(_ message: ChatMessage) -> [UInt8]
+    /// The JSON body of a follow-up that shows `message` after the answer (to `response_url`, or to Teams'
+    /// incoming webhook).
+    func followUp(_ message: ChatMessage) -> [UInt8]
+}
+
+/// The platforms by kind.
+enum ChatPlatforms {
+    static func platform(_ kind: ChatPlatformKind) -> any ChatPlatform {
+        switch kind {
+        case .slack: SlackPlatform()
+        case .teams: TeamsPlatform()
+        case .mattermost: MattermostPlatform()
+        }
+    }
+
+    /// Encodes an answer body: keys sorted, so the bytes are stable for tests and stored replies; `snakeCase`
+    /// writes Swift's camel-case names as the snake-case keys Slack and Mattermost use.
+    static func encode(_ value: some Encodable, snakeCase: Bool) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+        // The bodies are built from strings, arrays and booleans only, which always encode.
+        return (try? encoder.encode(value)).map(Array.init) ?? Array("{}".utf8)
+    }
+
+    /// A decoder for a platform's JSON; `snakeCase` reads snake-case keys into camel-case names.
+    static func decoder(snakeCase: Bool) -> JSONDecoder {
+        let decoder = JSONDecoder()
+        if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+        return decoder
+    }
+
+    /// Whether `contentType` is `type` (parameters and case ignored).
+    static func isMediaType(_ contentType: String, _ type: String) -> Bool {
+        contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() == type
+    }
+
+    /// A platform id checked before it is used as a delivery id or a map key: 1 to 255 visible ASCII characters.
+    static func identifier(_ value: String?, field: String) throws(ChatInputError) -> String {
+        guard let value, !value.isEmpty else { throw ChatInputError("\(field) is missing") }
+        guard value.utf8.count <= 255, value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ChatInputError("\(field) is not 1 to 255 visible ASCII characters")
+        }
+        return value
+    }
+}

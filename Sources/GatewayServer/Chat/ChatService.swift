@@ -1,0 +1,211 @@
+import Foundation
+import GatewaySecurity
+import GatewayStore
+import GatewayVocabulary
+import Logging
+
+/// Serves a chat platform's request: reads it, finds the person, and answers their command in the platform's
+/// format, acting through the one action pipeline (``ActionService``).
+///
+/// - A body the platform's documentation does not describe gets 400 in the problem schema.
+/// - Everything a person can get wrong (an unknown user, a bad command, a policy refusal) gets a message to
+///   that person, audited with who they are.
+/// - A change answers inline when it finishes within the caller's share of the platform's deadline; otherwise
+///   the answer says "working on it" and the result follows, written to the outbox with the outcome itself
+///   (``ChatReplyRace``), so a restart still delivers it and a repeat never acts twice.
+struct ChatService: Sendable {
+    let actions: ActionService
+    let ledger: DeliveryLedger
+    let refusals: Refusals
+    let metrics: GatewayMetrics
+    let work: ChatWork
+
+    /// What the route sends.
+    enum Answer: Sendable {
+        /// 200 with the platform's message JSON.
+        case message([UInt8])
+        /// 200 with no body: the platform shows nothing, and the result follows (Slack button clicks).
+        case acknowledged
+        /// A problem answer in the stable schema.
+        case problem(ActionResult)
+    }
+
+    func handle(_ verified: VerifiedRequest, chat: GatewayConfiguration.Chat, contentType: String, logger: Logger) async -> Answer {
+        let platform = ChatPlatforms.platform(chat.platform)
+        var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+        let inbound: ChatInbound
+        do throws(ChatInputError) {
+            inbound = try platform.read(body: verified.body, contentType: contentType)
+            if chat.platform != .teams {
+                guard let url = inbound.replyURL, chat.allowsReply(to: url) else {
+                    throw ChatInputError("response_url is missing or outside the caller's reply_url_prefixes")
+                }
+            }
+        } catch {
+            let problem = builder.problem(code: .invalidRequest, detail: error.message)
+            return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
+        }
+        let verified = verified.delivered(as: inbound.deliveryID)
+        var logger = logger
+        guard let person = chat.people[inbound.userID] else {
+            builder.requestedBy = "unmapped \(chat.platform.rawValue) user \(inbound.userID)"
+            let detail = "your \(chat.platform.rawValue) user \(inbound.userID) is not mapped to a person allowed to use this integration. Ask the gateway's operators to add you"
+            self.metrics.recordChatCommand(caller: verified.caller.name, platform: chat.platform, person: nil, command: "unknown", result: ErrorCode.chatUserUnknown.rawValue)
+            return await self.refuse(builder.problem(code: .chatUserUnknown, detail: detail), verified, platform: platform, logger: logger)
+        }
+        logger[metadataKey: "person"] = "\(person.name)"
+        builder.requestedBy = person.name
+
+        let text: String
+        switch inbound.gesture {
+        case .command(let typed): text = typed
+        case .revokeButton(let grantID): text = "revoke \(grantID)"
+        }
+        let command: ChatCommand
+        do {
+            command = try ChatCommand.parse(text, person: person.name)
+        } catch {
+            self.metrics.recordChatCommand(caller: verified.caller.name, platform: chat.platform, person: person.name, command: "unknown", result: error.code.rawValue)
+            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, platform: platform, logger: logger)
+        }
+        let context = Context(verified: verified, chat: chat, platform: platform, inbound: inbound, person: person, builder: builder, logger: logger)
+        let answer = await self.answer(command, context)
+        return answer
+    }
+
+    /// Everything known about one chat request once its person is found.
+    private struct Context: Sendable {
+        let verified: VerifiedRequest
+        let chat: GatewayConfiguration.Chat
+        let platform: any ChatPlatform
+        let inbound: ChatInbound
+        let person: GatewayConfiguration.ChatPerson
+        let builder: ActionResultBuilder
+        let logger: Logger
+
+        func record(_ metrics: GatewayMetrics, command: String, result: String) {
+            metrics.recordChatCommand(caller: self.verified.caller.name, platform: self.chat.platform, person: self.person.name, command: command, result: result)
+        }
+    }
+
+    private func answer(_ command: ChatCommand, _ context: Context) async -> Answer {
+        let verified = context.verified
+        switch command {
+        case .help:
+            context.record(self.metrics, command: "help", result: "ok")
+            return .message(context.platform.answer(ChatMessages.help(for: context.person.name)))
+        case .grants:
+            do {
+                let query = GrantQuery(caller: verified.caller.name, states: .open, limit: 50)
+                let name = context.person.name
+                let grants = try await self.ledger.store.grants(matching: query) { $0.requestedBy == name }
+                context.record(self.metrics, command: "grants", result: "ok")
+                return .message(context.platform.answer(ChatMessages.grants(grants, of: name)))
+            } catch {
+                return self.storeUnavailable(context, command: "grants", error)
+            }
+        case .status(let requestID):
+            do {
+                let stored = try await self.ledger.storedResponse(requestID: requestID, caller: verified.caller.name)
+                guard let stored, Self.requester(of: Array(stored.body)) == context.person.name else {
+                    context.record(self.metrics, command: "status", result: ErrorCode.actionNotFound.rawValue)
+                    let detail = "no answer to a request \(requestID) of yours is kept (answers are kept for the delivery expiry)"
+                    return .message(context.platform.answer(ChatMessages.refusal(code: .actionNotFound, message: detail)))
+                }
+                context.record(self.metrics, command: "status", result: "ok")
+                return .message(context.platform.answer(ChatMessages.result(Array(stored.body))))
+            } catch {
+                return self.storeUnavailable(context, command: "status", error)
+            }
+        case .action(let request):
+            return await self.act(request, authority: .person(context.person), context, command: request.action.rawValue)
+        case .revoke(let grantID):
+            return await self.revoke(grantID, context)
+        }
+    }
+
+    /// `revoke <grant id>` and the Revoke button: a `disable` of the grant's target that acts only while that
+    /// grant is still the target's open one. A person may end a grant they opened through this caller, or any
+    /// grant on a target their policy lets them disable.
+    private func revoke(_ grantID: String, _ context: Context) async -> Answer {
+        let grant: Grant?
+        do {
+            grant = try await self.ledger.store.grant(id: grantID)
+        } catch {
+            return self.storeUnavailable(context, command: "revoke", error)
+        }
+        let ownGrant = grant.map { $0.caller == context.verified.caller.name && $0.requestedBy == context.person.name } ?? false
+        guard let grant, ownGrant || context.verified.caller.policy.covers(kind: grant.targetKind, id: grant.targetID) else {
+            context.record(self.metrics, command: "revoke", result: ErrorCode.grantNotFound.rawValue)
+            let detail = "no grant \(grantID) is yours or on a target you may change"
+            return await self.refuse(context.builder.problem(code: .grantNotFound, detail: detail), context.verified, platform: context.platform, logger: context.logger)
+        }
+        let request = ActionRequest(
+            action: .disable, kind: grant.targetKind, id: grant.targetID, ticket: grant.ticket, requestedBy: context.person.name, revokesGrant: grant.id
+        )
+        return await self.act(request, authority: ownGrant ? .grantHolder : .person(context.person), context, command: "revoke")
+    }
+
+    /// Runs a change through the pipeline in the background and answers with its result if it comes within the
+    /// caller's share of the platform's deadline, or "working on it" (and the result follows) otherwise.
+    private func act(_ request: ActionRequest, authority: RequestAuthority, _ context: Context, command: String) async -> Answer {
+        let verified = context.verified
+        let platform = context.platform
+        let destination: CallbackEvent.Destination = context.inbound.replyURL.map { .chatReply(url: $0) } ?? .chatWebhook
+        let race = ChatReplyRace { json in
+            CallbackEvent(
+                id: TimeOrderedID.make(prefix: "msg_"), caller: verified.caller.name, body: Data(platform.followUp(ChatMessages.result(json))),
+                destination: destination
+            )
+        }
+        let logger = context.logger
+        let job: @Sendable () async -> Void = { [actions, ledger, metrics] in
+            let answer = await actions.perform(verified, read: { _ in request }, authority: authority, reply: race.hook, logger: logger)
+            race.finish(answer)
+            context.record(metrics, command: command, result: Self.result(of: answer))
+            guard race.isDeferred, !answer.replyRecorded else { return }
+            // Refused, replayed, or the store failed: no outcome was written, so the reply goes on its own.
+            do {
+                try await ledger.store.enqueueCallback(race.reply(for: answer))
+            } catch {
+                logger.error("Could not queue a chat reply; the person can ask for it with status", metadata: ["error": "\(error)"])
+            }
+        }
+        if !self.work.start(job) { await job() }
+        let wait = context.inbound.answersInline ? context.chat.inlineWait : .zero
+        if let answer = await race.answer(within: wait) {
+            return .message(platform.answer(ChatMessages.result(answer.body)))
+        }
+        guard context.inbound.answersInline else { return .acknowledged }
+        return .message(platform.answer(ChatMessages.working(on: request, requestID: verified.requestID)))
+    }
+
+    /// Audits a refusal and answers the person with it; the problem itself when its audit record could not be written.
+    private func refuse(_ problem: ActionResult, _ verified: VerifiedRequest, platform: any ChatPlatform, logger: Logger) async -> Answer {
+        let refused = await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger)
+        guard let failure = refused.failure, failure.code != .storeUnavailable else { return .problem(refused) }
+        return .message(platform.answer(ChatMessages.refusal(code: failure.code, message: failure.message)))
+    }
+
+    private func storeUnavailable(_ context: Context, command: String, _ error: any Error) -> Answer {
+        context.record(self.metrics, command: command, result: ErrorCode.storeUnavailable.rawValue)
+        let failed = self.refusals.storeUnavailable(instead: context.builder.base(outcome: .notApplied), error, logger: context.logger)
+        return .problem(failed)
+    }
+
+    /// The metric result of an answer: `ok`, or its error code.
+    private static func result(of answer: ActionAnswer) -> String {
+        guard answer.status != 200 else { return "ok" }
+        struct Problem: Decodable {
+            struct Failure: Decodable { var code: String }
+            var error: Failure?
+        }
+        return (try? JSONDecoder().decode(Problem.self, from: Data(answer.body)))?.error?.code ?? "\(answer.status)"
+    }
+
+    /// Who asked for the stored answer's request (`requested_by`).
+    private static func requester(of json: [UInt8]) -> String? {
+        struct Requester: Decodable { var requestedBy: String? }
+        return (try? ChatPlatforms.decoder(snakeCase: true).decode(Requester.self, from: Data(json)))?.requestedBy
+    }
+}

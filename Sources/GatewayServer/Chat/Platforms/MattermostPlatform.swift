@@ -1,0 +1,78 @@
+import Foundation
+import FormReading
+
+/// Mattermost slash commands: a form body with the command's static token (`Authorization: Token …`, or the
+/// `token` field), answered with Mattermost's message JSON in its Markdown.
+///
+/// The person is `user_id`; `trigger_id` is the delivery id. Mattermost waits up to its
+/// `OutgoingIntegrationRequestsTimeout` (30 s by default) but the gateway answers within 3 s like Slack, so a
+/// person is never left waiting; later results go to `response_url`, which takes five follow-ups within 30
+/// minutes.
+struct MattermostPlatform: ChatPlatform {
+    func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
+        guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
+            throw ChatInputError("Mattermost sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'")
+        }
+        let form: URLEncodedForm
+        do {
+            form = try URLEncodedForm(parsing: body)
+        } catch {
+            throw ChatInputError(error.description)
+        }
+        guard let text = form["text"] else { throw ChatInputError("text is missing") }
+        return ChatInbound(
+            userID: try ChatPlatforms.identifier(form["user_id"], field: "user_id"),
+            gesture: .command(text),
+            deliveryID: try form["trigger_id"].map { value throws(ChatInputError) in try ChatPlatforms.identifier(value, field: "trigger_id") },
+            replyURL: form["response_url"]
+        )
+    }
+
+    func answer(_ message: ChatMessage) -> [UInt8] {
+        ChatPlatforms.encode(Self.body(message), snakeCase: true)
+    }
+
+    func followUp(_ message: ChatMessage) -> [UInt8] {
+        ChatPlatforms.encode(Self.body(message), snakeCase: true)
+    }
+
+    static func body(_ message: ChatMessage) -> Message {
+        var lines = ["**\(Self.escape(message.tone.symbol + " " + message.headline))**"]
+        lines += message.facts.map { "**\(Self.escape($0.label)):** \(Self.markdown($0.value))" }
+        if let detail = message.detail { lines.append(Self.escape(detail)) }
+        lines += message.list.map { "- " + $0.map(Self.markdown).joined(separator: " ") }
+        if let grant = message.revocableGrant { lines.append("To end this access now: `/segura revoke \(Self.code(grant))`") }
+        return Message(responseType: message.isPublic ? "in_channel" : "ephemeral", text: lines.joined(separator: "\n"), skipSlackParsing: true)
+    }
+
+    /// Escapes Markdown and mentions, so text a person typed shows as typed and notifies no one.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\`*_{}[]()#+!|<>@~".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+
+    /// Inside a code span escapes are literal, so a backtick is the one character to keep out.
+    private static func code(_ text: String) -> String {
+        text.replacingOccurrences(of: "`", with: "'")
+    }
+
+    private static func markdown(_ value: ChatMessage.Fact.Value) -> String {
+        switch value {
+        case .text(let text): Self.escape(text)
+        case .code(let text): "`\(Self.code(text))`"
+        case .time(let date): ChatTime.utc(date)
+        }
+    }
+
+    /// Mattermost's slash-command answer, also what `response_url` takes. Slack-style `<!channel>` parsing is off,
+    /// so nothing in a message can notify a channel.
+    struct Message: Encodable {
+        var responseType: String
+        var text: String
+        var skipSlackParsing: Bool
+    }
+}

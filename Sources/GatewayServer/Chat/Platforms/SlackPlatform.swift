@@ -1,0 +1,180 @@
+import Foundation
+import FormReading
+
+/// Slack: slash commands and Block Kit button clicks, both `application/x-www-form-urlencoded` and signed with
+/// `slack-v0` over the raw form bytes; answers in Block Kit with a plain-text `text` fallback.
+///
+/// A slash command's answer is shown at once (ephemeral unless `response_type` is `in_channel`); a button
+/// click's answer body is not shown, so its result follows on `response_url`, which Slack accepts up to five
+/// times within 30 minutes. The person is `team_id/user_id`: Slack user ids are unique within a workspace only.
+struct SlackPlatform: ChatPlatform {
+    /// The `action_id` of the Revoke button the gateway puts under a grant.
+    static let revokeActionID = "segura.revoke_grant"
+
+    func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
+        guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
+            throw ChatInputError("Slack sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'")
+        }
+        let form: URLEncodedForm
+        do {
+            form = try URLEncodedForm(parsing: body)
+        } catch {
+            throw ChatInputError(error.description)
+        }
+        if let payload = form["payload"] {
+            return try Self.readInteraction(Array(payload.utf8))
+        }
+        let team = try ChatPlatforms.identifier(form["team_id"], field: "team_id")
+        let user = try ChatPlatforms.identifier(form["user_id"], field: "user_id")
+        guard let text = form["text"] else { throw ChatInputError("text is missing") }
+        return ChatInbound(
+            userID: "\(team)/\(user)",
+            gesture: .command(Self.unescape(text)),
+            deliveryID: try ChatPlatforms.identifier(form["trigger_id"], field: "trigger_id"),
+            replyURL: form["response_url"]
+        )
+    }
+
+    /// A `block_actions` payload: only the gateway's own Revoke button is understood.
+    private static func readInteraction(_ json: [UInt8]) throws(ChatInputError) -> ChatInbound {
+        let payload: BlockActions
+        do {
+            payload = try ChatPlatforms.decoder(snakeCase: true).decode(BlockActions.self, from: Data(json))
+        } catch {
+            throw ChatInputError("payload is not a block_actions interaction with user, trigger_id, response_url and actions")
+        }
+        guard payload.type == "block_actions" else { throw ChatInputError("payload type '\(excerpt(payload.type))' is not block_actions") }
+        guard let action = payload.actions.first, payload.actions.count == 1, action.actionId == Self.revokeActionID, let grantID = action.value else {
+            throw ChatInputError("the only interaction the gateway offers is one \(Self.revokeActionID) button")
+        }
+        let team = try ChatPlatforms.identifier(payload.user.teamId ?? payload.team?.id, field: "user.team_id")
+        let user = try ChatPlatforms.identifier(payload.user.id, field: "user.id")
+        return ChatInbound(
+            userID: "\(team)/\(user)",
+            gesture: .revokeButton(grantID: grantID),
+            deliveryID: try ChatPlatforms.identifier(payload.triggerId, field: "trigger_id"),
+            replyURL: payload.responseUrl,
+            answersInline: false
+        )
+    }
+
+    /// Slack escapes `&`, `<` and `>` in the text it sends; the command grammar reads the characters typed.
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// Escapes text for `mrkdwn`: Slack reads `<…>` as links and mentions (`<!channel>`), so text a person typed
+    /// must never reach a message unescaped.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    func answer(_ message: ChatMessage) -> [UInt8] {
+        ChatPlatforms.encode(Self.body(message, replaceOriginal: nil), snakeCase: true)
+    }
+
+    func followUp(_ message: ChatMessage) -> [UInt8] {
+        // A follow-up adds a message; it never replaces the one the person clicked in.
+        ChatPlatforms.encode(Self.body(message, replaceOriginal: false), snakeCase: true)
+    }
+
+    static func body(_ message: ChatMessage, replaceOriginal: Bool?) -> Message {
+        var blocks = [Block.section("*\(Self.escape(message.tone.symbol + " " + message.headline))*")]
+        if !message.facts.isEmpty {
+            blocks.append(.fields(message.facts.prefix(10).map { "*\(Self.escape($0.label))*\n\(Self.mrkdwn($0.value))" }))
+        }
+        if let detail = message.detail {
+            blocks.append(.section(Self.escape(String(detail.prefix(2900)))))
+        }
+        if !message.list.isEmpty {
+            blocks.append(.section(String(message.list.map { "• " + $0.map(Self.mrkdwn).joined(separator: " ") }.joined(separator: "\n").prefix(2900))))
+        }
+        if let grant = message.revocableGrant {
+            blocks.append(.revokeButton(grantID: grant))
+        }
+        return Message(
+            responseType: message.isPublic ? "in_channel" : "ephemeral", text: Self.escape(String(message.plainText.prefix(3000))), blocks: blocks,
+            replaceOriginal: replaceOriginal
+        )
+    }
+
+    /// A fact's value in `mrkdwn`; a time as `<!date^…>`, which Slack shows in the reader's own time zone, with
+    /// the UTC text as the fallback for clients that cannot.
+    static func mrkdwn(_ value: ChatMessage.Fact.Value) -> String {
+        switch value {
+        case .text(let text): Self.escape(text)
+        case .code(let text): "`\(Self.escape(text))`"
+        case .time(let date): "<!date^\(Int64(date.timeIntervalSince1970))^{date_short_pretty} at {time}|\(ChatTime.utc(date))>"
+        }
+    }
+
+    // MARK: Wire types (snake case on the wire)
+
+    /// A message as Slack's answers and `response_url` take it.
+    struct Message: Encodable {
+        var responseType: String
+        var text: String
+        var blocks: [Block]
+        var replaceOriginal: Bool?
+    }
+
+    /// The Block Kit blocks the gateway uses: sections of `mrkdwn`, and one actions block with a button.
+    struct Block: Encodable {
+        struct Text: Encodable {
+            var type: String
+            var text: String
+        }
+
+        struct Element: Encodable {
+            var type = "button"
+            var text: Text
+            var actionId: String
+            var value: String
+            var style: String
+        }
+
+        var type: String
+        var text: Text?
+        var fields: [Text]?
+        var elements: [Element]?
+
+        static func section(_ mrkdwn: String) -> Self {
+            Self(type: "section", text: Text(type: "mrkdwn", text: mrkdwn))
+        }
+
+        static func fields(_ fields: [String]) -> Self {
+            Self(type: "section", fields: fields.map { Text(type: "mrkdwn", text: $0) })
+        }
+
+        static func revokeButton(grantID: String) -> Self {
+            let button = Element(
+                text: Text(type: "plain_text", text: "Revoke now"), actionId: SlackPlatform.revokeActionID, value: grantID, style: "danger"
+            )
+            return Self(type: "actions", elements: [button])
+        }
+    }
+
+    /// The members of a `block_actions` payload the gateway reads; Slack sends many more.
+    private struct BlockActions: Decodable {
+        struct User: Decodable {
+            var id: String
+            var teamId: String?
+        }
+
+        struct Team: Decodable {
+            var id: String
+        }
+
+        struct Action: Decodable {
+            var actionId: String
+            var value: String?
+        }
+
+        var type: String
+        var user: User
+        var team: Team?
+        var triggerId: String
+        var responseUrl: String?
+        var actions: [Action]
+    }
+}

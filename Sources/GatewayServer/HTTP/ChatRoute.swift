@@ -1,0 +1,36 @@
+import GatewayVocabulary
+import Hummingbird
+import Logging
+
+/// `POST /v1/chat/slack`, `/v1/chat/teams` and `/v1/chat/mattermost`: the chat platforms' ingress of the
+/// ``ChatService``. Each platform is configured with its route's URL; the signature middleware admits only that
+/// platform's callers to it.
+struct ChatRoute: Sendable {
+    let service: ChatService
+
+    func register(on router: Router<GatewayRequestContext>) {
+        for platform in ChatPlatformKind.allCases {
+            router.post(RouterPath(platform.path)) { request, context in
+                guard let verified = VerifiedRequest.current, let chat = verified.caller.chat, chat.platform == platform else {
+                    // Reaching here without the middleware, or with another platform's caller, is a wiring defect,
+                    // which must fail closed without taking the process down.
+                    context.logger.critical("\(platform.path) ran without a verified caller of its platform; refusing the request")
+                    let builder = ActionResultBuilder(requestID: RequestID.current ?? RequestID.make(), request: nil, caller: nil, receivedAt: .now)
+                    return builder.problem(code: .internalError, detail: "the request was not authenticated; nothing was done").response()
+                }
+                let answer = await self.service.handle(verified, chat: chat, contentType: request.headers[.contentType] ?? "", logger: context.logger)
+                switch answer {
+                case .message(let body):
+                    return Response(
+                        status: .ok, headers: [.contentType: "application/json", .xRequestID: verified.requestID],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+                    )
+                case .acknowledged:
+                    return Response(status: .ok, headers: [.xRequestID: verified.requestID])
+                case .problem(let result):
+                    return result.response()
+                }
+            }
+        }
+    }
+}
