@@ -103,7 +103,7 @@ public enum ErrorCatalogue {
         case .invalidPath: Entry(400, "The path is not written canonically", retryable: false, audit: .rejectedInput)
         case .notFound: Entry(404, "The path is not part of the API", retryable: false, audit: .failed)
         case .methodNotAllowed: Entry(405, "The path does not take this method", retryable: false, audit: .failed)
-        case .unsupportedMediaType: Entry(415, "The body must be application/json", retryable: false, audit: .rejectedInput)
+        case .unsupportedMediaType: Entry(415, "The body is not of the media type this route takes", retryable: false, audit: .rejectedInput)
         // Signature
         case .missingSignature: Entry(401, "The request is not signed", retryable: false, audit: .rejectedSignature)
         case .malformedSignature: Entry(401, "The signature header is malformed", retryable: false, audit: .rejectedSignature)

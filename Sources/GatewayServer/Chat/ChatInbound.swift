@@ -1,3 +1,5 @@
+import GatewayVocabulary
+
 /// What a chat platform sent, read from its verified body: who typed what, and where the answer may follow.
 struct ChatInbound: Sendable {
     /// What the person did.
@@ -22,11 +24,15 @@ struct ChatInbound: Sendable {
 }
 
 /// Why a verified chat body could not be read: the platform sent something its own documentation does not
-/// describe. Answered 400 in the problem schema (no person is to blame, so there is no chat message).
+/// describe. Answered in the problem schema, 415 for the wrong media type and 422 otherwise (no person is to
+/// blame, so there is no chat message).
 struct ChatInputError: Error, Hashable, CustomStringConvertible {
+    /// `unsupported_media_type` or `invalid_request`.
+    let code: ErrorCode
     let message: String
 
-    init(_ message: String) {
+    init(_ message: String, code: ErrorCode = .invalidRequest) {
+        self.code = code
         self.message = message
     }
 

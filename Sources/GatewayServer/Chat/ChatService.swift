@@ -42,7 +42,7 @@ struct ChatService: Sendable {
                 }
             }
         } catch {
-            let problem = builder.problem(code: .invalidRequest, detail: error.message)
+            let problem = builder.problem(code: error.code, detail: error.message)
             return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
         }
         let verified = verified.delivered(as: inbound.deliveryID)

@@ -1,5 +1,6 @@
-import Foundation
 import FormReading
+import Foundation
+import GatewayVocabulary
 
 /// Mattermost slash commands: a form body with the command's static token (`Authorization: Token …`, or the
 /// `token` field), answered with Mattermost's message JSON in its Markdown.
@@ -11,7 +12,7 @@ import FormReading
 struct MattermostPlatform: ChatPlatform {
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
         guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
-            throw ChatInputError("Mattermost sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'")
+            throw ChatInputError("Mattermost sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
         }
         let form: URLEncodedForm
         do {

@@ -1,5 +1,6 @@
-import Foundation
 import FormReading
+import Foundation
+import GatewayVocabulary
 
 /// Slack: slash commands and Block Kit button clicks, both `application/x-www-form-urlencoded` and signed with
 /// `slack-v0` over the raw form bytes; answers in Block Kit with a plain-text `text` fallback.
@@ -13,7 +14,7 @@ struct SlackPlatform: ChatPlatform {
 
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
         guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
-            throw ChatInputError("Slack sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'")
+            throw ChatInputError("Slack sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
         }
         let form: URLEncodedForm
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 
 /// Microsoft Teams outgoing webhooks: a JSON Bot Framework Activity, signed with `teams-hmac` over the raw body,
 /// answered within about 5 s with a message activity.
@@ -12,7 +13,7 @@ import Foundation
 struct TeamsPlatform: ChatPlatform {
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
         guard ChatPlatforms.isMediaType(contentType, "application/json") else {
-            throw ChatInputError("Teams sends application/json, found '\(excerpt(contentType))'")
+            throw ChatInputError("Teams sends application/json, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
         }
         let activity: Activity
         do {
