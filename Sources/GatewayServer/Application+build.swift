@@ -54,7 +54,7 @@ public func buildApplication(
         segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, metrics: metrics
     )
     ActionRoute(service: actions).register(on: router)
-    let chatWork = ChatWork()
+    let chatWork = ChatWork(maximum: configuration.http.maxRequestsInFlight)
     ChatRoute(service: ChatService(actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork)).register(on: router)
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
@@ -79,11 +79,12 @@ public func buildApplication(
     )
     // Services stop in reverse order after the server: the store closes last, once every answer is stored.
     app.addServices(StoreService(store: store), ExpiredDeliveryPurger(store: store, interval: configuration.purgeInterval, logger: logger))
-    // Before the store stops: chat changes answered "working on it" finish and write their outcome and reply first.
-    app.addServices(chatWork)
     // After the store, so it stops first and its last summary is written before the store closes.
     app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)
+    // Stops before the Segura client and the store: chat changes answered "working on it" finish, and write their
+    // outcome and reply, first.
+    app.addServices(chatWork)
     if let operations = configuration.operations {
         app.addServices(OperationsListener.build(
             host: operations.host, port: operations.port, segura: segura, store: store, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning

@@ -171,7 +171,15 @@ struct ChatService: Sendable {
                 logger.error("Could not queue a chat reply; the person can ask for it with status", metadata: ["error": "\(error)"])
             }
         }
-        if !self.work.start(job) { await job() }
+        switch self.work.start(job) {
+        case .started: break
+        case .closed: await job()
+        case .full:
+            context.record(self.metrics, command: command, result: ErrorCode.gatewayOverloaded.rawValue)
+            let shed = context.builder.problem(code: .gatewayOverloaded, detail: "the gateway is working on as many chat changes as it allows; send again shortly")
+            self.refusals.shed(shed, logger: logger)
+            return .problem(shed)
+        }
         let wait = context.inbound.answersInline ? context.chat.inlineWait : .zero
         if let answer = await race.answer(within: wait) {
             return .message(platform.answer(ChatMessages.result(answer.body)))

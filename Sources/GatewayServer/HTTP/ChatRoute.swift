@@ -28,7 +28,8 @@ struct ChatRoute: Sendable {
                 case .acknowledged:
                     return Response(status: .ok, headers: [.xRequestID: verified.requestID])
                 case .problem(let result):
-                    return result.response()
+                    // Refused for load: the platform (or a person) may send again in a second.
+                    return result.response(retryAfter: result.failure?.code == .gatewayOverloaded ? .seconds(1) : nil)
                 }
             }
         }
