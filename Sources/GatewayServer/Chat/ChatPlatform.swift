@@ -1,4 +1,6 @@
+import FormReading
 import Foundation
+import GatewayVocabulary
 
 /// One chat platform: how its verified bodies are read and how the gateway's messages are written for it.
 ///
@@ -42,9 +44,30 @@ enum ChatPlatforms {
         return decoder
     }
 
-    /// Whether `contentType` is `type` (parameters and case ignored).
-    static func isMediaType(_ contentType: String, _ type: String) -> Bool {
-        contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() == type
+    /// Decodes a platform's JSON, or refuses it with `message`, which says what the platform documents.
+    static func decode<Value: Decodable>(_ type: Value.Type, from json: [UInt8], snakeCase: Bool, otherwise message: String) throws(ChatInputError) -> Value {
+        do {
+            return try Self.decoder(snakeCase: snakeCase).decode(type, from: Data(json))
+        } catch {
+            throw ChatInputError(message)
+        }
+    }
+
+    /// Refuses a body whose `contentType` is not `type` (parameters and case ignored) with 415.
+    static func expect(mediaType type: String, in contentType: String, sender: String) throws(ChatInputError) {
+        guard contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() == type else {
+            throw ChatInputError("\(sender) sends \(type), found '\(excerpt(contentType))'", code: .unsupportedMediaType)
+        }
+    }
+
+    /// The fields of a form body, which `sender` sends as `application/x-www-form-urlencoded`.
+    static func form(_ body: [UInt8], contentType: String, sender: String) throws(ChatInputError) -> URLEncodedForm {
+        try Self.expect(mediaType: "application/x-www-form-urlencoded", in: contentType, sender: sender)
+        do {
+            return try URLEncodedForm(parsing: body)
+        } catch {
+            throw ChatInputError(error.description)
+        }
     }
 
     /// A platform id checked before it is used as a delivery id or a map key: 1 to 255 visible ASCII characters.

@@ -11,15 +11,7 @@ import GatewayVocabulary
 /// minutes.
 struct MattermostPlatform: ChatPlatform {
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
-        guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
-            throw ChatInputError("Mattermost sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
-        }
-        let form: URLEncodedForm
-        do {
-            form = try URLEncodedForm(parsing: body)
-        } catch {
-            throw ChatInputError(error.description)
-        }
+        let form = try ChatPlatforms.form(body, contentType: contentType, sender: "Mattermost")
         guard let text = form["text"] else { throw ChatInputError("text is missing") }
         return ChatInbound(
             userID: try ChatPlatforms.identifier(form["user_id"], field: "user_id"),

@@ -13,15 +13,7 @@ struct SlackPlatform: ChatPlatform {
     static let revokeActionID = "segura.revoke_grant"
 
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
-        guard ChatPlatforms.isMediaType(contentType, "application/x-www-form-urlencoded") else {
-            throw ChatInputError("Slack sends application/x-www-form-urlencoded, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
-        }
-        let form: URLEncodedForm
-        do {
-            form = try URLEncodedForm(parsing: body)
-        } catch {
-            throw ChatInputError(error.description)
-        }
+        let form = try ChatPlatforms.form(body, contentType: contentType, sender: "Slack")
         if let payload = form["payload"] {
             return try Self.readInteraction(Array(payload.utf8))
         }
@@ -38,12 +30,9 @@ struct SlackPlatform: ChatPlatform {
 
     /// A `block_actions` payload: only the gateway's own Revoke button is understood.
     private static func readInteraction(_ json: [UInt8]) throws(ChatInputError) -> ChatInbound {
-        let payload: BlockActions
-        do {
-            payload = try ChatPlatforms.decoder(snakeCase: true).decode(BlockActions.self, from: Data(json))
-        } catch {
-            throw ChatInputError("payload is not a block_actions interaction with user, trigger_id, response_url and actions")
-        }
+        let payload = try ChatPlatforms.decode(
+            BlockActions.self, from: json, snakeCase: true, otherwise: "payload is not a block_actions interaction with user, trigger_id, response_url and actions"
+        )
         guard payload.type == "block_actions" else { throw ChatInputError("payload type '\(excerpt(payload.type))' is not block_actions") }
         guard let action = payload.actions.first, payload.actions.count == 1, action.actionId == Self.revokeActionID, let grantID = action.value else {
             throw ChatInputError("the only interaction the gateway offers is one \(Self.revokeActionID) button")

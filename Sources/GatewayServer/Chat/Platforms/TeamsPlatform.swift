@@ -12,15 +12,10 @@ import GatewayVocabulary
 /// `{{DATE()}}` and `{{TIME()}}` functions show times in the reader's own time zone.
 struct TeamsPlatform: ChatPlatform {
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
-        guard ChatPlatforms.isMediaType(contentType, "application/json") else {
-            throw ChatInputError("Teams sends application/json, found '\(excerpt(contentType))'", code: .unsupportedMediaType)
-        }
-        let activity: Activity
-        do {
-            activity = try ChatPlatforms.decoder(snakeCase: false).decode(Activity.self, from: Data(body))
-        } catch {
-            throw ChatInputError("the body is not a Teams message activity with id, from.aadObjectId and text")
-        }
+        try ChatPlatforms.expect(mediaType: "application/json", in: contentType, sender: "Teams")
+        let activity = try ChatPlatforms.decode(
+            Activity.self, from: body, snakeCase: false, otherwise: "the body is not a Teams message activity with id, from.aadObjectId and text"
+        )
         guard activity.type == "message" else { throw ChatInputError("the activity type '\(excerpt(activity.type))' is not message") }
         return ChatInbound(
             userID: try ChatPlatforms.identifier(activity.from.aadObjectId, field: "from.aadObjectId"),
