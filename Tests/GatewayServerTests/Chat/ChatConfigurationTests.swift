@@ -1,0 +1,78 @@
+import Foundation
+import GatewaySecurity
+@testable import GatewayServer
+import GatewayVocabulary
+import Testing
+
+/// The `chat` section of a caller: the recipes of docs/chat.md load, and every mistake names its key.
+@Suite("Chat configuration")
+struct ChatConfigurationTests {
+    static let segura = """
+        segura:
+          base_url: https://segura.example.com
+          client_id: gateway
+          client_secret: env:SEGURA_SECRET
+        callers:
+
+        """
+
+    static let environment = [
+        "SEGURA_SECRET": "s3cr3t",
+        "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+        "TEAMS_SECURITY_TOKEN": Data(repeating: 3, count: 32).base64EncodedString(),
+        "TEAMS_WORKFLOW_URL": "https://prod.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=abc",
+        "MATTERMOST_COMMAND_TOKEN": "qzgakf1nx3yt9dr4n8585ihbxy",
+    ]
+
+    private func load(_ callers: String) async throws -> GatewayConfiguration {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chat-\(UUID().uuidString).yaml").path
+        try (Self.segura + callers).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await GatewayConfigurationLoader.load(path: path, environment: Self.environment)
+    }
+
+    /// The `callers:` entries of the set-up recipes in docs/chat.md, as a reader would paste them.
+    static func recipes() throws -> String {
+        let page = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/GatewayServerTests/Chat/ChatConfigurationTests.swift", with: "docs/chat.md"), encoding: .utf8)
+        let blocks = page.components(separatedBy: "```yaml\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        return blocks.filter { $0.hasPrefix("callers:\n") }.map { $0.dropFirst("callers:\n".count) }.joined()
+    }
+
+    @Test("the three recipes of docs/chat.md load, each with its platform, people and policies")
+    func recipesLoad() async throws {
+        let configuration = try await self.load(try Self.recipes())
+        let chats = Dictionary(uniqueKeysWithValues: configuration.callers.compactMap { caller in caller.chat.map { (caller.name, $0) } })
+        #expect(chats.count == 3)
+        let slack = try #require(chats["slack-ops"])
+        #expect(slack.platform == .slack)
+        #expect(slack.people["T0001/U2147483697"]?.name == "alice")
+        #expect(slack.people["T0001/U0BOB"]?.policy?.allowedActions == [.enable])
+        #expect(slack.replyURLPrefixes == ["https://hooks.slack.com/"])
+        #expect(slack.inlineWait == .milliseconds(1800))
+        let teams = try #require(chats["teams-ops"])
+        #expect(teams.incomingWebhook != nil)
+        #expect(!"\(teams.incomingWebhook!)".contains("sig="))
+        #expect(chats["mattermost-ops"]?.replyURLPrefixes == ["https://chat.example.com/hooks/commands/"])
+    }
+
+    @Test(
+        "each mistake is reported with its key",
+        arguments: [
+            ("scheme: standard-webhooks\n    secrets: [env:SEGURA_SECRET]", "platform: slack\n      people: {alice: {user: T1/U1}}", "chat.platform", "signs with slack-v0"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack", "chat.people", "at least one person"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      people: {alice: {user: U1}}", "chat.people.alice.user", "<team_id>/<user_id>"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      people: {alice: {user: T1/U1}, eve: {user: T1/U1}}", "chat.people.eve.user", "already alice's"),
+            ("scheme: static-token\n    secrets: [env:MATTERMOST_COMMAND_TOKEN]", "platform: mattermost\n      people: {alice: {user: abc}}", "chat.reply_url_prefixes", "required for mattermost"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      reply_url_prefixes: [\"https://hooks.slack.com\"]\n      people: {alice: {user: T1/U1}}", "chat.reply_url_prefixes[0]", "ending in /"),
+            ("scheme: teams-hmac\n    secrets: [env:TEAMS_SECURITY_TOKEN]", "platform: teams\n      people: {alice: {user: a}}", "chat.incoming_webhook", "is required"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: irc\n      people: {alice: {user: a}}", "chat.platform", "must be one of slack, teams, mattermost"),
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      answer_within_percent: 95\n      people: {alice: {user: T1/U1}}", "chat.answer_within_percent", "between 10 and 90"),
+        ]
+    )
+    func mistakes(scheme: String, chat: String, key: String, message: String) async throws {
+        let caller = "  ops:\n    \(scheme)\n    policy: {actions: [enable], kinds: [credential]}\n    chat:\n      \(chat)\n"
+        let error = try await #require(throws: ConfigurationError.self) { try await self.load(caller) }
+        let issue = error.issues.first { $0.keyPath == "callers.ops.\(key)" }
+        #expect(issue?.message.contains(message) == true, "\(error.issues)")
+    }
+}
