@@ -69,8 +69,7 @@ struct ChatService: Sendable {
             return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, platform: platform, logger: logger)
         }
         let context = Context(verified: verified, chat: chat, platform: platform, inbound: inbound, person: person, builder: builder, logger: logger)
-        let answer = await self.answer(command, context)
-        return answer
+        return await self.answer(command, context)
     }
 
     /// Everything known about one chat request once its person is found.
