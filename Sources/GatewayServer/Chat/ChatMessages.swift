@@ -36,11 +36,13 @@ enum ChatMessages {
         return message
     }
 
-    /// The answer while a change is still running; its result follows.
-    static func working(on request: ActionRequest, requestID: String) -> ChatMessage {
-        ChatMessage(
+    /// The answer while a change is still running; its result follows (for Teams, in the channel of the caller's
+    /// incoming webhook, as an outgoing webhook cannot post later).
+    static func working(on request: ActionRequest, requestID: String, platform: ChatPlatformKind) -> ChatMessage {
+        let whereNext = platform == .teams ? "in the channel where Segura posts its results" : "here"
+        return ChatMessage(
             tone: .working,
-            headline: "Working on it: \(request.action.rawValue) \(request.kind.rawValue) \(request.id). The result will follow here.",
+            headline: "Working on it: \(request.action.rawValue) \(request.kind.rawValue) \(request.id). The result will follow \(whereNext).",
             facts: [.init(label: "Ticket", value: .code(request.ticket)), .init(label: "Request", value: .code(requestID))]
         )
     }

@@ -46,12 +46,13 @@ struct ChatService: Sendable {
             return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
         }
         let verified = verified.delivered(as: inbound.deliveryID)
+        let replier = ChatReplier(caller: verified.caller.name, chat: chat, platform: platform, inbound: inbound, store: self.ledger.store)
         var logger = logger
         guard let person = chat.people[inbound.userID] else {
             builder.requestedBy = "unmapped \(chat.platform.rawValue) user \(inbound.userID)"
             let detail = "your \(chat.platform.rawValue) user \(inbound.userID) is not mapped to a person allowed to use this integration. Ask the gateway's operators to add you"
             self.metrics.recordChatCommand(caller: verified.caller.name, platform: chat.platform, person: nil, command: "unknown", result: ErrorCode.chatUserUnknown.rawValue)
-            return await self.refuse(builder.problem(code: .chatUserUnknown, detail: detail), verified, platform: platform, logger: logger)
+            return await self.refuse(builder.problem(code: .chatUserUnknown, detail: detail), verified, replier: replier, logger: logger)
         }
         logger[metadataKey: "person"] = "\(person.name)"
         builder.requestedBy = person.name
@@ -66,9 +67,9 @@ struct ChatService: Sendable {
             command = try ChatCommand.parse(text, person: person.name)
         } catch {
             self.metrics.recordChatCommand(caller: verified.caller.name, platform: chat.platform, person: person.name, command: "unknown", result: error.code.rawValue)
-            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, platform: platform, logger: logger)
+            return await self.refuse(builder.problem(code: error.code, detail: error.message), verified, replier: replier, logger: logger)
         }
-        let context = Context(verified: verified, chat: chat, platform: platform, inbound: inbound, person: person, builder: builder, logger: logger)
+        let context = Context(verified: verified, chat: chat, replier: replier, person: person, builder: builder, logger: logger)
         return await self.answer(command, context)
     }
 
@@ -76,8 +77,7 @@ struct ChatService: Sendable {
     private struct Context: Sendable {
         let verified: VerifiedRequest
         let chat: GatewayConfiguration.Chat
-        let platform: any ChatPlatform
-        let inbound: ChatInbound
+        let replier: ChatReplier
         let person: GatewayConfiguration.ChatPerson
         let builder: ActionResultBuilder
         let logger: Logger
@@ -92,14 +92,14 @@ struct ChatService: Sendable {
         switch command {
         case .help:
             context.record(self.metrics, command: "help", result: "ok")
-            return .message(context.platform.answer(ChatMessages.help(for: context.person.name)))
+            return await context.replier.send(ChatMessages.help(for: context.person.name), logger: context.logger)
         case .grants:
             do {
                 let query = GrantQuery(caller: verified.caller.name, states: .open, limit: 50)
                 let name = context.person.name
                 let grants = try await self.ledger.store.grants(matching: query) { $0.requestedBy == name }
                 context.record(self.metrics, command: "grants", result: "ok")
-                return .message(context.platform.answer(ChatMessages.grants(grants, of: name)))
+                return await context.replier.send(ChatMessages.grants(grants, of: name), logger: context.logger)
             } catch {
                 return self.storeUnavailable(context, command: "grants", error)
             }
@@ -109,10 +109,13 @@ struct ChatService: Sendable {
                 guard let stored, Self.requester(of: Array(stored.body)) == context.person.name else {
                     context.record(self.metrics, command: "status", result: ErrorCode.actionNotFound.rawValue)
                     let detail = "no answer to a request \(requestID) of yours is kept (answers are kept for the delivery expiry)"
-                    return .message(context.platform.answer(ChatMessages.refusal(code: .actionNotFound, message: detail)))
+                    return await context.replier.send(ChatMessages.refusal(code: .actionNotFound, message: detail), logger: context.logger)
                 }
                 context.record(self.metrics, command: "status", result: "ok")
-                return .message(context.platform.answer(ChatMessages.result(Array(stored.body))))
+                // Shown to the person alone, wherever they ask: the result may come from a private conversation.
+                var message = ChatMessages.result(Array(stored.body))
+                message.isPublic = false
+                return await context.replier.send(message, logger: context.logger)
             } catch {
                 return self.storeUnavailable(context, command: "status", error)
             }
@@ -137,7 +140,7 @@ struct ChatService: Sendable {
         guard let grant, ownGrant || context.verified.caller.policy.covers(kind: grant.targetKind, id: grant.targetID) else {
             context.record(self.metrics, command: "revoke", result: ErrorCode.grantNotFound.rawValue)
             let detail = "no grant \(grantID) is yours or on a target you may change"
-            return await self.refuse(context.builder.problem(code: .grantNotFound, detail: detail), context.verified, platform: context.platform, logger: context.logger)
+            return await self.refuse(context.builder.problem(code: .grantNotFound, detail: detail), context.verified, replier: context.replier, logger: context.logger)
         }
         let request = ActionRequest(
             action: .disable, kind: grant.targetKind, id: grant.targetID, ticket: grant.ticket, requestedBy: context.person.name, revokesGrant: grant.id
@@ -149,49 +152,38 @@ struct ChatService: Sendable {
     /// caller's share of the platform's deadline, or "working on it" (and the result follows) otherwise.
     private func act(_ request: ActionRequest, authority: RequestAuthority, _ context: Context, command: String) async -> Answer {
         let verified = context.verified
-        let platform = context.platform
-        let destination: CallbackEvent.Destination = context.inbound.replyURL.map { .chatReply(url: $0) } ?? .chatWebhook
-        let race = ChatReplyRace { json in
-            CallbackEvent(
-                id: TimeOrderedID.make(prefix: "msg_"), caller: verified.caller.name, body: Data(platform.followUp(ChatMessages.result(json))),
-                destination: destination
-            )
-        }
+        let replier = context.replier
+        let race = ChatReplyRace(deferred: !replier.inbound.answersInline) { json in replier.event(ChatMessages.result(json)) }
         let logger = context.logger
-        let job: @Sendable () async -> Void = { [actions, ledger, metrics] in
+        let job: @Sendable () async -> Void = { [actions, metrics] in
             let answer = await actions.perform(verified, read: { _ in request }, authority: authority, reply: race.hook, logger: logger)
             race.finish(answer)
             context.record(metrics, command: command, result: Self.result(of: answer))
-            guard race.isDeferred, !answer.replyRecorded else { return }
-            // Refused, replayed, or the store failed: no outcome was written, so the reply goes on its own.
-            do {
-                try await ledger.store.enqueueCallback(race.reply(for: answer))
-            } catch {
-                logger.error("Could not queue a chat reply; the person can ask for it with status", metadata: ["error": "\(error)"])
-            }
+            guard race.needsReply, !answer.replyRecorded else { return }
+            // Refused, replayed, the store failed, or the route stopped waiting: the reply goes on its own.
+            await replier.enqueue(race.reply(for: answer), logger: logger)
         }
         switch self.work.start(job) {
         case .started: break
-        case .closed: await job()
-        case .full:
+        case .full, .closed:
             context.record(self.metrics, command: command, result: ErrorCode.gatewayOverloaded.rawValue)
-            let shed = context.builder.problem(code: .gatewayOverloaded, detail: "the gateway is working on as many chat changes as it allows; send again shortly")
+            let shed = context.builder.problem(code: .gatewayOverloaded, detail: "the gateway is working on as many chat changes as it allows, or stopping; send again shortly")
             self.refusals.shed(shed, logger: logger)
             return .problem(shed)
         }
-        let wait = context.inbound.answersInline ? context.chat.inlineWait : .zero
-        if let answer = await race.answer(within: wait) {
-            return .message(platform.answer(ChatMessages.result(answer.body)))
+        guard replier.inbound.answersInline else { return .acknowledged }
+        let deadline = context.chat.platform.deadline
+        if let answer = await race.answer(within: context.chat.inlineWait, atMost: deadline - ChatReplier.answerMargin) {
+            return .message(replier.platform.answer(ChatMessages.result(answer.body)))
         }
-        guard context.inbound.answersInline else { return .acknowledged }
-        return .message(platform.answer(ChatMessages.working(on: request, requestID: verified.requestID)))
+        return .message(replier.platform.answer(ChatMessages.working(on: request, requestID: verified.requestID, platform: context.chat.platform)))
     }
 
-    /// Audits a refusal and answers the person with it; the problem itself when its audit record could not be written.
-    private func refuse(_ problem: ActionResult, _ verified: VerifiedRequest, platform: any ChatPlatform, logger: Logger) async -> Answer {
+    /// Audits a refusal and tells the person; the problem itself when its audit record could not be written.
+    private func refuse(_ problem: ActionResult, _ verified: VerifiedRequest, replier: ChatReplier, logger: Logger) async -> Answer {
         let refused = await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger)
         guard let failure = refused.failure, failure.code != .storeUnavailable else { return .problem(refused) }
-        return .message(platform.answer(ChatMessages.refusal(code: failure.code, message: failure.message)))
+        return await replier.send(ChatMessages.refusal(code: failure.code, message: failure.message), logger: logger)
     }
 
     private func storeUnavailable(_ context: Context, command: String, _ error: any Error) -> Answer {

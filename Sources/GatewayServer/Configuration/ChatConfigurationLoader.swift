@@ -1,5 +1,6 @@
 import Foundation
 import GatewaySecurity
+import Yams
 
 /// Reads a caller's `chat` section: which platform calls, who may use it, and how answers reach people.
 ///
@@ -18,8 +19,20 @@ import GatewaySecurity
 /// The platform fixes the signature scheme (Slack `slack-v0`, Teams `teams-hmac`, Mattermost `static-token`),
 /// so a chat caller cannot be configured to accept requests its platform never signs.
 enum ChatConfigurationLoader {
-    static func chat(_ section: ConfigSection, people names: [String], scheme: SignatureScheme, environment: [String: String]) -> GatewayConfiguration.Chat? {
-        guard section.contains("platform") || !names.isEmpty else { return nil }
+    /// The mappings of a caller's `chat` section in the file: what the configuration reader cannot list.
+    struct Outline {
+        let node: Node?
+        let caller: String
+
+        /// The keys under `chat.<path>`.
+        func keys(_ path: String...) -> [String] {
+            GatewayConfigurationLoader.mappingKeys(in: self.node, at: ["callers", self.caller, "chat"] + path)
+        }
+    }
+
+    static func chat(_ section: ConfigSection, outline: Outline, scheme: SignatureScheme, environment: [String: String]) -> GatewayConfiguration.Chat? {
+        // Any key under `chat` makes the caller a chat caller, so a misspelt platform is an error, never an API caller.
+        guard !outline.keys().isEmpty else { return nil }
         guard let platformName = section.requiredString("platform") else { return nil }
         guard let platform = ChatPlatformKind(rawValue: platformName) else {
             section.fail("platform", "must be one of \(ChatPlatformKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(platformName)'")
@@ -28,7 +41,7 @@ enum ChatConfigurationLoader {
         if scheme != platform.scheme {
             section.fail("platform", "\(platform.rawValue) signs with \(platform.scheme.rawValue): set the caller's scheme to \(platform.scheme.rawValue)")
         }
-        let people = self.people(section, names: names, platform: platform)
+        let people = self.people(section, outline: outline, platform: platform)
         var chat = GatewayConfiguration.Chat(platform: platform, people: people)
         chat.answerWithin = Double(section.int("answer_within_percent", default: 60, range: 10...90)) / 100
         if let prefixes = section.stringArray("reply_url_prefixes") {
@@ -55,18 +68,21 @@ enum ChatConfigurationLoader {
     }
 
     /// `people.<name>`: each person's platform user id, unique within the caller, and optional narrower policy.
-    private static func people(_ chat: ConfigSection, names: [String], platform: ChatPlatformKind) -> [String: GatewayConfiguration.ChatPerson] {
+    private static func people(_ chat: ConfigSection, outline: Outline, platform: ChatPlatformKind) -> [String: GatewayConfiguration.ChatPerson] {
+        let names = outline.keys("people")
         if names.isEmpty { chat.fail("people", "at least one person is required: only mapped people may act from chat") }
         var people: [String: GatewayConfiguration.ChatPerson] = [:]
         for name in names {
             let entry = chat.section("people").section(name)
-            guard let user = entry.requiredString("user") else { continue }
+            // Azure AD object ids are GUIDs, which Teams may write in either case.
+            guard let user = entry.requiredString("user").map({ platform == .teams ? $0.lowercased() : $0 }) else { continue }
             guard platform.isValidUserID(user) else {
                 entry.fail("user", "'\(user)' is not a \(platform.rawValue) user id: expected \(platform.userIDFormat)")
                 continue
             }
-            let policySection = entry.section("policy")
-            let policy = policySection.contains("actions") || policySection.contains("kinds") ? GatewayConfigurationLoader.policy(policySection) : nil
+            // A policy section with any key is read whole (actions and kinds required), so a narrowing rule written
+            // alone (`max_duration: PT1H`) is never dropped in silence, leaving the person the caller's whole policy.
+            let policy = outline.keys("people", name, "policy").isEmpty ? nil : GatewayConfigurationLoader.policy(entry.section("policy"))
             if let other = people[user] {
                 entry.fail("user", "\(user) is already \(other.name)'s: one platform user is one person")
                 continue

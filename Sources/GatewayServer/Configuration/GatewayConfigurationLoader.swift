@@ -101,7 +101,7 @@ public enum GatewayConfigurationLoader {
 
         if callerNames.isEmpty { root.fail("callers", "at least one caller is required") }
         let callers = callerNames.compactMap { name in
-            self.caller(name, root.section("callers").section(name), people: Self.mappingKeys(in: outline, at: ["callers", name, "chat", "people"]), environment: environment)
+            self.caller(name, root.section("callers").section(name), outline: outline, environment: environment)
         }
 
         let grants = self.grants(root.section("grants"))
@@ -242,7 +242,7 @@ public enum GatewayConfigurationLoader {
         return (configuration, outbound)
     }
 
-    private static func caller(_ name: String, _ section: ConfigSection, people: [String], environment: [String: String]) -> GatewayConfiguration.Caller? {
+    private static func caller(_ name: String, _ section: ConfigSection, outline: Node?, environment: [String: String]) -> GatewayConfiguration.Caller? {
         let scheme = section.choice("scheme", default: SignatureScheme.standardWebhooks)
         let tolerance = Duration.seconds(section.int("tolerance_seconds", default: 300, range: 1...3600))
         let references = section.stringArray("secrets") ?? []
@@ -265,7 +265,7 @@ public enum GatewayConfigurationLoader {
         let signatureHeader = self.headerName(section, "signature_header")
         let policy = self.policy(section.section("policy"))
         let callback = self.callback(section.section("callback"), environment: environment)
-        let chat = ChatConfigurationLoader.chat(section.section("chat"), people: people, scheme: scheme, environment: environment)
+        let chat = ChatConfigurationLoader.chat(section.section("chat"), outline: ChatConfigurationLoader.Outline(node: outline, caller: name), scheme: scheme, environment: environment)
         guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
         let verifier = CallerVerifier(
             scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader,

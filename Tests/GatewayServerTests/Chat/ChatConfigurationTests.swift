@@ -67,6 +67,10 @@ struct ChatConfigurationTests {
             ("scheme: teams-hmac\n    secrets: [env:TEAMS_SECURITY_TOKEN]", "platform: teams\n      people: {alice: {user: a}}", "chat.incoming_webhook", "is required"),
             ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: irc\n      people: {alice: {user: a}}", "chat.platform", "must be one of slack, teams, mattermost"),
             ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      answer_within_percent: 95\n      people: {alice: {user: T1/U1}}", "chat.answer_within_percent", "between 10 and 90"),
+            // A narrowing rule alone is never dropped: the person's policy is read whole.
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platform: slack\n      people: {bob: {user: T1/U1, policy: {max_duration: PT1H}}}", "chat.people.bob.policy.actions", "is required"),
+            // A misspelt key never turns a chat caller into an API caller.
+            ("scheme: slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "platfrom: slack", "chat.platform", "is required"),
         ]
     )
     func mistakes(scheme: String, chat: String, key: String, message: String) async throws {

@@ -18,7 +18,7 @@ struct TeamsPlatform: ChatPlatform {
         )
         guard activity.type == "message" else { throw ChatInputError("the activity type '\(excerpt(activity.type))' is not message") }
         return ChatInbound(
-            userID: try ChatPlatforms.identifier(activity.from.aadObjectId, field: "from.aadObjectId"),
+            userID: try ChatPlatforms.identifier(activity.from.aadObjectId, field: "from.aadObjectId").lowercased(),
             gesture: .command(Self.commandText(activity.text ?? "")),
             deliveryID: try ChatPlatforms.identifier(activity.id, field: "id"),
             replyURL: nil
