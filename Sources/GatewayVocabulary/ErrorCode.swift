@@ -39,6 +39,7 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case actionNotFound = "action_not_found"
     case grantNotFound = "grant_not_found"
     case revocationInProgress = "revocation_in_progress"
+    case grantEnded = "grant_ended"
     // Upstream
     case targetNotFound = "target_not_found"
     case targetAccessDenied = "target_access_denied"
@@ -132,6 +133,7 @@ public enum ErrorCatalogue {
         case .actionNotFound: Entry(404, "No stored action has this id for this caller", retryable: false, audit: .failed)
         case .grantNotFound: Entry(404, "No grant with this id is visible to this caller", retryable: false, audit: .failed)
         case .revocationInProgress: Entry(409, "Another revocation of this grant is running", retryable: true, audit: .rejectedConflict)
+        case .grantEnded: Entry(409, "The grant has already ended; its target was not changed", retryable: false, audit: .rejectedConflict)
         // Upstream
         case .targetNotFound: Entry(404, "Segura does not know the target", retryable: false, audit: .failed)
         case .targetAccessDenied: Entry(502, "Segura denies the gateway access to the target", retryable: false, audit: .failed)

@@ -128,7 +128,7 @@ struct ActionService: Sendable {
     ) async -> (ActionResult, [UInt8], Bool) {
         let touchesGrant = request.action == .disable || request.duration != nil
         var openGrant: Grant?
-        var endedGrant: Grant?
+        var grantNoLongerOpen: (grant: Grant?, id: String)?
         do {
             openGrant = touchesGrant ? try await self.ledger.openGrant(for: request) : nil
             if request.action == .enable, request.duration != nil, openGrant == nil {
@@ -137,8 +137,9 @@ struct ActionService: Sendable {
                 openGrant = try await self.ledger.ensureGrant(for: request, verified: verified)
             }
             if let grantID = request.revokesGrant, openGrant?.id != grantID {
-                // The grant to revoke ended before its turn came: the target is no longer this grant's to disable.
-                endedGrant = try await self.ledger.store.grant(id: grantID)
+                // The grant to revoke ended before its turn came: the target is no longer this grant's to disable,
+                // whatever state it is in (another grant may have enabled it since).
+                grantNoLongerOpen = (try await self.ledger.store.grant(id: grantID), grantID)
                 openGrant = nil
             }
         } catch {
@@ -148,9 +149,12 @@ struct ActionService: Sendable {
 
         var result: ActionResult
         var upstream: UpstreamFacts?
-        if let endedGrant {
-            result = builder.success(outcome: .alreadyInState)
-            result.grant = endedGrant
+        if let (ended, grantID) = grantNoLongerOpen {
+            let state = ended.map { " (\($0.state.rawValue))" } ?? ""
+            result = builder.problem(
+                code: .grantEnded, detail: "grant \(grantID) has already ended\(state); \(request.kind.rawValue) \(request.id) was not changed"
+            )
+            result.grant = ended
         } else {
             do {
                 let segura = try await self.segura.perform(request.operation)
