@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-stores bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test fuzz bootstrap
+.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-stores bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test chat-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -7,9 +7,9 @@ demo: bootstrap
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the deployment
 ## files (scripts/check-deploy, with check-config run by the debug gateway), the SIGKILL crash test, the grant
-## restart test, the replica test and the abuse test (debug binaries, which swift test builds anyway), the fuzz
-## corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP (last, so its summary
-## is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which
+## restart test, the replica test, the abuse test and the chat test (debug binaries, which swift test builds
+## anyway), the fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP
+## (last, so its summary is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which
 ## exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
 test: bootstrap
 	@scripts/with-postgres $(MAKE) --no-print-directory test-steps
@@ -29,6 +29,8 @@ test-steps:
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/replica-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/chat-test
 	scripts/fuzz --replay
 	FUZZ_SECONDS=15 scripts/fuzz
 	swift test --disable-xctest
@@ -92,6 +94,15 @@ abuse-test: bootstrap
 	swift build --product segura-simulator
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
+
+## Chat test: Slack (signed with the Slack SDK), Teams and Mattermost commands end to end against a built gateway,
+## with recording servers for response_url, the Teams webhook and the grant callback, one SIGKILL between acting
+## and posting the follow-up, refusals that must not reach Segura, and grants/revoke from chat (debug; ~45 s).
+chat-test: bootstrap
+	swift build --product segura-gateway
+	swift build --product segura-simulator
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/chat-test
 
 bootstrap:
 	@scripts/bootstrap
