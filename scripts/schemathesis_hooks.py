@@ -2,13 +2,28 @@
 
 SEGURA_SIGNING selects the pass:
 
-- ``standard-webhooks``: every request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``) is
-  signed (``POST /v1/actions`` over its body, any other request over ``<METHOD> <path>[?<query>]\n`` and its body) as
-  the demo caller
-  ``demo-servicenow`` (Standard Webhooks v1) with the secret in ``DEMO_SECRET``. The MAC covers the exact
-  bytes that go on the wire: the hook serializes the case the way the transport would, signs those bytes and
-  hands them to the transport as ``data``, so the transport sends them verbatim instead of serializing again.
-  Every request gets a fresh ``webhook-id`` and the current ``webhook-timestamp``, so nothing is a replay.
+- ``standard-webhooks``: every request under ``/v1/`` is authenticated as a demo caller of ``segura-gateway demo``,
+  over the exact bytes that go on the wire: the hook serializes the case the way the transport would, signs those
+  bytes and hands them to the transport as ``data``, so the transport sends them verbatim instead of serializing
+  again.
+
+  - ``/v1/chat/slack``: as ``demo-slack`` (``slack-v0``, the secret in ``DEMO_SLACK_SECRET``):
+    ``X-Slack-Signature: v0=<hex HMAC-SHA256 of v0:{timestamp}:{body}>`` with the current
+    ``X-Slack-Request-Timestamp``.
+  - ``/v1/chat/teams``: as ``demo-teams`` (``teams-hmac``, the security token in ``DEMO_TEAMS_TOKEN``):
+    ``Authorization: HMAC <base64 HMAC-SHA256 of the body>``, keyed with the base64-decoded token.
+  - ``/v1/chat/mattermost``: as ``demo-mattermost`` (``static-token``, ``DEMO_MATTERMOST_TOKEN``):
+    ``Authorization: Token <token>``, and the same token in the form's ``token`` field when the generated body
+    has one, as Mattermost sends both (the gateway requires them to agree).
+  - every other request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``, the grants):
+    as ``demo-servicenow`` (Standard Webhooks v1, the secret in ``DEMO_SECRET``), ``POST /v1/actions`` over its
+    body, any other request over ``<METHOD> <path>[?<query>]\n`` and its body. Every request gets a fresh
+    ``webhook-id`` and the current ``webhook-timestamp``, so nothing is a replay.
+
+  A Slack button click whose payload names the documented example grant (``SlackInteraction.payload``'s
+  example) is pointed at the newest grant a Slack answer offered to revoke in this run (the hook asks for one
+  with a signed enable at ``GATEWAY_URL`` when there is none yet), so the click reaches the gateway's
+  revocation and its empty answer.
 - ``none``: nothing is signed; the gateway must refuse every request under ``/v1/`` before it looks
   at the body.
 
@@ -16,7 +31,8 @@ Two custom checks, named in ``--checks`` by the script, make a wrong pass fail l
 ``signed_request_authenticated`` (a signed request is never refused for its signature, which proves the
 hook signs the bytes that are sent) and ``unsigned_request_refused`` (an unsigned request never gets past
 authentication). ``SEGURA_SUMMARY_FILE``, when set, receives a JSON tally of the statuses and error codes
-seen under ``/v1/``.
+seen under ``/v1/``, per route group (the chat routes one by one, everything else under ``/v1/`` together);
+a chat message answered 200 is tallied by its tone and, for a refusal, its error code.
 """
 
 from __future__ import annotations
@@ -28,6 +44,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -38,12 +55,18 @@ import requests
 import schemathesis
 
 SIGNED_PREFIX = "/v1/"
+# The chat routes and the platform each one admits.
+CHAT_ROUTES = {"/v1/chat/slack": "slack", "/v1/chat/teams": "teams", "/v1/chat/mattermost": "mattermost"}
+# The grant id in the documented example of a Slack button click (SlackInteraction.payload).
+EXAMPLE_GRANT_ID = "grt_019ab3c4d5e67f808a1b2c3d4e5f6a7b"
 MODE = os.environ.get("SEGURA_SIGNING", "standard-webhooks")
 if MODE not in ("standard-webhooks", "none"):
     raise RuntimeError(f"SEGURA_SIGNING must be 'standard-webhooks' or 'none', not {MODE!r}")
 
 # Every header a Standard Webhooks verifier reads (the svix- spellings are aliases); all are replaced.
 SIGNATURE_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"}
+# The headers a chat platform's authentication is read from; all are replaced on a chat route.
+CHAT_SIGNATURE_HEADERS = {"authorization", "x-slack-signature", "x-slack-request-timestamp"}
 
 # Error codes that mean "your signature headers are wrong": a correctly signed request never gets one.
 SIGNATURE_FAILURE_CODES = {
@@ -66,18 +89,34 @@ PRE_AUTHENTICATION_CODES = SIGNATURE_FAILURE_CODES | {
 }
 
 
-def _load_key() -> bytes:
-    secret = os.environ.get("DEMO_SECRET", "")
-    if not secret.startswith("whsec_"):
+def _secret(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise RuntimeError(f"{name} must hold the demo's secret when SEGURA_SIGNING=standard-webhooks")
+    return value
+
+
+def _load_keys() -> dict[str, bytes]:
+    webhook_secret = _secret("DEMO_SECRET")
+    if not webhook_secret.startswith("whsec_"):
         raise RuntimeError("DEMO_SECRET must hold the demo's whsec_ secret when SEGURA_SIGNING=standard-webhooks")
-    return base64.b64decode(secret[len("whsec_") :], validate=True)
+    return {
+        "standard-webhooks": base64.b64decode(webhook_secret[len("whsec_") :], validate=True),
+        # Slack's signing secret is the key as it is written.
+        "slack": _secret("DEMO_SLACK_SECRET").encode("ascii"),
+        # Teams shows its security token in base64; the key is what it decodes to.
+        "teams": base64.b64decode(_secret("DEMO_TEAMS_TOKEN"), validate=True),
+        "mattermost": _secret("DEMO_MATTERMOST_TOKEN").encode("ascii"),
+    }
 
 
-KEY = _load_key() if MODE == "standard-webhooks" else b""
+KEYS = _load_keys() if MODE == "standard-webhooks" else {}
 
 _lock = threading.Lock()
-_tally: collections.Counter[str] = collections.Counter()
-_signed = 0
+_tally: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+_signed: collections.Counter[str] = collections.Counter()
+# Grants a Slack answer offered a Revoke button for, newest last.
+_offered_grants: list[str] = []
 
 
 def _wire_body(case: Any) -> bytes | None:
@@ -113,23 +152,109 @@ def _request_target(case: Any) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-@schemathesis.hook
-def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    global _signed
-    if MODE != "standard-webhooks" or not case.path.startswith(SIGNED_PREFIX):
-        return
+def _route_group(case: Any) -> str | None:
+    """The tally's name for the case's route: a chat route, the rest of ``/v1/``, or None outside it."""
+    if case.path in CHAT_ROUTES:
+        return case.path
+    return "/v1/ (not chat)" if case.path.startswith(SIGNED_PREFIX) else None
+
+
+def _form_fields(body: Any) -> Any:
+    """The body with every ``token`` field set to the demo Mattermost token, when it is a form the transport
+    encodes (a mapping, or a list of pairs); anything else is returned as it is."""
+    token = KEYS["mattermost"].decode("ascii")
+    if isinstance(body, dict) and "token" in body:
+        return {**body, "token": token}
+    if isinstance(body, list) and all(isinstance(item, tuple) and len(item) == 2 for item in body):
+        return [(name, token if name == "token" else value) for name, value in body]
+    return body
+
+
+def _slack_headers(body: bytes) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    mac = hmac.new(KEYS["slack"], f"v0:{timestamp}:".encode("ascii") + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + mac}
+
+
+def _offered_grant() -> str | None:
+    """The newest grant a Slack answer offered to revoke; when there is none yet, the demo person asks for one
+    with the documented enable command."""
+    with _lock:
+        if _offered_grants:
+            return _offered_grants[-1]
+    url = os.environ.get("GATEWAY_URL")
+    if not url:
+        return None
+    body = urllib.parse.urlencode(
+        {
+            "team_id": "T0DEMO",
+            "user_id": "U0DEMO",
+            "command": "/segura",
+            "text": "enable credential 42 for ticket CHG0012345 for 2h",
+            "trigger_id": "hook." + uuid.uuid4().hex,
+            "response_url": "http://127.0.0.1/reply",
+        }
+    ).encode("ascii")
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **_slack_headers(body)}
+    response = requests.post(url + "/v1/chat/slack", data=body, headers=headers, timeout=30)
+    offered = _revoke_buttons(response.content)
+    with _lock:
+        _offered_grants.extend(offered)
+    return offered[-1] if offered else None
+
+
+def _revoke_buttons(content: bytes) -> list[str]:
+    """The grant ids of the Revoke buttons in a Slack message (the button's value is the grant id)."""
+    return re.findall(r'"action_id":"segura\.revoke_grant".*?"value":"(grt_[0-9a-f]+)"', content.decode("utf-8", "replace"))
+
+
+def _with_offered_grant(body: Any) -> Any:
+    """A Slack button click on the documented example grant, pointed at a grant the demo person holds."""
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), str) or EXAMPLE_GRANT_ID not in body["payload"]:
+        return body
+    grant = _offered_grant()
+    return {**body, "payload": body["payload"].replace(EXAMPLE_GRANT_ID, grant)} if grant else body
+
+
+def _exact_body(case: Any, kwargs: dict[str, Any]) -> bytes:
+    """The exact bytes the transport will send, handed to it as ``data`` when the hook serialized them."""
     if any(name in kwargs for name in ("data", "json", "content", "files")):
         body = kwargs.get("data") or kwargs.get("content") or b""
         if not isinstance(body, (bytes, str)):
             raise RuntimeError("cannot sign a caller-supplied body that is not bytes or text")
-        body = body.encode("utf-8") if isinstance(body, str) else body
+        return body.encode("utf-8") if isinstance(body, str) else body
+    body = _wire_body(case)
+    if body is None:
+        return b""
+    # Sent verbatim: the transport does not serialize the case again when it is given a body.
+    kwargs["data"] = body
+    return body
+
+
+def _replace_headers(case: Any, replaced: set[str], new: dict[str, str]) -> None:
+    headers = {name: value for name, value in (case.headers or {}).items() if name.lower() not in replaced}
+    headers.update(new)
+    case.headers = headers
+
+
+def _sign_chat(case: Any, kwargs: dict[str, Any], platform: str) -> None:
+    if platform == "mattermost" and not any(name in kwargs for name in ("data", "json", "content", "files")):
+        case.body = _form_fields(case.body)
+    if platform == "slack" and not any(name in kwargs for name in ("data", "json", "content", "files")):
+        case.body = _with_offered_grant(case.body)
+    body = _exact_body(case, kwargs)
+    key = KEYS[platform]
+    if platform == "slack":
+        new = _slack_headers(body)
+    elif platform == "teams":
+        new = {"Authorization": "HMAC " + base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode("ascii")}
     else:
-        body = _wire_body(case)
-        if body is not None:
-            # Sent verbatim: the transport does not serialize the case again when it is given a body.
-            kwargs["data"] = body
-        else:
-            body = b""
+        new = {"Authorization": "Token " + key.decode("ascii")}
+    _replace_headers(case, CHAT_SIGNATURE_HEADERS | SIGNATURE_HEADERS, new)
+
+
+def _sign_standard_webhooks(case: Any, kwargs: dict[str, Any]) -> None:
+    body = _exact_body(case, kwargs)
     method = str(kwargs.get("method") or case.method).upper()
     target = _request_target(case)
     if not (method == "POST" and urllib.parse.urlsplit(target).path == "/v1/actions"):
@@ -137,14 +262,26 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         body = f"{method} {target}\n".encode("utf-8") + body
     message_id = "msg_" + uuid.uuid4().hex
     timestamp = str(int(time.time()))
-    mac = hmac.new(KEY, f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
-    headers = {name: value for name, value in (case.headers or {}).items() if name.lower() not in SIGNATURE_HEADERS}
-    headers["webhook-id"] = message_id
-    headers["webhook-timestamp"] = timestamp
-    headers["webhook-signature"] = "v1," + base64.b64encode(mac).decode("ascii")
-    case.headers = headers
+    mac = hmac.new(KEYS["standard-webhooks"], f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
+    _replace_headers(
+        case,
+        SIGNATURE_HEADERS,
+        {"webhook-id": message_id, "webhook-timestamp": timestamp, "webhook-signature": "v1," + base64.b64encode(mac).decode("ascii")},
+    )
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    group = _route_group(case)
+    if MODE != "standard-webhooks" or group is None:
+        return
+    platform = CHAT_ROUTES.get(case.path)
+    if platform is not None:
+        _sign_chat(case, kwargs, platform)
+    else:
+        _sign_standard_webhooks(case, kwargs)
     with _lock:
-        _signed += 1
+        _signed[group] += 1
 
 
 def _error_code(response: Any) -> str | None:
@@ -155,18 +292,42 @@ def _error_code(response: Any) -> str | None:
     return error.get("code") if isinstance(error, dict) else None
 
 
+TONES = ("✅", "ℹ️", "⏳", "⚠️", "❌")
+
+
+def _chat_message_key(response: Any) -> str:
+    """A 200 chat answer by what it shows: ``(empty)``, or its tone and, for a refusal, the error code."""
+    if not response.content:
+        return "(empty)"
+    text = response.content.decode("utf-8", errors="replace")
+    found = [(text.find(tone), tone) for tone in TONES if tone in text]
+    tone = min(found)[1] if found else "?"
+    # Slack and Mattermost write "Error: `code`"; a Teams card has the fact {"title":"Error","value":"`code`"}.
+    code = re.search(r'Error(?:","value":")?\W+([a-z][a-z_]+)', text) if tone == "❌" else None
+    return tone + (" " + code.group(1) if code else "")
+
+
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    if not case.path.startswith(SIGNED_PREFIX):
+    group = _route_group(case)
+    if group is None:
         return
+    if group in CHAT_ROUTES and response.status_code == 200:
+        key = f"200 {_chat_message_key(response)}"
+        if case.path == "/v1/chat/slack":
+            offered = _revoke_buttons(response.content)
+            with _lock:
+                _offered_grants.extend(offered)
+    else:
+        key = f"{response.status_code} {_error_code(response) or '-'}"
     with _lock:
-        _tally[f"{response.status_code} {_error_code(response) or '-'}"] += 1
+        _tally[group][key] += 1
 
 
 @schemathesis.check
 def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | None:
     """A request the hook signed is never refused for its signature headers."""
-    if MODE != "standard-webhooks" or not case.path.startswith(SIGNED_PREFIX):
+    if MODE != "standard-webhooks" or _route_group(case) is None:
         return None
     code = _error_code(response)
     if code in SIGNATURE_FAILURE_CODES:
@@ -177,7 +338,7 @@ def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | N
 @schemathesis.check
 def unsigned_request_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     """An unsigned request never gets past authentication."""
-    if MODE != "none" or not case.path.startswith(SIGNED_PREFIX):
+    if MODE != "none" or _route_group(case) is None:
         return None
     code = _error_code(response)
     # 405: a method other than POST is refused before authentication is even attempted.
@@ -191,7 +352,8 @@ def _write_summary() -> None:
     if not path:
         return
     with _lock, open(path, "w", encoding="utf-8") as handle:
-        json.dump({"mode": MODE, "signed": _signed, "responses": dict(sorted(_tally.items()))}, handle, indent=1)
+        routes = {group: {"signed": _signed[group], "responses": dict(sorted(tally.items()))} for group, tally in sorted(_tally.items())}
+        json.dump({"mode": MODE, "routes": routes}, handle, indent=1, ensure_ascii=False)
 
 
 atexit.register(_write_summary)

@@ -24,7 +24,7 @@ struct ChatService: Sendable {
     enum Answer: Sendable {
         /// 200 with the platform's message JSON.
         case message([UInt8])
-        /// 200 with no body: the platform shows nothing, and the result follows (Slack button clicks).
+        /// 200 with an empty `text/plain` body: the platform shows nothing, and the result follows (Slack button clicks).
         case acknowledged
         /// A problem answer in the stable schema.
         case problem(ActionResult)

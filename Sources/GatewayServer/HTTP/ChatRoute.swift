@@ -26,7 +26,8 @@ struct ChatRoute: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
                     )
                 case .acknowledged:
-                    return Response(status: .ok, headers: [.xRequestID: verified.requestID])
+                    // An empty body, labelled so the answer still has a documented media type (openapi.yaml).
+                    return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .xRequestID: verified.requestID])
                 case .problem(let result):
                     // Refused for load: the platform (or a person) may send again in a second.
                     return result.response(retryAfter: result.failure?.code == .gatewayOverloaded ? .seconds(1) : nil)

@@ -199,6 +199,7 @@ struct ChatRouteTests {
             let clicked = try await gateway.chat(.slack, body: body, headers: try ChatTestCaller.slack.sign(body))
             #expect(clicked.status == .ok)
             #expect(clicked.body.readableBytes == 0)
+            #expect(clicked.headers[.contentType] == "text/plain; charset=utf-8")
             let followUp = try #require(try await receiver.wait(for: 1).first)
             #expect(String(decoding: followUp.body, as: UTF8.self).contains("Disabled credential 42"))
             #expect(gateway.simulator.stats.apiCalls == 2)
