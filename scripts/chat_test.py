@@ -443,9 +443,11 @@ callers:
             parts += [f"{f['title']}: {f['value']}" for f in element.get("facts") or []]
         return "\n".join(parts)
 
-    def callback_events(self, kind, grant_id):
-        return [p for p in self.callbacks.posts
-                if p["json"] and p["json"].get("type") == kind and p["json"]["grant"]["id"] == grant_id]
+    def wait_for_callback(self, kind, grant_id, seconds=10):
+        """The grant callbacks of `kind` for `grant_id` received within `seconds` (events go out several at a
+        time, so one transition's may arrive after a later one's)."""
+        return self.callbacks.wait(lambda p: (p["json"] or {}).get("type") == kind and p["json"]["grant"]["id"] == grant_id,
+                                   seconds)
 
     def callback_signature_ok(self, post):
         key = base64.b64decode(self.callback_secret[len("whsec_"):])
@@ -686,8 +688,7 @@ callers:
                     f"revoke: {revoked['text'][:300]}")
         disables = self.calls("disable", target)
         self.expect(name, len(disables) == 1, f"{len(disables)} disable calls for credential {target}, expected one")
-        events = self.callbacks.wait(lambda p: (p["json"] or {}).get("type") == "grant.revoked"
-                                     and p["json"]["grant"]["id"] == grant, 10)
+        events = self.wait_for_callback("grant.revoked", grant)
         if self.expect(name, events, f"no grant.revoked callback for {grant} within 10 s"):
             event = events[0]["json"]["grant"]
             self.expect(name, event["state"] == "revoked" and event["target"]["id"] == target
@@ -695,7 +696,7 @@ callers:
                         f"grant.revoked says {event}")
             self.expect(name, self.callback_signature_ok(events[0]),
                         "the grant.revoked callback's signature does not verify")
-            self.expect(name, self.callback_events("grant.created", grant), f"no grant.created callback for {grant}")
+            self.expect(name, self.wait_for_callback("grant.created", grant), f"no grant.created callback for {grant} within 10 s")
         after, _, _ = self.slack_text("grants")
         self.expect(name, grant not in after["text"], "the revoked grant is still listed")
         again, _, _ = self.slack_text(f"revoke {grant}")
