@@ -82,15 +82,15 @@ public func buildApplication(
     // After the store, so it stops first and its last summary is written before the store closes.
     app.addServices(RefusalSummaryService(refusals: unauthenticated, ledger: ledger, interval: configuration.refusalSummaryInterval, logger: logger))
     app.addServices(http)
-    // Stops before the Segura client and the store: chat changes answered "working on it" finish, and write their
-    // outcome and reply, first.
-    app.addServices(chatWork)
     if let operations = configuration.operations {
         app.addServices(OperationsListener.build(
             host: operations.host, port: operations.port, segura: segura, store: store, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
         ))
     }
     app.addServices(callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: revoker, settings: configuration.grants, logger: logger))
+    // Last, so it stops first: chat changes answered "working on it" finish, and write their outcome and reply,
+    // while the Segura client, the store and the outbox's dispatcher still run.
+    app.addServices(chatWork)
     return app
 }
 

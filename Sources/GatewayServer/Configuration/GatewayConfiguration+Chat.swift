@@ -35,9 +35,16 @@ extension GatewayConfiguration {
         /// How long the gateway waits for an action before answering "working on it".
         public var inlineWait: Duration { self.platform.deadline * self.answerWithin }
 
-        /// Whether `url` is one the gateway may post a follow-up to.
+        /// Whether `url` is one the gateway may post a follow-up to: under one of ``replyURLPrefixes``, and with
+        /// nothing that could lead elsewhere once resolved. A prefix is compared as text, so a path with dot
+        /// segments (`…/hooks/commands/../../api`, which libcurl resolves), escaped dots or slashes, back slashes,
+        /// white space or controls is refused whatever its start.
         func allowsReply(to url: String) -> Bool {
-            self.replyURLPrefixes.contains { url.hasPrefix($0) }
+            let lowercased = url.lowercased()
+            let escapesPrefix = url.contains("/./") || url.contains("/../") || url.hasSuffix("/.") || url.hasSuffix("/..")
+                || lowercased.contains("%2e") || lowercased.contains("%2f") || lowercased.contains("%5c") || url.contains("\\")
+            guard !escapesPrefix, url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return false }
+            return self.replyURLPrefixes.contains { url.hasPrefix($0) }
         }
     }
 

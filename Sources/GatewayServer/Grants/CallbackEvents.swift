@@ -7,8 +7,8 @@ import GatewayVocabulary
 /// every retry sends the same bytes under the same `webhook-id`.
 struct CallbackEvents: Sendable {
     let callbacks: [String: GatewayConfiguration.Callback]
-    /// The Teams callers' incoming webhooks, where their chat replies go.
-    let chatWebhooks: [String: GatewayConfiguration.SecretURL]
+    /// The chat callers' settings: where their replies may go.
+    let chats: [String: GatewayConfiguration.Chat]
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -17,17 +17,16 @@ struct CallbackEvents: Sendable {
 
     init(callers: [GatewayConfiguration.Caller]) {
         self.callbacks = Dictionary(callers.compactMap { caller in caller.callback.map { (caller.name, $0) } }, uniquingKeysWith: { first, _ in first })
-        self.chatWebhooks = Dictionary(
-            callers.compactMap { caller in caller.chat?.incomingWebhook.map { (caller.name, $0) } }, uniquingKeysWith: { first, _ in first }
-        )
+        self.chats = Dictionary(callers.compactMap { caller in caller.chat.map { (caller.name, $0) } }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Where `event` goes with today's configuration; `nil` when its caller no longer has that destination.
+    /// Where `event` goes with today's configuration; `nil` when its caller no longer has that destination (a
+    /// `response_url` is checked again against the caller's current `reply_url_prefixes`).
     func target(of event: CallbackEvent) -> CallbackTarget? {
         switch event.destination {
         case .callback: self.callbacks[event.caller].map(CallbackTarget.signedCallback)
-        case .chatReply(let url): .chatReply(url: url)
-        case .chatWebhook: self.chatWebhooks[event.caller].map { .chatReply(url: $0.value) }
+        case .chatReply(let url): self.chats[event.caller]?.allowsReply(to: url) == true ? .chatReply(url: url) : nil
+        case .chatWebhook: self.chats[event.caller]?.incomingWebhook.map { .chatReply(url: $0.value) }
         }
     }
 

@@ -80,3 +80,31 @@ struct ChatConfigurationTests {
         #expect(issue?.message.contains(message) == true, "\(error.issues)")
     }
 }
+
+@Suite("Chat reply URLs")
+struct ChatReplyURLTests {
+    static let chat = GatewayConfiguration.Chat(platform: .mattermost, people: [:], replyURLPrefixes: ["https://chat.example.com/hooks/commands/"])
+
+    @Test("a response_url under a prefix is allowed")
+    func allowed() {
+        #expect(Self.chat.allowsReply(to: "https://chat.example.com/hooks/commands/i11f6nnfgfyk8eg56x9omc6dpa"))
+    }
+
+    @Test(
+        "a response_url that could resolve elsewhere is refused, whatever its start",
+        arguments: [
+            "https://chat.example.com/hooks/commands/../../api/v4/posts",
+            "https://chat.example.com/hooks/commands/%2e%2e/%2E%2E/api",
+            "https://chat.example.com/hooks/commands/x%2Fy",
+            "https://chat.example.com/hooks/commands/..",
+            "https://chat.example.com/hooks/commands/a\\b",
+            "https://chat.example.com/hooks/commands/a b",
+            "https://chat.example.com.evil.example/hooks/commands/x",
+            "http://chat.example.com/hooks/commands/x",
+            "https://chat.example.com/hooks/other/x",
+        ]
+    )
+    func refused(url: String) {
+        #expect(!Self.chat.allowsReply(to: url))
+    }
+}
