@@ -28,7 +28,7 @@ enum ChatMessages {
         if let error = answer.error {
             message.tone = answer.outcome == Outcome.unknown.rawValue ? .warning : .failure
             message.facts.append(.init(label: "Error", value: .code(error.code)))
-            message.detail = error.message
+            message.detail = Self.defanged(error.message)
             message.revocableGrant = nil
         }
         // What changed a target (or may have) is shown to the channel; a refusal only to the person who asked.
@@ -50,8 +50,16 @@ enum ChatMessages {
     /// A request refused before anything was claimed or acted on, to the person alone.
     static func refusal(code: ErrorCode, message detail: String) -> ChatMessage {
         ChatMessage(
-            tone: .failure, headline: ErrorCatalogue.entry(for: code).title, facts: [.init(label: "Error", value: .code(code.rawValue))], detail: detail
+            tone: .failure, headline: ErrorCatalogue.entry(for: code).title, facts: [.init(label: "Error", value: .code(code.rawValue))],
+            detail: Self.defanged(detail)
         )
+    }
+
+    /// An error's explanation, which may quote what a person typed, with links taken apart: a zero-width space
+    /// after `:` in `://` and between `]` and `(`, so no platform turns a typed URL or Markdown link into a link
+    /// posted by the gateway. Mentions and markup are each platform's renderer's to escape.
+    static func defanged(_ text: String) -> String {
+        text.replacingOccurrences(of: "://", with: ":\u{200B}//").replacingOccurrences(of: "](", with: "]\u{200B}(")
     }
 
     /// What a person can ask.

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayVocabulary
 import Testing
 
 @testable import GatewayServer
@@ -79,9 +80,29 @@ struct ChatPlatformTests {
         #expect(json.contains("<!date^1765020000^{date_short_pretty} at {time}|2025-12-06 11:20 UTC>"))
         #expect(json.contains(#""action_id":"segura.revoke_grant""#))
         #expect(json.contains(#""value":"grt_1""#))
+        #expect(json.contains(#""confirm":{"confirm":{"text":"Revoke""#))
         #expect(json.contains(#""response_type":"in_channel""#))
         #expect(json.contains(#""replace_original":false"#))
         #expect(json.contains(#""text":"✅ Enabled credential 42"#))
+    }
+
+    @Test("a long list keeps whole lines and says how many were left out")
+    func slackLongList() {
+        let lines = (1...60).map { "• credential \($0), ticket `CHG0012345` until <!date^1765020000^{date_short_pretty} at {time}|2025-12-06 11:20 UTC> `grt_0192f3a4b5c67d8e9f0a1b2c3d4e5f60`" }
+        let text = SlackPlatform.lines(lines, within: 2900)
+        #expect(text.count <= 2900)
+        #expect(text.hasSuffix("more"))
+        #expect(text.split(separator: "\n").dropLast().allSatisfy { $0.hasSuffix("5f60`") })
+    }
+
+    @Test("a typed URL or Markdown link in an error is taken apart on every platform")
+    func defanged() {
+        let message = ChatMessages.refusal(code: .invalidCommand, message: "unknown command '[reset](https://evil.example)'")
+        for platform in ChatPlatformKind.allCases {
+            let json = String(decoding: ChatPlatforms.platform(platform).answer(message), as: UTF8.self)
+            #expect(!json.contains("https://evil"), "\(platform)")
+            #expect(!json.contains("](h"), "\(platform)")
+        }
     }
 
     // MARK: Teams

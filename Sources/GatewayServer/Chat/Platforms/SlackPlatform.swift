@@ -74,10 +74,11 @@ struct SlackPlatform: ChatPlatform {
             blocks.append(.fields(message.facts.prefix(10).map { "*\(Self.escape($0.label))*\n\(Self.mrkdwn($0.value))" }))
         }
         if let detail = message.detail {
-            blocks.append(.section(Self.escape(String(detail.prefix(2900)))))
+            // Escaping at most quintuples a character (`&` → `&amp;`): 500 characters stay within a section's 3,000.
+            blocks.append(.section(Self.escape(String(detail.prefix(500)))))
         }
         if !message.list.isEmpty {
-            blocks.append(.section(String(message.list.map { "• " + $0.map(Self.mrkdwn).joined(separator: " ") }.joined(separator: "\n").prefix(2900))))
+            blocks.append(.section(Self.lines(message.list.map { "• " + $0.map(Self.mrkdwn).joined(separator: " ") }, within: 2900)))
         }
         if let grant = message.revocableGrant {
             blocks.append(.revokeButton(grantID: grant))
@@ -86,6 +87,22 @@ struct SlackPlatform: ChatPlatform {
             responseType: message.isPublic ? "in_channel" : "ephemeral", text: Self.escape(String(message.plainText.prefix(3000))), blocks: blocks,
             replaceOriginal: replaceOriginal
         )
+    }
+
+    /// Whole lines, as many as fit in `budget` characters, then how many were left out: a line is never cut
+    /// inside a `<!date>` token or an entity, which Slack would refuse or show broken.
+    static func lines(_ lines: [String], within budget: Int) -> String {
+        var kept: [String] = []
+        var used = 0
+        for line in lines {
+            guard used + line.count + 1 <= budget - 40 else {
+                kept.append("…and \(lines.count - kept.count) more")
+                break
+            }
+            kept.append(line)
+            used += line.count + 1
+        }
+        return kept.joined(separator: "\n")
     }
 
     /// A fact's value in `mrkdwn`; a time as `<!date^…>`, which Slack shows in the reader's own time zone, with
@@ -115,12 +132,22 @@ struct SlackPlatform: ChatPlatform {
             var text: String
         }
 
+        /// Slack's confirmation dialog: the button sits on a message the whole channel sees, so a click asks first.
+        struct Confirmation: Encodable {
+            var title: Text
+            var text: Text
+            var confirm: Text
+            var deny: Text
+            var style = "danger"
+        }
+
         struct Element: Encodable {
             var type = "button"
             var text: Text
             var actionId: String
             var value: String
             var style: String
+            var confirm: Confirmation
         }
 
         var type: String
@@ -137,8 +164,14 @@ struct SlackPlatform: ChatPlatform {
         }
 
         static func revokeButton(grantID: String) -> Self {
+            let confirmation = Confirmation(
+                title: Text(type: "plain_text", text: "Revoke this access?"),
+                text: Text(type: "plain_text", text: "Segura disables the target now and ends grant \(grantID)."),
+                confirm: Text(type: "plain_text", text: "Revoke"), deny: Text(type: "plain_text", text: "Cancel")
+            )
             let button = Element(
-                text: Text(type: "plain_text", text: "Revoke now"), actionId: SlackPlatform.revokeActionID, value: grantID, style: "danger"
+                text: Text(type: "plain_text", text: "Revoke now"), actionId: SlackPlatform.revokeActionID, value: grantID, style: "danger",
+                confirm: confirmation
             )
             return Self(type: "actions", elements: [button])
         }
