@@ -110,7 +110,6 @@ struct DemoCommand: AsyncParsableCommand {
     /// ``demoUserID(_:)``. Follow-ups go to loopback only: Slack's and Mattermost's to a `response_url` on
     /// `http://127.0.0.1/`, Teams' to a port nothing listens on (retried, then abandoned, as a real outage would be).
     private static func chatCaller(_ platform: ChatPlatformKind, secret: String, policy: CallerPolicy) throws -> GatewayConfiguration.Caller {
-        let scheme: SignatureScheme = platform == .slack ? .slackV0 : platform == .teams ? .teamsHMAC : .staticToken
         let chat = GatewayConfiguration.Chat(
             platform: platform, people: [Self.demoUserID(platform): .init(name: "demo-user")], replyURLPrefixes: ["http://127.0.0.1/"],
             incomingWebhook: platform == .teams ? .init("http://127.0.0.1:9/teams-webhook") : nil
@@ -118,7 +117,7 @@ struct DemoCommand: AsyncParsableCommand {
         return .init(
             name: "demo-\(platform.rawValue)",
             verifier: CallerVerifier(
-                scheme: scheme, secrets: [try WebhookSecret(secret, scheme: scheme)], tokenFormField: platform == .mattermost ? "token" : nil
+                scheme: platform.scheme, secrets: [try WebhookSecret(secret, scheme: platform.scheme)], tokenFormField: platform.tokenFormField
             ),
             policy: policy,
             chat: chat

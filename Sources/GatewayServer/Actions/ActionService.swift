@@ -69,7 +69,8 @@ struct ActionService: Sendable {
         }
         switch decision {
         case .act(let key):
-            return await self.act(request, key: key, verified: verified, builder: builder, reply: reply, logger: logger)
+            let change = Change(request: request, key: key, maximumDuration: authority.maximumDuration(caller: verified.caller.policy), reply: reply)
+            return await self.act(change, verified: verified, builder: builder, logger: logger)
         case .replay(let stored):
             if let problem = await self.refusals.replay(builder, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger) {
                 return ActionAnswer(problem)
@@ -86,17 +87,25 @@ struct ActionService: Sendable {
 
     /// Acts and records the outcome under the target's lock, so the target's open grant read before acting is
     /// still the one the outcome changes, and a revocation of it runs wholly before or after.
-    private func act(
-        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, reply: ChatReplyHook?, logger: Logger
-    ) async -> ActionAnswer {
+    /// A claimed change and what decides its grant and its reply.
+    private struct Change: Sendable {
+        let request: ActionRequest
+        let key: DeliveryKey
+        /// The cap on the grant's run from its start (``RequestAuthority/maximumDuration(caller:)``).
+        let maximumDuration: Duration?
+        let reply: ChatReplyHook?
+    }
+
+    private func act(_ change: Change, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger) async -> ActionAnswer {
+        let request = change.request
         let result: ActionResult
         let json: [UInt8]
         var replyRecorded = false
         do {
             (result, json, replyRecorded) = try await self.serializer.withExclusiveAccess(
-                to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(key, requestID: verified.requestID)
+                to: Target(kind: request.kind, id: request.id), whileQueued: self.ledger.keepClaimAlive(change.key, requestID: verified.requestID)
             ) {
-                await self.actHoldingTarget(request, key: key, verified: verified, builder: builder, reply: reply, logger: logger)
+                await self.actHoldingTarget(change, verified: verified, builder: builder, logger: logger)
             }
         } catch {
             // The target's lock in the store could not be taken: nothing was done. The claim stays unanswered, so a
@@ -123,9 +132,8 @@ struct ActionService: Sendable {
         return (result, result.json())
     }
 
-    private func actHoldingTarget(
-        _ request: ActionRequest, key: DeliveryKey, verified: VerifiedRequest, builder: ActionResultBuilder, reply: ChatReplyHook?, logger: Logger
-    ) async -> (ActionResult, [UInt8], Bool) {
+    private func actHoldingTarget(_ change: Change, verified: VerifiedRequest, builder: ActionResultBuilder, logger: Logger) async -> (result: ActionResult, json: [UInt8], replyRecorded: Bool) {
+        let request = change.request
         let touchesGrant = request.action == .disable || request.duration != nil
         var openGrant: Grant?
         var grantNoLongerOpen: (grant: Grant?, id: String)?
@@ -166,20 +174,20 @@ struct ActionService: Sendable {
                 result = builder.problem(code: .upstreamTimeout, detail: "the request was cancelled before Segura answered", outcome: .unknown)
             }
         }
-        let planner = GrantPlanner(request: request, requestID: verified.requestID, maximumDuration: verified.caller.policy.maxDuration)
+        let planner = GrantPlanner(request: request, requestID: verified.requestID, maximumDuration: change.maximumDuration)
         let plan = planner.plan(outcome: result.outcome, openGrant: openGrant, now: Date())
         result.grant = plan.grant ?? result.grant
-        var change: GrantChange?
+        var grantChange: GrantChange?
         if let openGrant, let kind = plan.change {
-            change = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
+            grantChange = GrantChange(grantID: openGrant.id, kind: kind, event: Self.event(for: kind, grant: plan.grant ?? openGrant, verified: verified))
         }
         let transition = GrantTransition(plan: plan, requestID: verified.requestID)
         let callback = transition.flatMap { transition in plan.grant.flatMap { self.callbacks.event(transition.event, grant: $0) } }
         let json = result.json()
-        let replyEvent = reply?.event(json)
+        let replyEvent = change.reply?.event(json)
         do {
             let changed = try await self.ledger.recordOutcome(
-                verified, key: key, result: result, body: json, upstream: upstream, grant: change, callback: callback, reply: replyEvent
+                verified, key: change.key, result: result, body: json, upstream: upstream, grant: grantChange, callback: callback, reply: replyEvent
             )
             if let transition, plan.change == nil || changed {
                 self.metrics.recordGrantTransition(transition.decision.rawValue)

@@ -13,6 +13,13 @@ enum RequestAuthority: Sendable {
     /// caller may revoke it through `DELETE /v1/grants/{grant_id}`.
     case grantHolder
 
+    /// The longest a grant this request opens or extends may run from its start: the caller's maximum, or the
+    /// person's where it is shorter, so a person cannot keep extending a grant past their own maximum.
+    func maximumDuration(caller policy: CallerPolicy) -> Duration? {
+        guard case .person(let person) = self, let own = person.policy?.maxDuration else { return policy.maxDuration }
+        return policy.maxDuration.map { min($0, own) } ?? own
+    }
+
     /// The rule `request` breaks, or `nil` when it may go ahead.
     func violation(of request: ActionRequest, caller policy: CallerPolicy) -> (code: ErrorCode, message: String)? {
         switch self {

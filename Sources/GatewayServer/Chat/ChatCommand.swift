@@ -41,7 +41,8 @@ enum ChatCommand: Sendable, Hashable {
         case "status":
             return .status(requestID: try Self.identifier(words, prefix: "req_", usage: "status <request id>, such as status req_0192…"))
         case "enable", "disable":
-            return .action(try ActionCommandParser.parse(String(text), requestedBy: person, reason: nil))
+            // The words as split here (a command typed over several lines is one command).
+            return .action(try ActionCommandParser.parse(words.joined(separator: " "), requestedBy: person, reason: nil))
         default:
             throw RequestValidationError(code: .invalidCommand, message: "unknown command '\(excerpt(String(verb)))': expected \(Self.verbs)")
         }

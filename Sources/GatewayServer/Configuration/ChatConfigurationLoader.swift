@@ -102,7 +102,7 @@ enum ChatConfigurationLoader {
 
 extension ChatPlatformKind {
     /// The signature scheme the platform signs with.
-    var scheme: SignatureScheme {
+    public var scheme: SignatureScheme {
         switch self {
         case .slack: .slackV0
         case .teams: .teamsHMAC
@@ -111,7 +111,7 @@ extension ChatPlatformKind {
     }
 
     /// The form field that also carries the static token (Mattermost sends it in `Authorization` and as `token`).
-    var tokenFormField: String? {
+    public var tokenFormField: String? {
         self == .mattermost ? "token" : nil
     }
 
