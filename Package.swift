@@ -283,6 +283,7 @@ let package = Package(
                 "CurlHTTPClient",
                 "SeguraSimulator",
                 "GatewayPostgresStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -303,7 +304,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewaySecurityTests",
-            dependencies: ["GatewaySecurity", "GatewayVocabulary", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["GatewaySecurity", "GatewayVocabulary", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

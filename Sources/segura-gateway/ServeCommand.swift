@@ -68,7 +68,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
             if let chat = caller.chat {
                 // Hosts only: a reply prefix or a Teams webhook URL may carry a token.
-                let replies = chat.platform == .teams ? "incoming webhook set" : "replies to \(chat.replyURLPrefixes.compactMap { URL(string: $0)?.host }.joined(separator: ", "))"
+                var replies = chat.platform == .teams ? "incoming webhook set" : "replies to \(chat.replyURLPrefixes.compactMap { URL(string: $0)?.host }.joined(separator: ", "))"
+                if chat.platform == .mattermost {
+                    replies += chat.triggerIDs == nil ? ", user ids vouched for by the token alone (set signing_public_key)" : ", trigger_id signatures checked"
+                }
                 let people = chat.people.values.map { $0.policy == nil ? $0.name : "\($0.name) (own policy)" }.sorted()
                 print(
                     "    chat: \(chat.platform.rawValue) on \(chat.platform.path), answers within \(seconds(chat.inlineWait)) else follows up, \(replies); people \(people)"

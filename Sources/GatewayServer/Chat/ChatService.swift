@@ -45,6 +45,14 @@ struct ChatService: Sendable {
             let problem = builder.problem(code: error.code, detail: error.message)
             return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
         }
+        if let triggerIDs = chat.triggerIDs {
+            do throws(SignatureError) {
+                try triggerIDs.verify(inbound.deliveryID ?? "", userID: inbound.userID, now: verified.receivedDate)
+            } catch {
+                let problem = builder.problem(code: error.code, detail: "trigger_id: \(error.explanation); the command was not issued by the Mattermost server for this user_id")
+                return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
+            }
+        }
         let verified = verified.delivered(as: inbound.deliveryID)
         let replier = ChatReplier(caller: verified.caller.name, chat: chat, platform: platform, inbound: inbound, store: self.ledger.store)
         var logger = logger

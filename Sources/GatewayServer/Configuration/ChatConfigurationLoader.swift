@@ -10,6 +10,7 @@ import Yams
 ///   answer_within_percent: 60            # of the platform's deadline, before answering "working on it"
 ///   reply_url_prefixes: ["https://hooks.slack.com/"]   # where response_url may point (Mattermost: required)
 ///   incoming_webhook: env:TEAMS_WEBHOOK  # Teams only, required: where later results are posted
+///   signing_public_key: MFkwEw…          # Mattermost only: the server's AsymmetricSigningPublicKey, to check trigger_id
 ///   people:
 ///     alice:
 ///       user: T0001/U2147483697          # Slack team_id/user_id, Teams aadObjectId, Mattermost user_id
@@ -30,7 +31,9 @@ enum ChatConfigurationLoader {
         }
     }
 
-    static func chat(_ section: ConfigSection, outline: Outline, scheme: SignatureScheme, environment: [String: String]) -> GatewayConfiguration.Chat? {
+    static func chat(
+        _ section: ConfigSection, outline: Outline, scheme: SignatureScheme, tolerance: Duration, environment: [String: String]
+    ) -> GatewayConfiguration.Chat? {
         // Any key under `chat` makes the caller a chat caller, so a misspelt platform is an error, never an API caller.
         guard !outline.keys().isEmpty else { return nil }
         guard let platformName = section.requiredString("platform") else { return nil }
@@ -52,6 +55,15 @@ enum ChatConfigurationLoader {
         }
         if platform == .mattermost, chat.replyURLPrefixes.isEmpty {
             section.fail("reply_url_prefixes", "is required for mattermost: the server's own URL, such as https://chat.example.com/hooks/commands/")
+        }
+        if let key = section.string("signing_public_key") {
+            if platform != .mattermost {
+                section.fail("signing_public_key", "is for mattermost only")
+            } else if let verifier = MattermostTriggerID(publicKey: key, tolerance: tolerance) {
+                chat.triggerIDs = verifier
+            } else {
+                section.fail("signing_public_key", "is not a P-256 public key (PEM, or base64 of its DER, as Mattermost's AsymmetricSigningPublicKey)")
+            }
         }
         if platform == .teams {
             if let url = GatewayConfigurationLoader.secret(section, "incoming_webhook", required: true, environment: environment) {

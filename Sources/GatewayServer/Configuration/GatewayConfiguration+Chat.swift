@@ -23,6 +23,9 @@ extension GatewayConfiguration {
         /// Microsoft Teams: the incoming webhook results are posted to when they take longer than the answer
         /// allows. Holds a secret (the URL authorizes the post), so it is never logged.
         public var incomingWebhook: SecretURL?
+        /// Mattermost: the server's signing key, to check that each command's `trigger_id` was issued by the server
+        /// for the `user_id` it names. Without it, the command's static token alone vouches for the user id.
+        public var triggerIDs: MattermostTriggerID?
 
         /// Creates the chat settings of a caller.
         public init(platform: ChatPlatformKind, people: [String: ChatPerson], replyURLPrefixes: [String]? = nil, incomingWebhook: SecretURL? = nil) {

@@ -43,7 +43,8 @@ import Yams
 /// - `callers.<name>.rate_limit.requests_per_minute`, `.burst` (optional: signed requests past it get 429)
 /// - `callers.<name>.chat`: a chat platform calling `POST /v1/chat/<platform>` (see ``ChatConfigurationLoader``):
 ///   `.platform` (`slack`, `teams`, `mattermost`), `.people.<person>.user`, `.people.<person>.policy`,
-///   `.answer_within_percent` (60), `.reply_url_prefixes`, `.incoming_webhook` (Teams, a reference)
+///   `.answer_within_percent` (60), `.reply_url_prefixes`, `.incoming_webhook` (Teams, a reference),
+///   `.signing_public_key` (Mattermost)
 /// - `grants.instance_id` (default `local`), `grants.revocation_concurrency` (8), `grants.poll_interval_ms`
 ///   (250), `grants.retry_initial_seconds` (2), `grants.retry_max_seconds` (300), `grants.max_revoke_attempts` (20),
 ///   `grants.callback_attempts` (8)
@@ -265,7 +266,10 @@ public enum GatewayConfigurationLoader {
         let signatureHeader = self.headerName(section, "signature_header")
         let policy = self.policy(section.section("policy"))
         let callback = self.callback(section.section("callback"), environment: environment)
-        let chat = ChatConfigurationLoader.chat(section.section("chat"), outline: ChatConfigurationLoader.Outline(node: outline, caller: name), scheme: scheme, environment: environment)
+        let chat = ChatConfigurationLoader.chat(
+            section.section("chat"), outline: ChatConfigurationLoader.Outline(node: outline, caller: name), scheme: scheme, tolerance: tolerance,
+            environment: environment
+        )
         guard !secrets.isEmpty, secrets.count == references.count, let policy else { return nil }
         let verifier = CallerVerifier(
             scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader,

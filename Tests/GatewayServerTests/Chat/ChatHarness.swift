@@ -41,7 +41,8 @@ enum ChatTestCaller: String, CaseIterable, Sendable {
     }
 
     /// Adds the three chat callers, whose follow-ups go to `replies` (a ``CallbackReceiver`` URL).
-    static func configure(_ configuration: inout GatewayConfiguration, replies: String, answerWithin: Double = 0.6) throws {
+    /// With `mattermostKey`, the Mattermost caller checks each `trigger_id` against that server key.
+    static func configure(_ configuration: inout GatewayConfiguration, replies: String, answerWithin: Double = 0.6, mattermostKey: String? = nil) throws {
         let everything = try CallerPolicy(allowedActions: Set(TargetAction.allCases), allowedKinds: Set(TargetKind.allCases), maxDuration: .seconds(8 * 3600))
         let bobs = try CallerPolicy(allowedActions: [.enable], allowedKinds: [.credential], allowedIDs: [.credential: [41...41]], maxDuration: .seconds(3600))
         let url = try #require(URL(string: replies))
@@ -54,6 +55,7 @@ enum ChatTestCaller: String, CaseIterable, Sendable {
                 incomingWebhook: caller == .teams ? .init(replies) : nil
             )
             chat.answerWithin = answerWithin
+            if caller == .mattermost, let mattermostKey { chat.triggerIDs = MattermostTriggerID(publicKey: mattermostKey) }
             configuration.callers.append(.init(
                 name: caller.rawValue,
                 verifier: CallerVerifier(

@@ -8,6 +8,7 @@ import NIOCore
 import SeguraClient
 import SeguraSimulator
 import Testing
+import TestSupport
 
 /// The chat routes over loopback HTTP: platform payloads as documented, signed as the platforms sign, against the
 /// simulator, with a fake `response_url` (and Teams incoming webhook) on 127.0.0.1 recording the follow-ups.
@@ -15,11 +16,12 @@ import Testing
 struct ChatRouteTests {
     /// Runs `body` with a gateway whose chat callers post follow-ups to a ``CallbackReceiver``.
     func withChatGateway(
-        answerWithin: Double = 0.6, seguraDeadline: Duration = .seconds(5), _ body: @Sendable (GatewayUnderTest, String, CallbackReceiver) async throws -> Void
+        answerWithin: Double = 0.6, seguraDeadline: Duration = .seconds(5), mattermostKey: String? = nil,
+        _ body: @Sendable (GatewayUnderTest, String, CallbackReceiver) async throws -> Void
     ) async throws {
         try await withCallbackReceiver { replies, receiver in
             try await withGateway(configureSegura: { $0.retry.deadline = seguraDeadline }, configure: { configuration in
-                try ChatTestCaller.configure(&configuration, replies: replies, answerWithin: answerWithin)
+                try ChatTestCaller.configure(&configuration, replies: replies, answerWithin: answerWithin, mattermostKey: mattermostKey)
             }) { gateway in
                 try await body(gateway, replies, receiver)
             }
@@ -136,6 +138,24 @@ struct ChatRouteTests {
             let refused = try await gateway.chat(.mattermost, body: elsewhere, headers: try ChatTestCaller.mattermost.sign(elsewhere))
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains("response_url"))
+        }
+    }
+
+    @Test("with the server's signing key, a Mattermost command acts only for the user its trigger_id was issued to")
+    func mattermostTriggerIDs() async throws {
+        let server = MattermostServerKey()
+        try await withChatGateway(mattermostKey: server.publicKey) { gateway, replies, _ in
+            let alice = ChatTestCaller.mattermost.user("alice")
+            let signed = try await gateway.type("grants", on: .mattermost, trigger: try server.triggerID(user: alice), replies: replies)
+            #expect(signed.text.contains("alice has no open grants"), "\(signed.text)")
+            // The token's holder names alice, with a trigger the server issued to bob, or one it never issued.
+            let bobs = try server.triggerID(user: ChatTestCaller.mattermost.user("bob"))
+            let borrowed = try await gateway.type("enable credential 42 for ticket CHG0012345 for 1h", on: .mattermost, trigger: bobs, replies: replies)
+            #expect(borrowed.status == .unauthorized)
+            #expect(borrowed.text.contains("signature_mismatch"))
+            let forged = try await gateway.type("enable credential 42 for ticket CHG0012345 for 1h", on: .mattermost, trigger: "x", replies: replies)
+            #expect(forged.status == .unauthorized)
+            #expect(gateway.simulator.stats.apiCalls == 0)
         }
     }
 
