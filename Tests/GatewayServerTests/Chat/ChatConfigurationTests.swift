@@ -53,6 +53,7 @@ struct ChatConfigurationTests {
         #expect(teams.incomingWebhook != nil)
         #expect(!"\(teams.incomingWebhook!)".contains("sig="))
         #expect(chats["mattermost-ops"]?.replyURLPrefixes == ["https://chat.example.com/hooks/commands/"])
+        #expect(chats["mattermost-ops"]?.triggerIDs != nil)
     }
 
     @Test(
