@@ -1,3 +1,4 @@
+import CurlHTTPClient
 import Foundation
 import GatewayStore
 @testable import GatewayServer
@@ -240,6 +241,49 @@ struct ChatRouteTests {
             #expect(bobs.text.contains("action_not_found"), "\(bobs.text)")
             let mentionOnly = try await gateway.type("", on: .teams, replies: replies)
             #expect(mentionOnly.text.contains("a mention alone is not one"))
+        }
+    }
+}
+
+/// A chat change answered "working on it" finishes through a graceful shutdown, and its outcome and reply are kept.
+@Suite("Chat shutdown", .timeLimit(.minutes(2)))
+struct ChatShutdownTests {
+    @Test("a change running behind 'working on it' is recorded, with its reply, before the store closes")
+    func workingOnItSurvivesShutdown() async throws {
+        try await withCallbackReceiver(answering: [.internalServerError]) { replies, receiver in
+            let simulator = try await SeguraSimulator.start()
+            simulator.injectFault(.latency(.seconds(3)), on: .operation(.credential, .enable, id: 42), times: 1)
+            var configuration = GatewayConfiguration(
+                segura: .init(baseURL: simulator.baseURL, clientID: "segura-gateway", clientSecret: "simulator-secret"), callers: []
+            )
+            configuration.segura.retry.deadline = .seconds(15)
+            configuration.storePath = temporaryStorePath()
+            defer { removeStore(at: configuration.storePath) }
+            try ChatTestCaller.configure(&configuration, replies: replies)
+            let gateway = try await RunningGateway.start(configuration)
+
+            let body = ChatTestCaller.slack.body("enable credential 42 for ticket CHG0012345 for 2h", replies: replies)
+            var headers = try ChatTestCaller.slack.sign(body).map { HTTPHeaderField($0.name.rawName, $0.value) }
+            headers.append(HTTPHeaderField("Content-Type", "application/x-www-form-urlencoded"))
+            let client = try CurlHTTPClient()
+            let answer = try await client.execute(
+                OutboundRequest(method: .post, url: "http://127.0.0.1:\(gateway.port)/v1/chat/slack", headers: headers, body: Array(body.utf8))
+            )
+            #expect(String(decoding: answer.body, as: UTF8.self).contains("Working on it"))
+            try await gateway.stop()
+            #expect(simulator.stats.apiCalls == 1)
+
+            // The outcome and its reply were written before the store closed; the reply's first post got 500.
+            let store = try await SQLiteGatewayStore.open(path: configuration.storePath)
+            var decisions: [AuditDecision] = []
+            for try await record in store.auditRecords(since: nil, afterSequence: nil) { decisions.append(record.event.decision) }
+            #expect(decisions.contains(.applied))
+            let queued = try await store.claimDueCallbacks(now: Date().addingTimeInterval(3600), limit: 10, lease: .seconds(1))
+            let replyQueued = queued.contains { String(decoding: $0.event.body, as: UTF8.self).contains("Enabled credential 42") }
+            #expect(replyQueued || receiver.deliveries.contains { String(decoding: $0.body, as: UTF8.self).contains("Enabled credential 42") })
+            try await store.close()
+            await client.shutdown()
+            try await simulator.shutdown()
         }
     }
 }
