@@ -59,7 +59,7 @@ import time
 import urllib.parse
 
 from crash_test import http_json
-from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, free_port, keep_and_remove, log,
+from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, exit_with, free_port, keep_and_remove, log,
                                 log_tails, now_ms)
 
 try:
@@ -795,7 +795,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    exit_with(main)

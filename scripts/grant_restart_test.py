@@ -665,8 +665,13 @@ def main():
     return 0
 
 
-if __name__ == "__main__":
+def exit_with(main):
+    """Runs `main` and exits with its status; 130, as a shell does, when interrupted."""
     try:
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    exit_with(main)

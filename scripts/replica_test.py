@@ -85,7 +85,7 @@ import urllib.parse
 import http.client
 
 from crash_test import KIND, TICKET_PATTERN, Signer, http_json, post_delivery, simulator_stats
-from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, child_environment, free_port, http_status,
+from grant_restart_test import (Failure, Processes, arm_deadline, audit_command, child_environment, exit_with, free_port, http_status,
                                 iso, keep_and_remove, list_grants, log_tails, now_ms, setting, signed_request, slow_disables,
                                 timestamp_ms, verdicts)
 
@@ -1041,7 +1041,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    exit_with(main)
