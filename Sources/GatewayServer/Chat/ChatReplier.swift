@@ -11,7 +11,6 @@ struct ChatReplier: Sendable {
     static let answerMargin: Duration = .milliseconds(500)
 
     let caller: String
-    let chat: GatewayConfiguration.Chat
     let platform: any ChatPlatform
     let inbound: ChatInbound
     let store: any GatewayStore

@@ -7,12 +7,13 @@ import Logging
 /// Serves a chat platform's request: reads it, finds the person, and answers their command in the platform's
 /// format, acting through the one action pipeline (``ActionService``).
 ///
-/// - A body the platform's documentation does not describe gets 400 in the problem schema.
+/// - A body the platform's documentation does not describe gets 422 (415 for the wrong media type) in the problem
+///   schema, and a Mattermost command whose signed `trigger_id` is not its user's 401.
 /// - Everything a person can get wrong (an unknown user, a bad command, a policy refusal) gets a message to
 ///   that person, audited with who they are.
 /// - A change answers inline when it finishes within the caller's share of the platform's deadline; otherwise
 ///   the answer says "working on it" and the result follows, written to the outbox with the outcome itself
-///   (``ChatReplyRace``), so a restart still delivers it and a repeat never acts twice.
+///   (``ChatReplyRace``, ``ChatReplier``), so a restart still delivers it and a repeat never acts twice.
 struct ChatService: Sendable {
     let actions: ActionService
     let ledger: DeliveryLedger
@@ -54,7 +55,7 @@ struct ChatService: Sendable {
             }
         }
         let verified = verified.delivered(as: inbound.deliveryID)
-        let replier = ChatReplier(caller: verified.caller.name, chat: chat, platform: platform, inbound: inbound, store: self.ledger.store)
+        let replier = ChatReplier(caller: verified.caller.name, platform: platform, inbound: inbound, store: self.ledger.store)
         var logger = logger
         guard let person = chat.people[inbound.userID] else {
             builder.requestedBy = "unmapped \(chat.platform.rawValue) user \(inbound.userID)"
