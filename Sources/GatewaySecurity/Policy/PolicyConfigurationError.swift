@@ -4,6 +4,7 @@
 public struct PolicyConfigurationError: Error, Hashable, CustomStringConvertible {
     private enum Code: String, Hashable {
         case invalidTicketPattern = "invalid_ticket_pattern"
+        case invalidApprovalRule = "invalid_approval_rule"
     }
 
     private let kind: Code
@@ -22,6 +23,8 @@ public struct PolicyConfigurationError: Error, Hashable, CustomStringConvertible
         switch self.kind {
         case .invalidTicketPattern:
             "PolicyConfigurationError.invalid_ticket_pattern: the ticket pattern is not a supported regular expression: \(self.message)"
+        case .invalidApprovalRule:
+            "PolicyConfigurationError.invalid_approval_rule: \(self.message)"
         }
     }
 
@@ -30,6 +33,13 @@ public struct PolicyConfigurationError: Error, Hashable, CustomStringConvertible
 
     /// The ticket pattern is outside the supported syntax (see `CallerPolicy.ticketPattern`) or over its limits.
     public static let invalidTicketPattern = Self(.invalidTicketPattern, "it does not compile")
+
+    /// An approval rule no request could satisfy, or with a non-positive count or wait.
+    public static let invalidApprovalRule = Self(.invalidApprovalRule, "no request could be approved")
+
+    static func invalidApprovalRule(_ message: String) -> Self {
+        Self(.invalidApprovalRule, message)
+    }
 
     static func invalidTicketPattern(_ error: TicketPatternError) -> Self {
         Self(.invalidTicketPattern, "\(error.message) at offset \(error.offset)")
