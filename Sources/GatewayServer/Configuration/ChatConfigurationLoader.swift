@@ -99,7 +99,8 @@ enum ChatConfigurationLoader {
                 entry.fail("user", "\(user) is already \(other.name)'s: one platform user is one person")
                 continue
             }
-            people[user] = GatewayConfiguration.ChatPerson(name: name, policy: policy)
+            let approval = ApprovalConfigurationLoader.rule(entry.section("approval"), keys: outline.keys("people", name, "approval"))
+            people[user] = GatewayConfiguration.ChatPerson(name: name, policy: policy, approval: approval)
         }
         return people
     }

@@ -57,11 +57,14 @@ extension GatewayConfiguration {
         public var name: String
         /// What this person may ask for, within the caller's policy; `nil` leaves them the caller's.
         public var policy: CallerPolicy?
+        /// Which of this person's requests wait for approval, in place of the caller's rule; `nil` keeps the caller's.
+        public var approval: ApprovalRule?
 
         /// Creates a person.
-        public init(name: String, policy: CallerPolicy? = nil) {
+        public init(name: String, policy: CallerPolicy? = nil, approval: ApprovalRule? = nil) {
             self.name = name
             self.policy = policy
+            self.approval = approval
         }
     }
 

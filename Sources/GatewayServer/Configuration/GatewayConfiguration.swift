@@ -52,6 +52,9 @@ public struct GatewayConfiguration: Sendable {
         /// For a chat platform: its people and how answers reach them. A chat caller is served on its platform's
         /// route only, and an API caller never there.
         public var chat: Chat?
+        /// Which of the caller's requests wait for a second person's approval; `nil` waits for none. A chat person's
+        /// own rule replaces it for their requests.
+        public var approval: ApprovalRule?
 
         /// Creates a caller.
         public init(

@@ -104,6 +104,7 @@ public enum GatewayConfigurationLoader {
         let callers = callerNames.compactMap { name in
             self.caller(name, root.section("callers").section(name), outline: outline, environment: environment)
         }
+        Self.checkApprovals(of: callers, in: root.section("callers"))
 
         let grants = self.grants(root.section("grants"))
         let store = root.section("store")
@@ -131,6 +132,22 @@ public enum GatewayConfigurationLoader {
         configuration.operations = operations
         configuration.grants = grants
         return configuration
+    }
+
+    /// Every approval rule names only people of its caller and configured callers.
+    private static func checkApprovals(of callers: [GatewayConfiguration.Caller], in section: ConfigSection) {
+        let names = Set(callers.map(\.name))
+        for caller in callers {
+            let people = caller.chat.map { Set($0.people.values.map(\.name)) } ?? []
+            if let rule = caller.approval {
+                ApprovalConfigurationLoader.check(rule, in: section.section(caller.name).section("approval"), people: people, callers: names)
+            }
+            for person in caller.chat?.people.values.sorted(by: { $0.name < $1.name }) ?? [] {
+                guard let rule = person.approval else { continue }
+                let personSection = section.section(caller.name).section("chat").section("people").section(person.name).section("approval")
+                ApprovalConfigurationLoader.check(rule, in: personSection, people: people, callers: names)
+            }
+        }
     }
 
     /// `store.postgres`: the database shared by replicas; `nil` when the section is absent (SQLite).
@@ -275,26 +292,17 @@ public enum GatewayConfigurationLoader {
             scheme: scheme, secrets: secrets, tolerance: tolerance, tokenHeader: tokenHeader, signatureHeader: signatureHeader,
             tokenFormField: chat?.platform.tokenFormField
         )
-        return GatewayConfiguration.Caller(
+        var caller = GatewayConfiguration.Caller(
             name: name, verifier: verifier, policy: policy, callback: callback, rateLimit: self.rateLimit(section.section("rate_limit")), chat: chat
         )
+        caller.approval = ApprovalConfigurationLoader.rule(section.section("approval"), keys: Self.mappingKeys(in: outline, at: ["callers", name, "approval"]))
+        return caller
     }
 
     static func policy(_ section: ConfigSection) -> CallerPolicy? {
         let actions = self.enumList(section, "actions", of: TargetAction.self)
         let kinds = self.enumList(section, "kinds", of: TargetKind.self)
-        var ids: [TargetKind: [ClosedRange<Int>]] = [:]
-        let idSection = section.section("ids")
-        for kind in TargetKind.allCases {
-            guard let entries = idSection.stringArray(kind.rawValue) else { continue }
-            ids[kind] = entries.enumerated().compactMap { index, entry in
-                guard let range = Self.idRange(entry) else {
-                    idSection.fail("\(kind.rawValue)[\(index)]", "'\(entry)' is not an id (42) or a range (40-49)")
-                    return nil
-                }
-                return range
-            }
-        }
+        let ids = self.ids(section.section("ids"))
         var maxDuration: Duration?
         if let text = section.string("max_duration") {
             maxDuration = ISO8601Duration.parse(text)
@@ -315,13 +323,38 @@ public enum GatewayConfigurationLoader {
         }
     }
 
-    private static func enumList<Value: RawRepresentable & CaseIterable & Hashable>(
+    /// `ids.<kind>`: per kind, a list of `N` or `N-M`.
+    static func ids(_ idSection: ConfigSection) -> [TargetKind: [ClosedRange<Int>]] {
+        var ids: [TargetKind: [ClosedRange<Int>]] = [:]
+        for kind in TargetKind.allCases {
+            guard let entries = idSection.stringArray(kind.rawValue) else { continue }
+            ids[kind] = entries.enumerated().compactMap { index, entry in
+                guard let range = Self.idRange(entry) else {
+                    idSection.fail("\(kind.rawValue)[\(index)]", "'\(entry)' is not an id (42) or a range (40-49)")
+                    return nil
+                }
+                return range
+            }
+        }
+        return ids
+    }
+
+    /// A required list of `Value`'s raw values.
+    static func enumList<Value: RawRepresentable & CaseIterable & Hashable>(
         _ section: ConfigSection, _ key: String, of: Value.Type
     ) -> Set<Value> where Value.RawValue == String {
-        guard let entries = section.stringArray(key) else {
+        guard section.contains(key) else {
             section.fail(key, "is required: a list of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
             return []
         }
+        return self.optionalEnumList(section, key, of: Value.self) ?? []
+    }
+
+    /// A list of `Value`'s raw values, `nil` when absent.
+    static func optionalEnumList<Value: RawRepresentable & CaseIterable & Hashable>(
+        _ section: ConfigSection, _ key: String, of: Value.Type
+    ) -> Set<Value>? where Value.RawValue == String {
+        guard let entries = section.stringArray(key) else { return nil }
         return Set(entries.enumerated().compactMap { index, entry in
             guard let value = Value(rawValue: entry) else {
                 section.fail("\(key)[\(index)]", "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), found '\(entry)'")

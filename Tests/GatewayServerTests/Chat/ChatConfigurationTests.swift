@@ -56,6 +56,41 @@ struct ChatConfigurationTests {
         #expect(chats["mattermost-ops"]?.triggerIDs != nil)
     }
 
+    @Test("approval rules load for a caller and a person, and name only people and callers that exist")
+    func approvals() async throws {
+        let callers = """
+              ops:
+                scheme: slack-v0
+                secrets: [env:SLACK_SIGNING_SECRET]
+                policy: {actions: [enable, disable], kinds: [credential]}
+                approval:
+                  when: {actions: [enable], ids: {credential: ["40-49"]}, duration_over: PT1H}
+                  approvers: [bob, carol]
+                  approver_callers: [ops]
+                  expires_after: PT10M
+                chat:
+                  platform: slack
+                  people:
+                    alice: {user: T1/U1, approval: {approvers: [bob, carol], required: 2}}
+                    bob: {user: T1/U2}
+                    carol: {user: T1/U3}
+
+            """
+        let configuration = try await self.load(callers)
+        let caller = try #require(configuration.callers.first)
+        let rule = try #require(caller.approval)
+        #expect(rule.requiresApproval(action: .enable, kind: .credential, id: 42, duration: .seconds(7200)))
+        #expect(!rule.requiresApproval(action: .enable, kind: .credential, id: 42, duration: .seconds(1800)))
+        #expect(rule.approverCallers == ["ops"])
+        #expect(rule.expiresAfter == .seconds(600))
+        #expect(caller.chat?.people["T1/U1"]?.approval?.requiredApprovals == 2)
+
+        let misspelt = callers.replacingOccurrences(of: "approvers: [bob, carol]\n      approver_callers: [ops]", with: "approvers: [bbo]\n      approver_callers: [servicenow]")
+        let error = try await #require(throws: ConfigurationError.self) { try await self.load(misspelt) }
+        #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approvers" && $0.message.contains("'bbo' is not one of this caller's chat people") })
+        #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approver_callers" && $0.message.contains("'servicenow'") })
+    }
+
     @Test(
         "each mistake is reported with its key",
         arguments: [
