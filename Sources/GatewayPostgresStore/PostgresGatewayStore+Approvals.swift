@@ -2,7 +2,7 @@ import Foundation
 import GatewayStore
 import PostgresNIO
 
-extension PostgresGatewayStore: ApprovalStore {
+extension PostgresGatewayStore {
     public func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
         guard request.isNew else { throw StoreError.invalidArgument }
         return try await self.enqueue { batch in try await batch.createApproval(request, event: event) }

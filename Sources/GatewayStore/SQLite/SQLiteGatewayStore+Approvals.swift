@@ -2,7 +2,7 @@ import Foundation
 import GatewayVocabulary
 import GRDB
 
-extension SQLiteGatewayStore: ApprovalStore {
+extension SQLiteGatewayStore {
     public func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
         guard request.isNew else { throw StoreError.invalidArgument }
         return try await self.enqueue { batch, db in try batch.createApproval(request, event: event, in: db) }
