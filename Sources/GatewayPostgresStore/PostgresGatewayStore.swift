@@ -297,7 +297,7 @@ public final class PostgresGatewayStore: GatewayStore {
     // MARK: Access
 
     /// Queues `write` in the group commit and returns its result once its batch committed.
-    private func enqueue<Value: Sendable>(sheddable: Bool = false, _ write: @escaping @Sendable (PostgresWriteBatch) async throws -> Value) async throws -> Value {
+    func enqueue<Value: Sendable>(sheddable: Bool = false, _ write: @escaping @Sendable (PostgresWriteBatch) async throws -> Value) async throws -> Value {
         guard !self.isClosed.load(ordering: .sequentiallyConsistent) else { throw StoreError.closed }
         let result = Mutex<Value?>(nil)
         try await self.writeQueue.append(PostgresWrite { batch in
@@ -312,7 +312,7 @@ public final class PostgresGatewayStore: GatewayStore {
     ///
     /// - Parameter limit: how long `body` may run; the operation timeout unless the work is long by nature (a
     ///   purge after downtime, a verification of the whole chain).
-    private func withConnection<T: Sendable>(
+    func withConnection<T: Sendable>(
         limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         guard !self.isClosed.load(ordering: .sequentiallyConsistent) else { throw StoreError.closed }
@@ -323,7 +323,7 @@ public final class PostgresGatewayStore: GatewayStore {
         }
     }
 
-    private func earliest(_ sql: PostgresQuery) async throws -> Date? {
+    func earliest(_ sql: PostgresQuery) async throws -> Date? {
         try await self.withConnection { connection in
             let earliest: Int64?? = try await connection.query(sql, logger: self.logger).first(Int64?.self)
             return earliest.flatMap { $0 }.map(Date.init(millisecondsSince1970:))

@@ -134,7 +134,7 @@ enum PostgresRows {
         }
     }
 
-    private static func parse<Value: RawRepresentable>(_ text: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
+    static func parse<Value: RawRepresentable>(_ text: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
         guard let value = Value(rawValue: text) else { throw StoreError.corruptedData }
         return value
     }

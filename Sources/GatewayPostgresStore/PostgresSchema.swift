@@ -21,6 +21,7 @@ enum PostgresSchema {
         ("v1", version1),
         ("v2", version2),
         ("v3", version3),
+        ("v4", version4),
     ]
 
     /// Applies the migrations this database has not seen yet.
@@ -195,5 +196,53 @@ enum PostgresSchema {
             CHECK (destination IN ('callback', 'chat_reply', 'chat_webhook'))
         """,
         "ALTER TABLE callback_outbox ADD COLUMN url text",
+    ]
+
+    /// Approval requests, as SQLite's `v9-approvals`: `due_at` is when the due-work loop next acts on one (a pending
+    /// request's expiry, an approved one's approval time or lease end), NULL once it is final; votes are rows of their
+    /// own, so the primary key itself refuses a second vote by one approver. Replicas from before this migration do
+    /// not read the tables: enable approvals once every replica has it.
+    private static let version4: [String] = [
+        """
+        CREATE TABLE approval_request (
+            id text PRIMARY KEY,
+            caller text NOT NULL,
+            delivery_id text NOT NULL,
+            request_id text NOT NULL,
+            requested_by text NOT NULL,
+            platform text,
+            action text NOT NULL,
+            target_kind text NOT NULL,
+            target_id bigint NOT NULL,
+            ticket text NOT NULL,
+            reason text,
+            duration_ms bigint,
+            required_approvals bigint NOT NULL CHECK (required_approvals >= 1),
+            state text NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'executed')),
+            created_at bigint NOT NULL,
+            expires_at bigint NOT NULL,
+            decided_by text,
+            decided_at bigint,
+            reply_kind text CHECK (reply_kind IN ('callback', 'chat_reply', 'chat_webhook')),
+            reply_url text,
+            execution_request_id text,
+            due_at bigint,
+            lease_owner text,
+            updated_at bigint NOT NULL,
+            UNIQUE (caller, delivery_id)
+        )
+        """,
+        "CREATE INDEX approval_request_due ON approval_request (state, due_at) WHERE due_at IS NOT NULL",
+        "CREATE INDEX approval_request_by_creation ON approval_request (created_at)",
+        """
+        CREATE TABLE approval_vote (
+            approval_id text NOT NULL REFERENCES approval_request (id),
+            approver text NOT NULL,
+            position bigint NOT NULL,
+            voted_at bigint NOT NULL,
+            PRIMARY KEY (approval_id, approver),
+            UNIQUE (approval_id, position)
+        )
+        """,
     ]
 }

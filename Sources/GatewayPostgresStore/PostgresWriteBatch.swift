@@ -399,12 +399,12 @@ final class PostgresWriteBatch {
     // MARK: Statements
 
     @discardableResult
-    private func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         try await self.connection.query(query, logger: self.logger)
     }
 
     /// Runs an `… RETURNING 1` statement and tells whether it changed a row.
-    private func changed(_ query: PostgresQuery) async throws -> Bool {
+    func changed(_ query: PostgresQuery) async throws -> Bool {
         try await !self.query(query).isEmpty()
     }
 }

@@ -5,10 +5,11 @@ import GatewayVocabulary
 /// the hash-chained audit trail of every decision.
 ///
 /// The server is written against this protocol only, so the embedded SQLite store (``SQLiteGatewayStore``)
-/// and a second backend can be swapped by configuration. It is the sum of four concerns, each its own protocol
+/// and a second backend can be swapped by configuration. It is the sum of these concerns, each its own protocol
 /// so a backend can implement and test them one by one: ``DeliveryStore`` (idempotent deliveries and their
 /// answers), ``AuditStore`` (the hash-chained audit trail), ``GrantStore`` (time-bound grants and their
-/// revocation leases) and ``CallbackOutboxStore`` (grant events and chat replies waiting to be delivered). Every
+/// revocation leases), ``CallbackOutboxStore`` (grant events and chat replies waiting to be delivered) and
+/// ``ApprovalStore`` (privileged requests held until other people approve them). Every
 /// method that changes state returns only after the change is durable, so a process killed right after the call
 /// loses nothing the caller saw.
 ///
@@ -39,7 +40,7 @@ import GatewayVocabulary
 /// The audit trail is one chain: gapless sequence numbers, each record hashing its predecessor (see
 /// ``AuditChain`` for the exact serialization). ``AuditStore/verifyAuditChain(anchor:)`` detects edited, deleted
 /// and reordered records.
-public protocol GatewayStore: DeliveryStore, AuditStore, GrantStore, CallbackOutboxStore, TargetLockStore {
+public protocol GatewayStore: DeliveryStore, AuditStore, GrantStore, CallbackOutboxStore, TargetLockStore, ApprovalStore {
     /// Counters for metrics and tests: how well writes are being grouped.
     var statistics: GatewayStoreStatistics { get }
 

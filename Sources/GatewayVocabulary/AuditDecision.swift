@@ -49,6 +49,15 @@ public struct AuditDecision: RawRepresentable, Sendable, Hashable, CustomStringC
     public static let grantRevokeRetry = Self(rawValue: "grant_revoke_retry")
     /// Revocation failed for good: the target may still be enabled.
     public static let grantRevokeFailed = Self(rawValue: "grant_revoke_failed")
+    /// A request that needs a second person's approval was stored as pending (its record's delivery id is the
+    /// approval id).
+    public static let approvalRequested = Self(rawValue: "approval_requested")
+    /// An approver approved a pending request (the last vote needed, or one of several).
+    public static let approvalGranted = Self(rawValue: "approval_granted")
+    /// An approver, or the requester withdrawing it, denied a pending request: it will never run.
+    public static let approvalDenied = Self(rawValue: "approval_denied")
+    /// A pending request reached its expiry undecided: it will never run.
+    public static let approvalExpired = Self(rawValue: "approval_expired")
     /// Requests refused before any caller was identified, counted over a window instead of recorded one by one:
     /// `error_code` is the refusal's code, `attempts` how many requests were refused with it, `received_at`
     /// and `occurred_at` the window's start and end. The record has no caller.

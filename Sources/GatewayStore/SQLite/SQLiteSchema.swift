@@ -16,6 +16,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v6-target-changes", migrate: Self.addTargetChanges)
         migrator.registerMigration("v7-audit-requester", migrate: Self.addAuditRequester)
         migrator.registerMigration("v8-chat-replies", migrate: Self.addChatReplies)
+        migrator.registerMigration("v9-approvals", migrate: Self.addApprovals)
         return migrator
     }
 
@@ -250,6 +251,54 @@ enum SQLiteSchema {
                 ALTER TABLE callback_outbox ADD COLUMN destination TEXT NOT NULL DEFAULT 'callback'
                     CHECK (destination IN ('callback', 'chat_reply', 'chat_webhook'));
                 ALTER TABLE callback_outbox ADD COLUMN url TEXT;
+                """
+        )
+    }
+
+    /// Approval requests (``ApprovalTable``). `due_at` is when the due-work loop next acts on one: a pending request's
+    /// expiry, an approved one's approval time or lease end; NULL once it is final. `reply_kind` and `reply_url`
+    /// hold a ``CallbackEvent/Destination`` as the outbox does. Votes are rows of their own, so the primary key
+    /// itself refuses a second vote by one approver, and a vote is one insert instead of a rewrite of a list.
+    private static func addApprovals(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE approval_request (
+                    id TEXT PRIMARY KEY,
+                    caller TEXT NOT NULL,
+                    delivery_id TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    platform TEXT,
+                    action TEXT NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_id INTEGER NOT NULL,
+                    ticket TEXT NOT NULL,
+                    reason TEXT,
+                    duration_ms INTEGER,
+                    required_approvals INTEGER NOT NULL CHECK (required_approvals >= 1),
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'executed')),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    decided_by TEXT,
+                    decided_at INTEGER,
+                    reply_kind TEXT CHECK (reply_kind IN ('callback', 'chat_reply', 'chat_webhook')),
+                    reply_url TEXT,
+                    execution_request_id TEXT,
+                    due_at INTEGER,
+                    lease_owner TEXT,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (caller, delivery_id)
+                );
+                CREATE INDEX approval_request_due ON approval_request (state, due_at) WHERE due_at IS NOT NULL;
+                CREATE INDEX approval_request_by_creation ON approval_request (created_at);
+                CREATE TABLE approval_vote (
+                    approval_id TEXT NOT NULL REFERENCES approval_request (id),
+                    approver TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    voted_at INTEGER NOT NULL,
+                    PRIMARY KEY (approval_id, approver),
+                    UNIQUE (approval_id, position)
+                ) WITHOUT ROWID;
                 """
         )
     }

@@ -4,8 +4,9 @@ import GatewayVocabulary
 /// A store that keeps nothing: the baseline the durability benchmark compares the real store with.
 ///
 /// Every delivery is claimed (a repeat acts again), no answer is kept, audit records are neither chained nor kept,
-/// and there are no grants, no callbacks and no chat replies (the outbox keeps nothing). A request that would open
-/// a grant is refused by its claim with ``StoreError/notDurable``: without a durable timer nothing would revoke it.
+/// and there are no grants, no callbacks, no chat replies (the outbox keeps nothing) and no approval requests. A request
+/// that would open a grant is refused by its claim with ``StoreError/notDurable``: without a durable timer nothing would
+/// revoke it. A request that needs approval is refused the same way: nothing would remember it until approved.
 /// Never for production: the gateway's guarantees (one Segura call per delivery, the audit trail) need a durable
 /// store.
 public struct TransientStore: GatewayStore {
@@ -96,4 +97,28 @@ public struct TransientStore: GatewayStore {
     public func completeCallback(id: String, result: CallbackResult) async throws {}
 
     public func nextCallbackDue() async throws -> Date? { nil }
+
+    // MARK: Approvals
+
+    public func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
+        throw StoreError.notDurable
+    }
+
+    public func decideApproval(id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent) async throws -> ApprovalDecisionResult {
+        .notFound
+    }
+
+    public func claimApprovedForExecution(now: Date, limit: Int, lease: Duration, owner: String) async throws -> [ApprovalRequest] { [] }
+
+    public func completeApprovalExecution(id: String, requestID: String, now: Date) async throws -> Bool { false }
+
+    public func expireDueApprovals(now: Date, limit: Int, expiredEvent: @escaping @Sendable (ApprovalRequest) -> AuditEvent) async throws -> [ApprovalRequest] {
+        []
+    }
+
+    public func nextApprovalDue() async throws -> Date? { nil }
+
+    public func approval(id: String) async throws -> ApprovalRequest? { nil }
+
+    public func approvals(state: ApprovalState?, caller: String?, limit: Int) async throws -> [ApprovalRequest] { [] }
 }
