@@ -56,7 +56,7 @@ sets both for a server of its own, since the test restarts it. REPLICA_TEST_DELI
 REPLICA_TEST_TRIPLE_EVERY (10), REPLICA_TEST_THREADS (16), REPLICA_TEST_SAME_TARGET (12),
 REPLICA_TEST_SAME_TARGET_LATENCY_MS (250), REPLICA_TEST_GRANTS (80), REPLICA_TEST_GRANT_MIN_SECONDS (3),
 REPLICA_TEST_GRANT_MAX_SECONDS (15), REPLICA_TEST_KILLS (4), REPLICA_TEST_POLL_MS (250),
-REPLICA_TEST_ON_TIME_SLACK_MS (2000), REPLICA_TEST_OUTAGE_SECONDS (6: three times the 2 s the store waits for a connection, so requests are answered inside it), REPLICA_TEST_OUTAGE_THREADS (8),
+REPLICA_TEST_ON_TIME_SLACK_MS (2000), REPLICA_TEST_OUTAGE_SECONDS (10: more than a statement caught on a connection the restart ended may wait, the store's 5 s operation timeout, plus the 2 s it then waits for a connection, so requests are answered inside it), REPLICA_TEST_OUTAGE_THREADS (8),
 REPLICA_TEST_SKIP_OUTAGE=1 (no phase e), REPLICA_TEST_POOL (store.postgres.max_connections; the gateway's default
 when unset), REPLICA_TEST_SEED (random), REPLICA_TEST_TIMEOUT_SECONDS (300), REPLICA_TEST_KEEP_DIR (copy logs,
 configurations and the audit export there, and keep the database), REPLICA_TEST_BREAK=split-store (self-test: B
@@ -995,7 +995,7 @@ def main():
         "grants": setting("REPLICA_TEST_GRANTS", 80), "grant_min": setting("REPLICA_TEST_GRANT_MIN_SECONDS", 3),
         "grant_max": setting("REPLICA_TEST_GRANT_MAX_SECONDS", 15), "kills": setting("REPLICA_TEST_KILLS", 4),
         "poll_ms": setting("REPLICA_TEST_POLL_MS", 250), "slack_ms": setting("REPLICA_TEST_ON_TIME_SLACK_MS", 2000),
-        "outage_seconds": setting("REPLICA_TEST_OUTAGE_SECONDS", 6),
+        "outage_seconds": setting("REPLICA_TEST_OUTAGE_SECONDS", 10),
         "outage_threads": setting("REPLICA_TEST_OUTAGE_THREADS", 8),
         "pool": setting("REPLICA_TEST_POOL", 0),
         "seed": setting("REPLICA_TEST_SEED", random.randrange(1 << 30)),

@@ -30,18 +30,30 @@ enum ChatPlatforms {
     /// Encodes an answer body: keys sorted, so the bytes are stable for tests and stored replies; `snakeCase`
     /// writes Swift's camel-case names as the snake-case keys Slack and Mattermost use.
     static func encode(_ value: some Encodable, snakeCase: Bool) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         // The bodies are built from strings, arrays and booleans only, which always encode.
-        return (try? encoder.encode(value)).map(Array.init) ?? Array("{}".utf8)
+        (try? (snakeCase ? Self.snakeCaseEncoder : Self.encoder).encode(value)).map(Array.init) ?? Array("{}".utf8)
     }
 
     /// A decoder for a platform's JSON; `snakeCase` reads snake-case keys into camel-case names.
     static func decoder(snakeCase: Bool) -> JSONDecoder {
+        snakeCase ? Self.snakeCaseDecoder : Self.camelCaseDecoder
+    }
+
+    // One coder of each kind, configured once and shared: they hold no state between calls.
+    private static let encoder = Self.makeEncoder(snakeCase: false)
+    private static let snakeCaseEncoder = Self.makeEncoder(snakeCase: true)
+    private static let camelCaseDecoder = JSONDecoder()
+    private static let snakeCaseDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
+    }()
+
+    private static func makeEncoder(snakeCase: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+        return encoder
     }
 
     /// Decodes a platform's JSON, or refuses it with `message`, which says what the platform documents.

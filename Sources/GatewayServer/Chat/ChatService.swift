@@ -208,7 +208,7 @@ struct ChatService: Sendable {
             struct Failure: Decodable { var code: String }
             var error: Failure?
         }
-        return (try? JSONDecoder().decode(Problem.self, from: Data(answer.body)))?.error?.code ?? "\(answer.status)"
+        return (try? ChatPlatforms.decoder(snakeCase: false).decode(Problem.self, from: Data(answer.body)))?.error?.code ?? "\(answer.status)"
     }
 
     /// Who asked for the stored answer's request (`requested_by`).
