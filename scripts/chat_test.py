@@ -211,6 +211,8 @@ def mattermost_command(user, text, response_url, trigger, token):
 
 
 class ChatRun:
+    logs = ("gateway.log", "gateway-restart.log", "simulator.log")
+
     def __init__(self, work, gateway_bin, simulator_bin):
         self.work, self.gateway_bin, self.simulator_bin = work, gateway_bin, simulator_bin
         self.violations, self.figures = [], []
@@ -243,6 +245,20 @@ class ChatRun:
             self.violations.append((scenario, message))
             log(f"VIOLATION in {scenario}: {message}")
         return condition
+
+    def expect_unlogged(self, scenario, capabilities):
+        """Follow-up URLs are capabilities and secrets are secrets: neither, nor any of `capabilities`, may reach a
+        gateway log."""
+        capabilities = capabilities + [p["path"] for p in self.replies.posts] + [
+            self.slack_secret, self.teams_token, self.mattermost_token, self.callback_secret[len("whsec_"):]]
+        for log_name in self.logs:
+            path = os.path.join(self.work, log_name)
+            if not log_name.startswith("gateway") or not os.path.exists(path):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as source:
+                text = source.read()
+            leaked = [c for c in capabilities if c in text]
+            self.expect(scenario, not leaked, f"{log_name} shows {len(leaked)} follow-up URL(s) or secret(s)")
 
     def figure(self, scenario, text):
         self.figures.append((scenario, text))
@@ -725,15 +741,7 @@ callers:
                     "the gateway did not stop within 10 s of SIGTERM")
         verified, line = self.verify_audit("at the end")
         self.expect(name, verified, f"audit verify at the end: {line}")
-        # Follow-up URLs are capabilities and secrets are secrets: neither may reach a log.
-        capabilities = [p["path"] for p in self.replies.posts] + [self.teams_webhook_path, self.slack_secret,
-                                                                   self.teams_token, self.mattermost_token,
-                                                                   self.callback_secret[len("whsec_"):]]
-        for log_name in ("gateway.log", "gateway-restart.log"):
-            with open(os.path.join(self.work, log_name), encoding="utf-8", errors="replace") as source:
-                text = source.read()
-            leaked = [c for c in capabilities if c in text]
-            self.expect(name, not leaked, f"{log_name} shows {len(leaked)} follow-up URL(s) or secret(s)")
+        self.expect_unlogged(name, [self.teams_webhook_path])
         records = self.query("SELECT COUNT(*), COUNT(platform) FROM audit")[0]
         self.figure(name, f"{len(paths)} follow-up(s), each delivered once; {len(enables)} credentials enabled once "
                           f"each; no URL or secret in the logs; {records[0]} audit records ({records[1]} with a "
@@ -755,31 +763,35 @@ callers:
                        "grant_callback": self.callbacks.posts}, out, indent=1)
 
 
-def main():
+def main(run_class=ChatRun, settings="CHAT_TEST", timeout=180, packages=("slack_sdk",)):
+    """Runs `run_class`'s scenarios in a new temporary directory and prints their figures; 1 on a violation.
+    `settings` prefixes the _TIMEOUT_SECONDS (default `timeout`) and _KEEP_DIR variables; the summary names the
+    versions of `packages`."""
     started = time.time()
+    title = settings.lower().replace("_", " ")
     gateway_bin, simulator_bin = os.environ.get("SEGURA_GATEWAY_BIN", ""), os.environ.get("SEGURA_SIMULATOR_BIN", "")
     for name, path in (("gateway", gateway_bin), ("simulator", simulator_bin)):
         if not os.access(path, os.X_OK):
             log(f"FAILED: no executable segura-{name} (SEGURA_{name.upper()}_BIN={path!r})")
             return 1
-    arm_deadline("CHAT_TEST_TIMEOUT_SECONDS", 180)
-    work = tempfile.mkdtemp(prefix="segura-chat.")
+    arm_deadline(f"{settings}_TIMEOUT_SECONDS", timeout)
+    work = tempfile.mkdtemp(prefix=f"segura-{title.split()[0]}.")
     run = None
     try:
-        run = ChatRun(work, gateway_bin, simulator_bin)
+        run = run_class(work, gateway_bin, simulator_bin)
         run.run()
     except (Failure, OSError, RuntimeError, http.client.HTTPException, sqlite3.Error) as failure:
         log(f"FAILED: {failure}")
-        log_tails(work, ("gateway.log", "gateway-restart.log", "simulator.log"))
+        log_tails(work, run_class.logs)
         return 1
     finally:
         if run is not None:
             run.dump()
             run.stop()
-        keep_and_remove(work, "CHAT_TEST_KEEP_DIR", "configuration, logs, store and recorded posts")
+        keep_and_remove(work, f"{settings}_KEEP_DIR", "configuration, logs, store and recorded posts")
     import importlib.metadata
     print()
-    print(f"chat test summary (slack_sdk {importlib.metadata.version('slack_sdk')})")
+    print(f"{title} summary ({', '.join(f'{p} {importlib.metadata.version(p)}' for p in packages)})")
     for scenario, text in run.figures:
         print(f"  {scenario:<32} {text}")
     print(f"  {'wall time, seconds':<32} {round(time.time() - started)}")
