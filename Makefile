@@ -1,5 +1,5 @@
 # The two set-up commands of the README, plus helpers. Each target installs what it needs first.
-.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-stores bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test chat-test fuzz bootstrap
+.PHONY: demo test test-steps check-deploy simulator bench-client bench-gateway bench-stores bench-grants schemathesis crash-test grant-restart-test replica-test abuse-test chat-test approval-test fuzz bootstrap
 
 ## Run the demo on embedded defaults: the Segura client against the built-in simulator.
 demo: bootstrap
@@ -7,8 +7,8 @@ demo: bootstrap
 
 ## Run every test: the contract (openapi-spec-validator), Schemathesis against the demo gateway, the deployment
 ## files (scripts/check-deploy, with check-config run by the debug gateway), the SIGKILL crash test, the grant
-## restart test, the replica test, the abuse test and the chat test (debug binaries, which swift test builds
-## anyway), the fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP
+## restart test, the replica test, the abuse test, the chat test and the approval test (debug binaries, which
+## swift test builds anyway), the fuzz corpora replayed and each fuzz target for 15 s, then Swift Testing over real loopback HTTP
 ## (last, so its summary is the closing line). All of it beside one fresh PostgreSQL server on 127.0.0.1 (scripts/with-postgres, which
 ## exports SEGURA_TEST_POSTGRES_URL and the rest, and stops and deletes the server at the end).
 test: bootstrap
@@ -31,6 +31,8 @@ test-steps:
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/abuse-test
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/chat-test
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/approval-test
 	scripts/fuzz --replay
 	FUZZ_SECONDS=15 scripts/fuzz
 	swift test --disable-xctest
@@ -103,6 +105,14 @@ chat-test: bootstrap
 	swift build --product segura-simulator
 	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/chat-test
+
+## Approval test: requests held for approval in Slack, Teams, Mattermost and through the API, approved (two at
+## once), denied, refused, forged and expired, each approved one run exactly once, across two SIGKILLs (debug; ~1 min).
+approval-test: bootstrap
+	swift build --product segura-gateway
+	swift build --product segura-simulator
+	SEGURA_GATEWAY_BIN="$$(swift build --show-bin-path)/segura-gateway" \
+	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/approval-test
 
 bootstrap:
 	@scripts/bootstrap
