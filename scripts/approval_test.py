@@ -136,6 +136,10 @@ class MattermostServerKey:
 
 class ApprovalRun(ChatRun):
     logs = ("gateway.log", "gateway-restart.log", "gateway-restart-2.log", "simulator.log")
+    # A leased approved request falls due again stale_claim_seconds + deadline_seconds (9 s) after its lease.
+    segura_timing = {"connect_timeout_seconds": 2, "request_timeout_seconds": 4, "deadline_seconds": 4,
+                     "max_attempts": 2}
+    stale_claim_seconds = 5
 
     def __init__(self, work, gateway_bin, simulator_bin):
         super().__init__(work, gateway_bin, simulator_bin)
@@ -158,31 +162,12 @@ class ApprovalRun(ChatRun):
 
     # --- processes
 
-    def write_config(self, port):
+    def callers(self):
         reply = self.replies.url
         rule = 'when: {actions: [enable], kinds: [credential], ids: {credential: ["60-79"]}, duration_over: PT1H}'
         slack_people = "\n".join(f"        {name}: {{user: {SLACK_TEAM}/{user}}}" for name, user in SLACK_USERS.items()
-                                 if name != "erin")
-        text = f"""\
-http: {{host: 127.0.0.1, port: {port}, max_body_bytes: 65536}}
-log: {{level: info}}
-store: {{path: "{self.store}", delivery_expiry_hours: 24, stale_claim_seconds: 5}}
-segura:
-  base_url: {self.simulator}
-  client_id: segura-gateway
-  client_secret: env:SEGURA_CLIENT_SECRET
-  token_path: /iso/oauth2/token
-  api_prefix: /api
-  connect_timeout_seconds: 2
-  request_timeout_seconds: 4
-  deadline_seconds: 4
-  max_attempts: 2
-grants:
-  instance_id: approval-test-1
-  poll_interval_ms: 100
-  retry_initial_seconds: 1
-  retry_max_seconds: 4
-callers:
+                                  if name != "erin")
+        return f"""\
   slack-ops:
     scheme: slack-v0
     secrets: [env:CHAT_TEST_SLACK_SIGNING_SECRET]
@@ -243,8 +228,6 @@ callers:
     secrets: [env:APPROVAL_TEST_CHANGE_BOARD_SECRET]
     policy: {{actions: [disable], kinds: [credential], ids: {{credential: ["1"]}}}}
 """
-        with open(self.config, "w", encoding="utf-8") as out:
-            out.write(text)
 
     def restart(self, log_name):
         """SIGKILL, then the same configuration and store again: how many seconds until it was ready."""

@@ -212,6 +212,9 @@ def mattermost_command(user, text, response_url, trigger, token):
 
 class ChatRun:
     logs = ("gateway.log", "gateway-restart.log", "simulator.log")
+    segura_timing = {"connect_timeout_seconds": 5, "request_timeout_seconds": 15, "deadline_seconds": 20,
+                     "max_attempts": 3}
+    stale_claim_seconds = 30  # more than segura.deadline_seconds, as the gateway requires
 
     def __init__(self, work, gateway_bin, simulator_bin):
         self.work, self.gateway_bin, self.simulator_bin = work, gateway_bin, simulator_bin
@@ -267,21 +270,19 @@ class ChatRun:
     # --- processes
 
     def write_config(self, port):
-        reply = self.replies.url
+        """The settings every run shares, with the timing below, then callers()."""
+        timing = "\n".join(f"  {key}: {value}" for key, value in self.segura_timing.items())
         text = f"""\
 http: {{host: 127.0.0.1, port: {port}, max_body_bytes: 65536}}
 log: {{level: info}}
-store: {{path: "{self.store}", delivery_expiry_hours: 24, stale_claim_seconds: 30}}
+store: {{path: "{self.store}", delivery_expiry_hours: 24, stale_claim_seconds: {self.stale_claim_seconds}}}
 segura:
   base_url: {self.simulator}
   client_id: segura-gateway
   client_secret: env:SEGURA_CLIENT_SECRET
   token_path: /iso/oauth2/token
   api_prefix: /api
-  connect_timeout_seconds: 5
-  request_timeout_seconds: 15
-  deadline_seconds: 20
-  max_attempts: 3
+{timing}
 grants:
   instance_id: chat-test-1
   poll_interval_ms: 100
@@ -289,6 +290,13 @@ grants:
   retry_max_seconds: 4
   callback_attempts: 8           # chat replies: at most 5 whatever this says
 callers:
+{self.callers()}"""
+        with open(self.config, "w", encoding="utf-8") as out:
+            out.write(text)
+
+    def callers(self):
+        reply = self.replies.url
+        return f"""\
   slack-ops:
     scheme: slack-v0
     secrets: [env:CHAT_TEST_SLACK_SIGNING_SECRET]
@@ -328,8 +336,6 @@ callers:
       people:
         alice: {{user: {ALICE_MATTERMOST}}}
 """
-        with open(self.config, "w", encoding="utf-8") as out:
-            out.write(text)
 
     def start(self):
         seed_path = os.path.join(self.work, "seed.json")
