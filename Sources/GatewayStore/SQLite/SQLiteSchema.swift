@@ -259,9 +259,29 @@ enum SQLiteSchema {
     /// expiry, an approved one's approval time or lease end; NULL once it is final. `reply_kind` and `reply_url`
     /// hold a ``CallbackEvent/Destination`` as the outbox does. Votes are rows of their own, so the primary key
     /// itself refuses a second vote by one approver, and a vote is one insert instead of a rewrite of a list.
+    ///
+    /// The outbox takes the notices to a caller's approval channel: SQLite cannot change a column's CHECK, so the
+    /// table is rebuilt with `approval_channel` among its destinations, its events kept.
     private static func addApprovals(_ db: Database) throws {
+        let destinations = "('callback', 'chat_reply', 'chat_webhook', 'approval_channel')"
         try db.execute(
             sql: """
+                CREATE TABLE callback_outbox_with_approvals (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    caller TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    destination TEXT NOT NULL CHECK (destination IN \(destinations)),
+                    url TEXT
+                );
+                INSERT INTO callback_outbox_with_approvals (seq, id, caller, body, created_at, due_at, attempts, destination, url)
+                    SELECT seq, id, caller, body, created_at, due_at, attempts, destination, url FROM callback_outbox;
+                DROP TABLE callback_outbox;
+                ALTER TABLE callback_outbox_with_approvals RENAME TO callback_outbox;
+                CREATE INDEX callback_outbox_due ON callback_outbox (due_at);
                 CREATE TABLE approval_request (
                     id TEXT PRIMARY KEY,
                     caller TEXT NOT NULL,
@@ -281,7 +301,7 @@ enum SQLiteSchema {
                     expires_at INTEGER NOT NULL,
                     decided_by TEXT,
                     decided_at INTEGER,
-                    reply_kind TEXT CHECK (reply_kind IN ('callback', 'chat_reply', 'chat_webhook')),
+                    reply_kind TEXT CHECK (reply_kind IN \(destinations)),
                     reply_url TEXT,
                     execution_request_id TEXT,
                     due_at INTEGER,
