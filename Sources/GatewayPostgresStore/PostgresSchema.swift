@@ -233,6 +233,8 @@ enum PostgresSchema {
             decided_at bigint,
             reply_kind text CHECK (reply_kind IN \(destinations)),
             reply_url text,
+            decision_reply_kind text CHECK (decision_reply_kind IN \(destinations)),
+            decision_reply_url text,
             execution_request_id text,
             due_at bigint,
             lease_owner text,

@@ -25,5 +25,8 @@ struct CallbackEventTests {
         for (kind, url) in [("chat_reply", nil), ("callback", Self.url), ("chat_webhook", Self.url), ("approval_channel", Self.url), ("email", nil)] as [(String, String?)] {
             #expect(throws: StoreError.corruptedData) { try CallbackEvent.Destination(kind: kind, url: url) }
         }
+        #expect(try CallbackEvent.Destination.stored(kind: nil, url: nil) == nil)
+        #expect(try CallbackEvent.Destination.stored(kind: "chat_webhook", url: nil) == .chatWebhook)
+        #expect(throws: StoreError.corruptedData) { try CallbackEvent.Destination.stored(kind: nil, url: Self.url) }
     }
 }

@@ -74,6 +74,16 @@ extension CallbackEvent.Destination: CustomStringConvertible, CustomReflectable 
         default: throw StoreError.corruptedData
         }
     }
+
+    /// The destination a nullable stored kind and URL describe, `nil` when both are NULL; throws
+    /// ``StoreError/corruptedData`` for a URL without a kind, and as ``init(kind:url:)`` does.
+    package static func stored(kind: String?, url: String?) throws -> Self? {
+        guard let kind else {
+            guard url == nil else { throw StoreError.corruptedData }
+            return nil
+        }
+        return try Self(kind: kind, url: url)
+    }
 }
 
 /// An outbox event leased to one delivery attempt.

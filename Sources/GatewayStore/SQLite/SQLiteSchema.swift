@@ -257,8 +257,9 @@ enum SQLiteSchema {
 
     /// Approval requests (``ApprovalTable``). `due_at` is when the due-work loop next acts on one: a pending request's
     /// expiry, an approved one's approval time or lease end; NULL once it is final. `reply_kind` and `reply_url`
-    /// hold a ``CallbackEvent/Destination`` as the outbox does. Votes are rows of their own, so the primary key
-    /// itself refuses a second vote by one approver, and a vote is one insert instead of a rewrite of a list.
+    /// hold a ``CallbackEvent/Destination`` as the outbox does, and so do `decision_reply_kind` and
+    /// `decision_reply_url`. Votes are rows of their own, so the primary key itself refuses a second vote by one
+    /// approver, and a vote is one insert instead of a rewrite of a list.
     ///
     /// The outbox takes the notices to a caller's approval channel: SQLite cannot change a column's CHECK, so the
     /// table is rebuilt with `approval_channel` among its destinations, its events kept.
@@ -303,6 +304,8 @@ enum SQLiteSchema {
                     decided_at INTEGER,
                     reply_kind TEXT CHECK (reply_kind IN \(destinations)),
                     reply_url TEXT,
+                    decision_reply_kind TEXT CHECK (decision_reply_kind IN \(destinations)),
+                    decision_reply_url TEXT,
                     execution_request_id TEXT,
                     due_at INTEGER,
                     lease_owner TEXT,
