@@ -51,12 +51,12 @@ public func buildApplication(
         lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
     let notices = ApprovalNotices(callers: configuration.callers)
-    let approvals = ApprovalDesk(store: store, callers: configuration.callers, notices: notices)
+    let approvals = ApprovalDesk(store: store, callers: configuration.callers, notices: notices, metrics: metrics)
     let actions = ActionService(
         segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, approvals: approvals, metrics: metrics
     )
     let executor = ApprovalExecutor(
-        store: store, actions: actions, notices: notices, callers: configuration.callers, settings: configuration.grants,
+        store: store, actions: actions, notices: notices, callers: configuration.callers, settings: configuration.grants, metrics: metrics,
         lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
     ActionRoute(service: actions).register(on: router)
