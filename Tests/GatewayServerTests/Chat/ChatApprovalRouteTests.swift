@@ -71,4 +71,42 @@ struct ChatApprovalRouteTests {
             }
         }
     }
+
+    @Test("Slack: bob's Approve click is acknowledged empty, and the approval message is replaced through its response_url")
+    func slackClick() async throws {
+        let slack = ChatTestCaller.slack
+        try await withCallbackReceiver { replies, receiver in
+            try await withGateway(configure: { configuration in
+                try ChatTestCaller.configure(&configuration, replies: replies)
+                let index = try #require(configuration.callers.firstIndex { $0.name == slack.rawValue })
+                configuration.callers[index].approval = try ApprovalRule(actions: [.enable], approvers: ["bob"])
+                configuration.callers[index].chat?.approvalChannel = .init(webhook: .init(replies))
+            }) { gateway in
+                let asked = try await gateway.type("enable credential 42 for ticket CHG0012345 for 1h", on: slack, replies: replies)
+                #expect(asked.status == .ok)
+                let post = try await eventually("no post with buttons reached the approval channel") {
+                    receiver.deliveries.lazy.map { String(decoding: $0.body, as: UTF8.self) }.first { $0.contains("segura.approve") }
+                }
+                let approvalID = try #require(post.firstRange(of: /apr_[0-9a-f]{32}/).map { String(post[$0]) })
+
+                let user = slack.user("bob").split(separator: "/")
+                let payload = """
+                    {"type":"block_actions","user":{"id":"\(user[1])","team_id":"\(user[0])"},"team":{"id":"\(user[0])"},"trigger_id":"\(UUID().uuidString)",
+                    "response_url":"\(replies)","actions":[{"type":"button","action_id":"segura.approve","value":"\(approvalID)"}]}
+                    """
+                let body = "payload=" + payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let before = receiver.deliveries.count
+                let clicked = try await gateway.chat(slack, body: body, headers: try slack.sign(body))
+                #expect(clicked.status == .ok)
+                #expect(clicked.text.isEmpty)
+                // The requester hears of the decision too, in a message of their own; the approvers' message is replaced.
+                let replaced = try await eventually("the approval message was not replaced") {
+                    receiver.deliveries.dropFirst(before).lazy.map { String(decoding: $0.body, as: UTF8.self) }
+                        .first { $0.contains(#""replace_original":true"#) }
+                }
+                #expect(replaced.contains("Approved by bob"), "\(replaced)")
+                #expect(!replaced.contains("segura.approve"))
+            }
+        }
+    }
 }
