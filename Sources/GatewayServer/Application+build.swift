@@ -61,7 +61,11 @@ public func buildApplication(
     )
     ActionRoute(service: actions).register(on: router)
     let chatWork = ChatWork(maximum: configuration.http.maxRequestsInFlight)
-    ChatRoute(service: ChatService(actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork)).register(on: router)
+    let chat = ChatService(
+        actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork, approvals: approvals,
+        clicks: MattermostClickVerifier(callers: configuration.callers)
+    )
+    ChatRoute(service: chat).register(on: router)
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 

@@ -21,6 +21,11 @@ struct ApprovalNotices: Sendable {
     /// has them, and `approval.requested` to each approving caller with a callback.
     func requested(_ approval: ApprovalRequest, rule: ApprovalRule) -> [CallbackEvent] {
         var events: [CallbackEvent] = []
+        if let chat = self.chats[approval.caller], chat.approvalChannel != nil {
+            var message = ChatMessages.approvalRequested(approval, approvers: rule.approvers.sorted())
+            message.decisionButtons = ChatMessages.decisionButtons(for: approval, channel: chat.approvalChannel, platform: chat.platform)
+            events.append(self.chatEvent(message, caller: approval.caller, destination: .approvalChannel, chat: chat))
+        }
         for caller in rule.approverCallers.sorted() where self.callbacks.contains(caller) {
             events.append(Self.callbackEvent("approval.requested", approval: approval, result: nil, to: caller))
         }
