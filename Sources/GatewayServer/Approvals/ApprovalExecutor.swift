@@ -111,6 +111,14 @@ struct ApprovalExecutor: Service {
             logger.error("Could not mark an approved request executed; it is replayed when its lease ends", metadata: ["error": "\(error)"])
             return
         }
+        var executed = approval
+        executed.state = .executed
+        executed.executionRequestID = answer.requestID
+        if let event = self.notices.executedForApprovers(executed, answer: answer.body) {
+            // After the request is marked executed, so approvers are told once; a crash in between leaves their
+            // message at "running it now", while the requester's result was written with the outcome.
+            await self.enqueue(event, logger: logger)
+        }
         logger.notice("Approved request ran", metadata: ["http.status": "\(answer.status)"])
     }
 
