@@ -227,6 +227,9 @@ class ApprovalRun(ChatRun):
     scheme: standard-webhooks
     secrets: [env:APPROVAL_TEST_CHANGE_BOARD_SECRET]
     policy: {{actions: [disable], kinds: [credential], ids: {{credential: ["1"]}}}}
+    callback:
+      url: {self.callbacks.url}/approval-events/change-board
+      secret: env:CHAT_TEST_CALLBACK_SECRET
 """
 
     def restart(self, log_name):
@@ -336,9 +339,10 @@ class ApprovalRun(ChatRun):
 
     @staticmethod
     def mattermost_buttons(message):
-        """The buttons of a Mattermost message's attachments: {decision: (integration url, context)}."""
+        """The buttons of the message attachments of an incoming webhook's payload (top-level `attachments`, which
+        the server moves to the post's props): {decision: (integration url, context)}."""
         buttons = {}
-        for attachment in ((message or {}).get("props") or {}).get("attachments") or []:
+        for attachment in (message or {}).get("attachments") or []:
             for action in attachment.get("actions") or []:
                 integration = action.get("integration") or {}
                 context = integration.get("context") or {}
@@ -570,16 +574,21 @@ class ApprovalRun(ChatRun):
         self.expect(name, listed_status == 200 and approval_id not in listed_ids,
                     f"GET /v1/approvals?state=pending: {listed_status} {listed_ids[:300]}")
         self.expect(name, len(enables) == 1, f"{len(enables)} enable calls, expected one")
-        events = self.callbacks.wait(lambda p: str((p["json"] or {}).get("type", "")).startswith("approval.")
-                                     and approval_id in p["raw"], 10)
+        wanted = {"change-board": ["approval.requested"], "servicenow": ["approval.approved", "approval.executed"]}
+        self.callbacks.wait(lambda p: (p["json"] or {}).get("type") == "approval.executed" and approval_id in p["raw"],
+                            10)
         time.sleep(SETTLE_S)
-        events = [p for p in self.callbacks.posts if str((p["json"] or {}).get("type", "")).startswith("approval.")
-                  and approval_id in p["raw"]]
-        kinds = [p["json"]["type"] for p in events]
-        self.expect(name, events and all(self.callback_signature_ok(p) for p in events),
-                    f"approval callbacks {kinds}: missing, or a signature does not verify")
+        events = [p for p in self.callbacks.posts if str((p["json"] or {}).get("type")).startswith("approval.")
+                  and ((p["json"] or {}).get("approval") or {}).get("id") == approval_id]
+        kinds = {caller: sorted(p["json"]["type"] for p in events if p["path"].endswith("/" + caller))
+                 for caller in wanted}
+        executed = [p["json"] for p in events if p["json"]["type"] == "approval.executed"]
+        self.expect(name, kinds == wanted and all(self.callback_signature_ok(p) for p in events),
+                    f"approval callbacks {kinds}, expected {wanted}, each signed")
+        self.expect(name, executed and (executed[0].get("result") or {}).get("outcome") == "applied",
+                    f"approval.executed: {json.dumps(executed)[:300]}")
         self.figure(name, f"202 pending_approval; {', '.join(answers[:-1])}; then {decided}; {len(enables)} enable "
-                          f"call, GET says {(read or {}).get('state')}; callbacks {kinds}, signatures ok")
+                          f"call, GET says {(read or {}).get('state')}; callbacks {kinds}, signed")
 
     def scenario_restarts(self):
         name, pending_target, slow_target = "6 restarts", 66, 67
