@@ -11,6 +11,7 @@ enum PostgresApprovalReads {
     private static let columns = """
         id, caller, delivery_id, request_id, requested_by, platform, action, target_kind, target_id, ticket, reason, duration_ms,
         required_approvals, state, created_at, expires_at, decided_by, decided_at, reply_kind, reply_url, execution_request_id,
+        decision_reply_kind, decision_reply_url,
         (SELECT COALESCE(array_agg(approver ORDER BY position), '{}') FROM approval_vote WHERE approval_id = approval_request.id),
         (SELECT COALESCE(array_agg(voted_at ORDER BY position), '{}') FROM approval_vote WHERE approval_id = approval_request.id)
         """
@@ -49,10 +50,9 @@ enum PostgresApprovalReads {
 
     private static func request(_ row: PostgresRow) throws -> ApprovalRequest {
         let columns = row.makeRandomAccess()
-        let approvers = try columns[21].decode([String].self)
-        let votedAt = try columns[22].decode([Int64].self)
+        let approvers = try columns[23].decode([String].self)
+        let votedAt = try columns[24].decode([Int64].self)
         guard approvers.count == votedAt.count else { throw StoreError.corruptedData }
-        let replyKind = try columns[18].decode(String?.self)
         return ApprovalRequest(
             id: try columns[0].decode(String.self),
             caller: try columns[1].decode(String.self),
@@ -73,7 +73,8 @@ enum PostgresApprovalReads {
             expiresAt: Date(millisecondsSince1970: try columns[15].decode(Int64.self)),
             decidedBy: try columns[16].decode(String?.self),
             decidedAt: try columns[17].decode(Int64?.self).map(Date.init(millisecondsSince1970:)),
-            reply: try replyKind.map { try CallbackEvent.Destination(kind: $0, url: try columns[19].decode(String?.self)) },
+            reply: try .stored(kind: columns[18].decode(String?.self), url: columns[19].decode(String?.self)),
+            decisionReply: try .stored(kind: columns[21].decode(String?.self), url: columns[22].decode(String?.self)),
             executionRequestID: try columns[20].decode(String?.self)
         )
     }

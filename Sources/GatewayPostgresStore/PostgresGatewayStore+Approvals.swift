@@ -3,13 +3,18 @@ import GatewayStore
 import PostgresNIO
 
 extension PostgresGatewayStore {
-    public func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
+    public func createApproval(_ request: ApprovalRequest, event: AuditEvent, notices: [CallbackEvent]) async throws -> ApprovalCreation {
         guard request.isNew else { throw StoreError.invalidArgument }
-        return try await self.enqueue { batch in try await batch.createApproval(request, event: event) }
+        return try await self.enqueue { batch in try await batch.createApproval(request, event: event, notices: notices) }
     }
 
-    public func decideApproval(id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent) async throws -> ApprovalDecisionResult {
-        try await self.enqueue { batch in try await batch.decideApproval(id: id, verdict: verdict, approver: approver, now: now, event: event) }
+    public func decideApproval(
+        id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent, decisionReply: CallbackEvent.Destination?,
+        notices: @escaping @Sendable (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> ApprovalDecisionResult {
+        try await self.enqueue { batch in
+            try await batch.decideApproval(id: id, verdict: verdict, approver: approver, now: now, event: event, decisionReply: decisionReply, notices: notices)
+        }
     }
 
     public func claimApprovedForExecution(now: Date, limit: Int, lease: Duration, owner: String) async throws -> [ApprovalRequest] {
@@ -21,9 +26,12 @@ extension PostgresGatewayStore {
         try await self.enqueue { batch in try await batch.completeApproval(id: id, requestID: requestID, now: now) }
     }
 
-    public func expireDueApprovals(now: Date, limit: Int, expiredEvent: @escaping @Sendable (ApprovalRequest) -> AuditEvent) async throws -> [ApprovalRequest] {
+    public func expireDueApprovals(
+        now: Date, limit: Int, expiredEvent: @escaping @Sendable (ApprovalRequest) -> AuditEvent,
+        notices: @escaping @Sendable (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> [ApprovalRequest] {
         guard limit > 0 else { throw StoreError.invalidArgument }
-        return try await self.enqueue { batch in try await batch.expireDueApprovals(now: now, limit: limit, expiredEvent: expiredEvent) }
+        return try await self.enqueue { batch in try await batch.expireDueApprovals(now: now, limit: limit, expiredEvent: expiredEvent, notices: notices) }
     }
 
     public func nextApprovalDue() async throws -> Date? {

@@ -48,6 +48,9 @@ enum PostgresSchema {
 
     private static let openStates = "('active', 'revoking', 'revoke_failed')"
 
+    /// Every ``CallbackEvent/Destination`` kind, for the columns that store one.
+    private static let destinations = "('callback', 'chat_reply', 'chat_webhook', 'approval_channel')"
+
     private static let version1: [String] = [
         // One row per delivery key; the response columns are NULL until the claim is answered.
         """
@@ -200,9 +203,14 @@ enum PostgresSchema {
 
     /// Approval requests, as SQLite's `v9-approvals`: `due_at` is when the due-work loop next acts on one (a pending
     /// request's expiry, an approved one's approval time or lease end), NULL once it is final; votes are rows of their
-    /// own, so the primary key itself refuses a second vote by one approver. Replicas from before this migration do
-    /// not read the tables: enable approvals once every replica has it.
+    /// own, so the primary key itself refuses a second vote by one approver. The outbox takes `approval_channel`
+    /// events, the notices to a caller's approval channel. Replicas from before this migration do not read the
+    /// tables and cannot deliver those notices: enable approvals once every replica has it.
     private static let version4: [String] = [
+        """
+        ALTER TABLE callback_outbox DROP CONSTRAINT callback_outbox_destination_check,
+            ADD CONSTRAINT callback_outbox_destination_check CHECK (destination IN \(destinations))
+        """,
         """
         CREATE TABLE approval_request (
             id text PRIMARY KEY,
@@ -223,8 +231,10 @@ enum PostgresSchema {
             expires_at bigint NOT NULL,
             decided_by text,
             decided_at bigint,
-            reply_kind text CHECK (reply_kind IN ('callback', 'chat_reply', 'chat_webhook')),
+            reply_kind text CHECK (reply_kind IN \(destinations)),
             reply_url text,
+            decision_reply_kind text CHECK (decision_reply_kind IN \(destinations)),
+            decision_reply_url text,
             execution_request_id text,
             due_at bigint,
             lease_owner text,

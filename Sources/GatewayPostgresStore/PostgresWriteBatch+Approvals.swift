@@ -4,8 +4,8 @@ import GatewayVocabulary
 import PostgresNIO
 
 extension PostgresWriteBatch {
-    /// ``ApprovalStore/createApproval(_:event:)``.
-    func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
+    /// ``ApprovalStore/createApproval(_:event:notices:)``.
+    func createApproval(_ request: ApprovalRequest, event: AuditEvent, notices: [CallbackEvent]) async throws -> ApprovalCreation {
         let inserted = try await self.changed(
             """
             INSERT INTO approval_request (id, caller, delivery_id, request_id, requested_by, platform, action, target_kind, target_id, ticket,
@@ -24,19 +24,22 @@ extension PostgresWriteBatch {
             guard let existing else { throw StoreError.corruptedData }
             return .existing(existing)
         }
-        try await self.append(event)
+        try await self.record(event, notices: notices)
         return .created(try await self.approval(id: request.id))
     }
 
-    /// ``ApprovalStore/decideApproval(id:verdict:approver:now:event:)``: ``ApprovalDecisionPlan`` applied.
-    func decideApproval(id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent) async throws -> ApprovalDecisionResult {
+    /// ``ApprovalStore/decideApproval(id:verdict:approver:now:event:decisionReply:notices:)``: ``ApprovalDecisionPlan`` applied.
+    func decideApproval(
+        id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent, decisionReply: CallbackEvent.Destination?,
+        notices: (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> ApprovalDecisionResult {
         let stored = try await PostgresApprovalReads.approval(id: id, on: self.connection, logger: self.logger)
-        switch ApprovalDecisionPlan(stored, verdict: verdict, approver: approver, now: now) {
+        switch ApprovalDecisionPlan(stored, verdict: verdict, approver: approver, now: now, decisionReply: decisionReply) {
         case .answer(let result):
             return result
         case .expire(let expired):
             try await self.storeDecision(expired, now: now)
-            try await self.append(AuditEvent(approval: expired, decision: .approvalExpired, requestID: event.requestID, at: now))
+            try await self.record(AuditEvent(approval: expired, decision: .approvalExpired, requestID: event.requestID, at: now), notices: notices(expired))
             return .alreadyDecided(expired)
         case .apply(let decided, let vote):
             if let vote {
@@ -51,7 +54,7 @@ extension PostgresWriteBatch {
             if decided.state != .pending {
                 try await self.storeDecision(decided, now: now)
             }
-            try await self.append(event)
+            try await self.record(event, notices: notices(decided))
             return .recorded(decided)
         }
     }
@@ -84,16 +87,27 @@ extension PostgresWriteBatch {
         )
     }
 
-    /// ``ApprovalStore/expireDueApprovals(now:limit:expiredEvent:)``.
-    func expireDueApprovals(now: Date, limit: Int, expiredEvent: (ApprovalRequest) -> AuditEvent) async throws -> [ApprovalRequest] {
+    /// ``ApprovalStore/expireDueApprovals(now:limit:expiredEvent:notices:)``.
+    func expireDueApprovals(
+        now: Date, limit: Int, expiredEvent: (ApprovalRequest) -> AuditEvent, notices: (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> [ApprovalRequest] {
         var expired: [ApprovalRequest] = []
         for id in try await self.dueIDs(state: .pending, now: now, limit: limit) {
             let request = try await self.approval(id: id).expired()
             try await self.storeDecision(request, now: now)
-            try await self.append(expiredEvent(request))
+            try await self.record(expiredEvent(request), notices: notices(request))
             expired.append(request)
         }
         return expired
+    }
+
+    /// Appends `event` and puts `notices` in the outbox, due when it occurred: what an approval change writes
+    /// beside the request, so a notice goes out exactly when its change commits.
+    private func record(_ event: AuditEvent, notices: [CallbackEvent]) async throws {
+        try await self.append(event)
+        for notice in notices {
+            try await self.insert(notice, now: event.occurredAt)
+        }
     }
 
     /// Stores a pending request's decision (`request` as decided or expired) and clears any lease.
@@ -101,7 +115,8 @@ extension PostgresWriteBatch {
         let stored = try await self.changed(
             """
             UPDATE approval_request SET state = \(request.state.rawValue), decided_by = \(request.decidedBy),
-                decided_at = \(request.decidedAt?.millisecondsSince1970), due_at = \(request.dueAt?.millisecondsSince1970), lease_owner = NULL,
+                decided_at = \(request.decidedAt?.millisecondsSince1970), decision_reply_kind = \(request.decisionReply?.kind),
+                decision_reply_url = \(request.decisionReply?.url), due_at = \(request.dueAt?.millisecondsSince1970), lease_owner = NULL,
                 updated_at = \(now.millisecondsSince1970)
             WHERE id = \(request.id) AND state = 'pending'
             RETURNING 1

@@ -358,7 +358,8 @@ final class PostgresWriteBatch {
         try await self.insert(event, now: now)
     }
 
-    private func insert(_ callback: CallbackEvent, now: Date) async throws {
+    /// Puts `callback` in the outbox, due at `now`, inside this transaction.
+    func insert(_ callback: CallbackEvent, now: Date) async throws {
         try await self.query(
             """
             INSERT INTO callback_outbox (id, caller, body, destination, url, created_at, due_at)

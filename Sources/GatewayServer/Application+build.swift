@@ -50,8 +50,14 @@ public func buildApplication(
         store: store, segura: segura, serializer: serializer, callbacks: callbacks, metrics: metrics, settings: configuration.grants,
         lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
+    let notices = ApprovalNotices(callers: configuration.callers)
+    let approvals = ApprovalDesk(store: store, callers: configuration.callers, notices: notices)
     let actions = ActionService(
-        segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, metrics: metrics
+        segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, approvals: approvals, metrics: metrics
+    )
+    let executor = ApprovalExecutor(
+        store: store, actions: actions, notices: notices, callers: configuration.callers, settings: configuration.grants,
+        lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
     ActionRoute(service: actions).register(on: router)
     let chatWork = ChatWork(maximum: configuration.http.maxRequestsInFlight)
@@ -87,7 +93,7 @@ public func buildApplication(
             host: operations.host, port: operations.port, segura: segura, store: store, metrics: metrics, logger: logger, onServerRunning: onOperationsRunning
         ))
     }
-    app.addServices(callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: revoker, settings: configuration.grants, logger: logger))
+    app.addServices(callbackHTTP, dispatcher, RevocationScheduler(store: store, revoker: revoker, settings: configuration.grants, logger: logger), executor)
     // Last, so it stops first: chat changes answered "working on it" finish, and write their outcome and reply,
     // while the Segura client, the store and the outbox's dispatcher still run.
     app.addServices(chatWork)

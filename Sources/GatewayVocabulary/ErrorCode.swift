@@ -40,6 +40,12 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case grantNotFound = "grant_not_found"
     case revocationInProgress = "revocation_in_progress"
     case grantEnded = "grant_ended"
+    // Approvals
+    case approvalNotFound = "approval_not_found"
+    case approvalDecided = "approval_decided"
+    case approverNotAllowed = "approver_not_allowed"
+    case requesterCannotApprove = "requester_cannot_approve"
+    case approvalAlreadyGiven = "approval_already_given"
     // Upstream
     case targetNotFound = "target_not_found"
     case targetAccessDenied = "target_access_denied"
@@ -134,6 +140,12 @@ public enum ErrorCatalogue {
         case .grantNotFound: Entry(404, "No grant with this id is visible to this caller", retryable: false, audit: .failed)
         case .revocationInProgress: Entry(409, "Another revocation of this grant is running", retryable: true, audit: .rejectedConflict)
         case .grantEnded: Entry(409, "The grant has already ended; its target was not changed", retryable: false, audit: .rejectedConflict)
+        // Approvals
+        case .approvalNotFound: Entry(404, "No approval request has this id for this caller", retryable: false, audit: .failed)
+        case .approvalDecided: Entry(409, "The approval request was already decided, or has expired", retryable: false, audit: .rejectedConflict)
+        case .approverNotAllowed: Entry(403, "The approval rule does not name this approver", retryable: false, audit: .rejectedPolicy)
+        case .requesterCannotApprove: Entry(403, "A requester cannot approve their own request", retryable: false, audit: .rejectedPolicy)
+        case .approvalAlreadyGiven: Entry(409, "This approver has already approved; another approver is needed", retryable: false, audit: .rejectedConflict)
         // Upstream
         case .targetNotFound: Entry(404, "Segura does not know the target", retryable: false, audit: .failed)
         case .targetAccessDenied: Entry(502, "Segura denies the gateway access to the target", retryable: false, audit: .failed)

@@ -19,11 +19,14 @@ struct CallbackEventTests {
 
     @Test("A destination reads back from its stored kind and URL; a pair no destination writes is corrupted data")
     func storedForm() throws {
-        for destination in [CallbackEvent.Destination.callback, .chatReply(url: Self.url), .chatWebhook] {
+        for destination in [CallbackEvent.Destination.callback, .chatReply(url: Self.url), .chatWebhook, .approvalChannel] {
             #expect(try CallbackEvent.Destination(kind: destination.kind, url: destination.url) == destination)
         }
-        for (kind, url) in [("chat_reply", nil), ("callback", Self.url), ("chat_webhook", Self.url), ("email", nil)] as [(String, String?)] {
+        for (kind, url) in [("chat_reply", nil), ("callback", Self.url), ("chat_webhook", Self.url), ("approval_channel", Self.url), ("email", nil)] as [(String, String?)] {
             #expect(throws: StoreError.corruptedData) { try CallbackEvent.Destination(kind: kind, url: url) }
         }
+        #expect(try CallbackEvent.Destination.stored(kind: nil, url: nil) == nil)
+        #expect(try CallbackEvent.Destination.stored(kind: "chat_webhook", url: nil) == .chatWebhook)
+        #expect(throws: StoreError.corruptedData) { try CallbackEvent.Destination.stored(kind: nil, url: Self.url) }
     }
 }

@@ -20,3 +20,12 @@ public struct VerifiedDelivery: Sendable, Equatable {
     /// nothing about the secret: the MAC itself was already on the wire.
     public var signatureDigest: String?
 }
+
+extension VerifiedDelivery {
+    /// The delivery of a request its approvers approved, which the gateway runs itself: nothing signed it now (its
+    /// signature was checked when it was asked for), and its approval id is its delivery id, so running it again
+    /// after a crash replays its recorded answer instead of acting twice.
+    public static func approved(approvalID: String, scheme: SignatureScheme) -> VerifiedDelivery {
+        VerifiedDelivery(deliveryID: approvalID, timestamp: nil, scheme: scheme, signatureDigest: nil)
+    }
+}

@@ -1,4 +1,5 @@
 import GatewayStore
+import GatewayVocabulary
 
 /// What the action service answers, for an ingress adapter to put on its transport.
 struct ActionAnswer: Sendable {
@@ -16,6 +17,8 @@ struct ActionAnswer: Sendable {
     var retryAfter: Duration?
     /// Whether the chat reply announcing this answer was written with its outcome (``ChatReplyHook``).
     var replyRecorded = false
+    /// The error code of a decision made now; `nil` for a success and for a replay (whose code is in its body).
+    var errorCode: ErrorCode?
 
     /// A decision made now; `json` when it was rendered already (to be stored), otherwise rendered here.
     init(_ result: ActionResult, json: [UInt8]? = nil, retryAfter: Duration? = nil) {
@@ -25,6 +28,7 @@ struct ActionAnswer: Sendable {
         self.requestID = result.requestID
         self.isReplay = false
         self.retryAfter = retryAfter
+        self.errorCode = result.failure?.code
     }
 
     /// The stored answer of a repeated delivery, byte for byte.

@@ -8,6 +8,9 @@ extension ActionResult {
     func json() -> [UInt8] {
         JSONWriter.object { json in
             json.field("action", self.request?.action.rawValue)
+            if let approval = self.approval {
+                json.object("approval") { $0.approval(approval) }
+            }
             json.field("attempts", self.attempts)
             json.field("caller", self.caller)
             json.field("detail", self.failure?.message)
@@ -55,6 +58,34 @@ extension ActionResult {
 }
 
 extension JSONWriter {
+    /// An approval request's members, as `Approval` in `openapi.yaml`. Where its requester hears back is not among
+    /// them: a `response_url` is a capability.
+    mutating func approval(_ approval: ApprovalRequest) {
+        self.field("action", approval.action.rawValue)
+        self.array("approvals", approval.votes) { json, vote in
+            json.field("approver", vote.approver)
+            json.field("at", AuditTimestamp.string(from: vote.at))
+        }
+        self.field("caller", approval.caller)
+        self.field("created_at", AuditTimestamp.string(from: approval.createdAt))
+        self.field("decided_at", approval.decidedAt.map(AuditTimestamp.string(from:)))
+        self.field("decided_by", approval.decidedBy)
+        self.field("duration", approval.duration.map(ISO8601Duration.format))
+        self.field("execution_request_id", approval.executionRequestID)
+        self.field("expires_at", AuditTimestamp.string(from: approval.expiresAt))
+        self.field("id", approval.id)
+        self.field("platform", approval.platform)
+        self.field("reason", approval.reason)
+        self.field("required_approvals", approval.requiredApprovals)
+        self.field("requested_by", approval.requestedBy)
+        self.field("state", approval.state.rawValue)
+        self.object("target") { target in
+            target.field("id", approval.targetID)
+            target.field("kind", approval.targetKind.rawValue)
+        }
+        self.field("ticket", approval.ticket)
+    }
+
     /// A grant's members, as `Grant` in `openapi.yaml`.
     mutating func grant(_ grant: Grant) {
         self.field("caller", grant.caller)

@@ -29,9 +29,11 @@ struct ActionResult: Sendable {
     var failure: Failure?
     /// The time-bound grant the action opened, extended or ended, as it stands after the action.
     var grant: Grant?
+    /// The approval request a `pending_approval` answer waits for.
+    var approval: ApprovalRequest?
 
-    /// 200, or the catalogue's status for the error code.
-    var status: Int { self.failure?.code.httpStatus ?? 200 }
+    /// 200, 202 while the request waits for approval, or the catalogue's status for the error code.
+    var status: Int { self.failure?.code.httpStatus ?? (self.outcome == .pendingApproval ? 202 : 200) }
 
     /// How the audit trail records this answer.
     var auditDecision: AuditDecision {
@@ -39,6 +41,7 @@ struct ActionResult: Sendable {
         case .applied: .applied
         case .alreadyInState: .alreadyInState
         case .unknown: .unknown
+        case .pendingApproval: .approvalRequested
         case .notApplied: self.failure.map { ErrorCatalogue.entry(for: $0.code).auditDecision } ?? .failed
         }
     }

@@ -9,10 +9,12 @@ import SeguraClient
 ///
 /// 1. Read the request (an ingress adapter says how: the JSON forms of `POST /v1/actions`), then the caller's
 ///    policy (400, 415, 422, 403).
-/// 2. Claim the delivery, with its `accepted` audit record (and, for an `enable` with a duration, its grant),
+/// 2. Hold it for approval when an approval rule covers it (``ApprovalDesk``): it is stored as pending and
+///    answered `pending_approval` (202), and runs from step 3 once approved (``ApprovalExecutor``).
+/// 3. Claim the delivery, with its `accepted` audit record (and, for an `enable` with a duration, its grant),
 ///    in one durable write. A repeat replays the stored answer without acting, a repeat in flight gets 409, a
 ///    reused key 422, a reused signature 401, a delivery another change overtook 409 `superseded`.
-/// 3. Act under the target's lock (one change per target at a time), then record the outcome and the answer
+/// 4. Act under the target's lock (one change per target at a time), then record the outcome and the answer
 ///    in one durable write before answering.
 ///
 /// Every answer is an ``ActionAnswer`` in the one result schema, failures of the gateway's own store included
@@ -25,6 +27,7 @@ struct ActionService: Sendable {
     /// Grant callbacks for the outbox.
     let callbacks: CallbackEvents
     let refusals: Refusals
+    let approvals: ApprovalDesk
     let metrics: GatewayMetrics
 
     /// Reads the request from the verified body, checks it and acts on it.
@@ -33,12 +36,14 @@ struct ActionService: Sendable {
     ///   - read: the ingress adapter's reading of the verified request; its ``RequestValidationError`` is the
     ///     sender's answer.
     ///   - authority: whose rules the request is checked against.
+    ///   - approved: the request's approvers approved it (``ApprovalExecutor`` runs it): it is not held again.
     ///   - reply: for a chat request, the reply announcing the outcome when the person was told "working on it";
     ///     it is written in the outcome's own transaction.
     func perform(
         _ verified: VerifiedRequest,
         read: (VerifiedRequest) throws(RequestValidationError) -> ActionRequest,
         authority: RequestAuthority = .caller,
+        approved: Bool = false,
         reply: ChatReplyHook? = nil,
         logger: Logger
     ) async -> ActionAnswer {
@@ -52,6 +57,21 @@ struct ActionService: Sendable {
         builder.request = request
         if let violation = authority.violation(of: request, caller: verified.caller.policy) {
             return await self.refuse(builder.problem(code: violation.code, detail: violation.message), verified, logger: logger)
+        }
+        if !approved, let rule = ApprovalDesk.rule(for: request, caller: verified.caller, authority: authority) {
+            guard let requester = builder.requestedBy else {
+                // Without a requester nobody could be kept from approving their own request.
+                let detail = "this request needs approval, so it must name requested_by, the person asking"
+                return await self.refuse(builder.problem(code: .invalidRequest, detail: detail), verified, logger: logger)
+            }
+            let answer = await self.approvals.hold(
+                request, rule: rule, requester: requester, verified: verified, builder: builder, replyTo: reply?.destination ?? .callback, logger: logger
+            )
+            self.metrics.recordRequest(
+                caller: verified.caller.name, action: request.action, outcome: answer.errorCode == nil ? .pendingApproval : .notApplied, code: answer.errorCode,
+                duration: ContinuousClock.now - verified.receivedAt
+            )
+            return answer
         }
 
         let acceptance = self.ledger.event(

@@ -25,6 +25,12 @@ enum ChatMessages {
             }
         }
         message.facts.append(.init(label: "Request", value: .code(answer.requestId)))
+        if let approval = answer.approval {
+            message.tone = .working
+            message.facts.append(.init(label: "Approval", value: .code(approval.id)))
+            if let expiry = AuditTimestamp.date(from: approval.expiresAt) { message.facts.append(.init(label: "Expires", value: .time(expiry))) }
+            message.detail = "Nothing changes until it is approved; you will be told here. You can withdraw it with deny \(approval.id)."
+        }
         if let error = answer.error {
             message.tone = answer.outcome == Outcome.unknown.rawValue ? .warning : .failure
             message.facts.append(.init(label: "Error", value: .code(error.code)))
@@ -111,6 +117,11 @@ enum ChatMessages {
             var expiresAt: String
         }
 
+        struct ApprovalView: Decodable {
+            var id: String
+            var expiresAt: String
+        }
+
         var requestId: String
         var action: String?
         var target: Target?
@@ -121,6 +132,7 @@ enum ChatMessages {
         var error: Failure?
         var title: String?
         var grant: GrantView?
+        var approval: ApprovalView?
 
         /// One line saying what happened.
         var headline: String {
@@ -130,6 +142,7 @@ enum ChatMessages {
             case Outcome.applied.rawValue: return "\(done.prefix(1).uppercased() + done.dropFirst()) \(object)"
             case Outcome.alreadyInState.rawValue: return "\(object.prefix(1).uppercased() + object.dropFirst()) was already \(done)"
             case Outcome.unknown.rawValue: return "Unknown whether \(object) was \(done): Segura did not confirm. Check it before trying again"
+            case Outcome.pendingApproval.rawValue: return "Waiting for approval to \(self.action ?? "change") \(object)"
             default: return "Not done: \(self.title ?? "the request failed")"
             }
         }

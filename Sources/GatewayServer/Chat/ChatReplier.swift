@@ -25,10 +25,12 @@ struct ChatReplier: Sendable {
     /// The outbox event posting `message` to the person: to the command's `response_url`, or for Teams to the
     /// caller's incoming webhook.
     func event(_ message: ChatMessage) -> CallbackEvent {
-        CallbackEvent(
-            id: TimeOrderedID.make(prefix: "msg_"), caller: self.caller, body: Data(self.platform.followUp(message)),
-            destination: self.inbound.replyURL.map { .chatReply(url: $0) } ?? .chatWebhook
-        )
+        CallbackEvent(id: TimeOrderedID.make(prefix: "msg_"), caller: self.caller, body: Data(self.platform.followUp(message)), destination: self.destination)
+    }
+
+    /// Where follow-ups go: the command's `response_url`, or for Teams the caller's incoming webhook.
+    var destination: CallbackEvent.Destination {
+        self.inbound.replyURL.map { .chatReply(url: $0) } ?? .chatWebhook
     }
 
     /// Puts `event` in the outbox on its own.

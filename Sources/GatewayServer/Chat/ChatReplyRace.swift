@@ -3,6 +3,8 @@ import Synchronization
 
 /// Builds the outbox event of a chat reply from an answer's JSON, for ``ActionService`` to write with the outcome.
 struct ChatReplyHook: Sendable {
+    /// Where the person hears later: a request held for approval tells them here when it is decided.
+    let destination: CallbackEvent.Destination
     /// The reply announcing the answer whose JSON is given, or `nil` when the person gets the answer inline.
     let event: @Sendable (_ answerJSON: [UInt8]) -> CallbackEvent?
 }
@@ -39,18 +41,21 @@ final class ChatReplyRace: Sendable {
 
     private let state: Mutex<State>
     private let makeReply: @Sendable ([UInt8]) -> CallbackEvent
+    private let destination: CallbackEvent.Destination
 
     /// - Parameters:
     ///   - deferred: the result follows whatever its timing (a Slack button click, whose answer Slack ignores).
+    ///   - destination: where the replies go.
     ///   - makeReply: the outbox event announcing an answer's JSON.
-    init(deferred: Bool, makeReply: @escaping @Sendable ([UInt8]) -> CallbackEvent) {
+    init(deferred: Bool, destination: CallbackEvent.Destination, makeReply: @escaping @Sendable ([UInt8]) -> CallbackEvent) {
         self.state = Mutex(State(phase: deferred ? .deferred : .undecided))
+        self.destination = destination
         self.makeReply = makeReply
     }
 
     /// What the pipeline calls right before writing the outcome.
     var hook: ChatReplyHook {
-        ChatReplyHook { json in
+        ChatReplyHook(destination: self.destination) { json in
             let deferred = self.state.withLock { state in
                 if state.phase == .undecided { state.phase = .inline }
                 return state.phase == .deferred

@@ -162,7 +162,7 @@ struct ChatService: Sendable {
     private func act(_ request: ActionRequest, authority: RequestAuthority, _ context: Context, command: String) async -> Answer {
         let verified = context.verified
         let replier = context.replier
-        let race = ChatReplyRace(deferred: !replier.inbound.answersInline) { json in replier.event(ChatMessages.result(json)) }
+        let race = ChatReplyRace(deferred: !replier.inbound.answersInline, destination: replier.destination) { json in replier.event(ChatMessages.result(json)) }
         let logger = context.logger
         let job: @Sendable () async -> Void = { [actions, metrics] in
             let answer = await actions.perform(verified, read: { _ in request }, authority: authority, reply: race.hook, logger: logger)

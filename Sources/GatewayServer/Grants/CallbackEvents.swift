@@ -27,6 +27,7 @@ struct CallbackEvents: Sendable {
         case .callback: self.callbacks[event.caller].map(CallbackTarget.signedCallback)
         case .chatReply(let url): self.chats[event.caller]?.allowsReply(to: url) == true ? .chatReply(url: url) : nil
         case .chatWebhook: self.chats[event.caller]?.incomingWebhook.map { .chatReply(url: $0.value) }
+        case .approvalChannel: nil
         }
     }
 

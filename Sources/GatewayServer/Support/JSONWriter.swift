@@ -64,6 +64,25 @@ struct JSONWriter {
         self.closeObject()
     }
 
+    /// A member whose value is JSON the gateway wrote itself (a stored answer), copied as is.
+    mutating func raw(_ key: String, json: [UInt8]) {
+        self.key(key)
+        self.bytes.append(contentsOf: json)
+    }
+
+    /// An array of objects, one written by `body` for each element.
+    mutating func array<Element>(_ key: String, _ elements: [Element], _ body: (inout JSONWriter, Element) -> Void) {
+        self.key(key)
+        self.bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
+            self.openObject()
+            body(&self, element)
+            self.closeObject()
+        }
+        self.bytes.append(UInt8(ascii: "]"))
+    }
+
     private mutating func openObject() {
         self.bytes.append(UInt8(ascii: "{"))
         self.hasMember.append(false)

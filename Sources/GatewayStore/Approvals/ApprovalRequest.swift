@@ -78,6 +78,9 @@ public struct ApprovalRequest: Sendable, Hashable {
     public var decidedBy: String?
     /// Where the requester hears back: a chat reply URL, the caller's Teams webhook, or its signed callback.
     public var reply: CallbackEvent.Destination?
+    /// Where the decider's message is updated: the Slack `response_url` of the click that decided it; `nil` while
+    /// pending, for an expired request, and when the decision came without one.
+    public var decisionReply: CallbackEvent.Destination?
     /// The pipeline request that ran the approved action, once it did.
     public var executionRequestID: String?
 
@@ -121,6 +124,7 @@ public struct ApprovalRequest: Sendable, Hashable {
         decidedBy: String? = nil,
         decidedAt: Date? = nil,
         reply: CallbackEvent.Destination? = nil,
+        decisionReply: CallbackEvent.Destination? = nil,
         executionRequestID: String? = nil
     ) {
         self.id = id
@@ -143,6 +147,7 @@ public struct ApprovalRequest: Sendable, Hashable {
         self.decidedBy = decidedBy
         self.decidedAtMilliseconds = decidedAt?.millisecondsSince1970
         self.reply = reply
+        self.decisionReply = decisionReply
         self.executionRequestID = executionRequestID
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// between sends it after its restart.
 ///
 /// Most are grant events for a caller's signed callback; a chat caller's reply to the person who asked goes
-/// through the outbox too, so an answer decided before a crash still reaches the chat.
+/// through the outbox too, so an answer decided before a crash still reaches the chat, and so do the notices that
+/// show approvers an approval request and its outcome.
 public struct CallbackEvent: Sendable, Hashable {
     /// Where an outbox event goes.
     public enum Destination: Sendable, Hashable {
@@ -14,6 +15,9 @@ public struct CallbackEvent: Sendable, Hashable {
         case chatReply(url: String)
         /// A chat reply posted to the caller's configured incoming webhook (Microsoft Teams).
         case chatWebhook
+        /// Posted to the caller's configured approval channel (an incoming webhook of Slack, Mattermost or a Teams
+        /// Workflows webhook), where approvers see the request.
+        case approvalChannel
     }
 
     /// The Standard Webhooks `webhook-id` (`msg_…`), the same on every retry.
@@ -38,7 +42,7 @@ public struct CallbackEvent: Sendable, Hashable {
 /// describes itself by its kind alone, in logs and in `dump`; the URL is read by matching the case (the stores
 /// read it through ``url``).
 extension CallbackEvent.Destination: CustomStringConvertible, CustomReflectable {
-    /// The kind, as the stores record it: `callback`, `chat_reply` or `chat_webhook`.
+    /// The kind, as the stores record it: `callback`, `chat_reply`, `chat_webhook` or `approval_channel`.
     public var description: String { self.kind }
 
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .enum) }
@@ -49,6 +53,7 @@ extension CallbackEvent.Destination: CustomStringConvertible, CustomReflectable 
         case .callback: "callback"
         case .chatReply: "chat_reply"
         case .chatWebhook: "chat_webhook"
+        case .approvalChannel: "approval_channel"
         }
     }
 
@@ -65,8 +70,19 @@ extension CallbackEvent.Destination: CustomStringConvertible, CustomReflectable 
         case ("callback", nil): self = .callback
         case ("chat_reply", let url?): self = .chatReply(url: url)
         case ("chat_webhook", nil): self = .chatWebhook
+        case ("approval_channel", nil): self = .approvalChannel
         default: throw StoreError.corruptedData
         }
+    }
+
+    /// The destination a nullable stored kind and URL describe, `nil` when both are NULL; throws
+    /// ``StoreError/corruptedData`` for a URL without a kind, and as ``init(kind:url:)`` does.
+    package static func stored(kind: String?, url: String?) throws -> Self? {
+        guard let kind else {
+            guard url == nil else { throw StoreError.corruptedData }
+            return nil
+        }
+        return try Self(kind: kind, url: url)
     }
 }
 

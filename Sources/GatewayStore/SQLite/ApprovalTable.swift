@@ -8,7 +8,8 @@ enum ApprovalTable {
     /// The columns read back into an ``ApprovalRequest``, in ``request(from:votes:)``'s order.
     private static let columns = """
         id, caller, delivery_id, request_id, requested_by, platform, action, target_kind, target_id, ticket, reason, duration_ms,
-        required_approvals, state, created_at, expires_at, decided_by, decided_at, reply_kind, reply_url, execution_request_id
+        required_approvals, state, created_at, expires_at, decided_by, decided_at, reply_kind, reply_url, execution_request_id,
+        decision_reply_kind, decision_reply_url
         """
     private static let selectByIDSQL = "SELECT \(columns) FROM approval_request WHERE id = ?"
     private static let selectByDeliverySQL = "SELECT \(columns) FROM approval_request WHERE caller = ? AND delivery_id = ?"
@@ -69,12 +70,13 @@ enum ApprovalTable {
     static func storeDecision(_ request: ApprovalRequest, now: Date, in db: Database) throws {
         try db.cachedStatement(
             sql: """
-                UPDATE approval_request SET state = ?, decided_by = ?, decided_at = ?, due_at = ?, lease_owner = NULL, updated_at = ?
+                UPDATE approval_request SET state = ?, decided_by = ?, decided_at = ?, decision_reply_kind = ?, decision_reply_url = ?, due_at = ?,
+                    lease_owner = NULL, updated_at = ?
                 WHERE id = ? AND state = 'pending'
                 """
         ).execute(arguments: [
-            request.state.rawValue, request.decidedBy, request.decidedAt?.millisecondsSince1970, request.dueAt?.millisecondsSince1970,
-            now.millisecondsSince1970, request.id,
+            request.state.rawValue, request.decidedBy, request.decidedAt?.millisecondsSince1970, request.decisionReply?.kind, request.decisionReply?.url,
+            request.dueAt?.millisecondsSince1970, now.millisecondsSince1970, request.id,
         ])
         guard db.changesCount == 1 else { throw StoreError.corruptedData }
     }
@@ -116,7 +118,6 @@ enum ApprovalTable {
             db.cachedStatement(sql: "SELECT approver, voted_at FROM approval_vote WHERE approval_id = ? ORDER BY position"), arguments: [id]
         ).map { vote in ApprovalVote(approver: try vote.decode(atIndex: 0), at: Date(millisecondsSince1970: try vote.decode(atIndex: 1))) }
         guard let state = ApprovalState(rawValue: try row.decode(atIndex: 13)) else { throw StoreError.corruptedData }
-        let replyKind: String? = try row.decode(atIndex: 18)
         return ApprovalRequest(
             id: id,
             caller: try row.decode(atIndex: 1),
@@ -137,7 +138,8 @@ enum ApprovalTable {
             expiresAt: Date(millisecondsSince1970: try row.decode(atIndex: 15)),
             decidedBy: try row.decode(atIndex: 16),
             decidedAt: (try row.decode(atIndex: 17) as Int64?).map(Date.init(millisecondsSince1970:)),
-            reply: try replyKind.map { try CallbackEvent.Destination(kind: $0, url: try row.decode(atIndex: 19)) },
+            reply: try .stored(kind: row.decode(atIndex: 18), url: row.decode(atIndex: 19)),
+            decisionReply: try .stored(kind: row.decode(atIndex: 21), url: row.decode(atIndex: 22)),
             executionRequestID: try row.decode(atIndex: 20)
         )
     }

@@ -257,11 +257,32 @@ enum SQLiteSchema {
 
     /// Approval requests (``ApprovalTable``). `due_at` is when the due-work loop next acts on one: a pending request's
     /// expiry, an approved one's approval time or lease end; NULL once it is final. `reply_kind` and `reply_url`
-    /// hold a ``CallbackEvent/Destination`` as the outbox does. Votes are rows of their own, so the primary key
-    /// itself refuses a second vote by one approver, and a vote is one insert instead of a rewrite of a list.
+    /// hold a ``CallbackEvent/Destination`` as the outbox does, and so do `decision_reply_kind` and
+    /// `decision_reply_url`. Votes are rows of their own, so the primary key itself refuses a second vote by one
+    /// approver, and a vote is one insert instead of a rewrite of a list.
+    ///
+    /// The outbox takes the notices to a caller's approval channel: SQLite cannot change a column's CHECK, so the
+    /// table is rebuilt with `approval_channel` among its destinations, its events kept.
     private static func addApprovals(_ db: Database) throws {
+        let destinations = "('callback', 'chat_reply', 'chat_webhook', 'approval_channel')"
         try db.execute(
             sql: """
+                CREATE TABLE callback_outbox_with_approvals (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    caller TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    destination TEXT NOT NULL CHECK (destination IN \(destinations)),
+                    url TEXT
+                );
+                INSERT INTO callback_outbox_with_approvals (seq, id, caller, body, created_at, due_at, attempts, destination, url)
+                    SELECT seq, id, caller, body, created_at, due_at, attempts, destination, url FROM callback_outbox;
+                DROP TABLE callback_outbox;
+                ALTER TABLE callback_outbox_with_approvals RENAME TO callback_outbox;
+                CREATE INDEX callback_outbox_due ON callback_outbox (due_at);
                 CREATE TABLE approval_request (
                     id TEXT PRIMARY KEY,
                     caller TEXT NOT NULL,
@@ -281,8 +302,10 @@ enum SQLiteSchema {
                     expires_at INTEGER NOT NULL,
                     decided_by TEXT,
                     decided_at INTEGER,
-                    reply_kind TEXT CHECK (reply_kind IN ('callback', 'chat_reply', 'chat_webhook')),
+                    reply_kind TEXT CHECK (reply_kind IN \(destinations)),
                     reply_url TEXT,
+                    decision_reply_kind TEXT CHECK (decision_reply_kind IN \(destinations)),
+                    decision_reply_url TEXT,
                     execution_request_id TEXT,
                     due_at INTEGER,
                     lease_owner TEXT,

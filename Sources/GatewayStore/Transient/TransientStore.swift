@@ -100,11 +100,14 @@ public struct TransientStore: GatewayStore {
 
     // MARK: Approvals
 
-    public func createApproval(_ request: ApprovalRequest, event: AuditEvent) async throws -> ApprovalCreation {
+    public func createApproval(_ request: ApprovalRequest, event: AuditEvent, notices: [CallbackEvent]) async throws -> ApprovalCreation {
         throw StoreError.notDurable
     }
 
-    public func decideApproval(id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent) async throws -> ApprovalDecisionResult {
+    public func decideApproval(
+        id: String, verdict: ApprovalVerdict, approver: String, now: Date, event: AuditEvent, decisionReply: CallbackEvent.Destination?,
+        notices: @escaping @Sendable (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> ApprovalDecisionResult {
         .notFound
     }
 
@@ -112,7 +115,10 @@ public struct TransientStore: GatewayStore {
 
     public func completeApprovalExecution(id: String, requestID: String, now: Date) async throws -> Bool { false }
 
-    public func expireDueApprovals(now: Date, limit: Int, expiredEvent: @escaping @Sendable (ApprovalRequest) -> AuditEvent) async throws -> [ApprovalRequest] {
+    public func expireDueApprovals(
+        now: Date, limit: Int, expiredEvent: @escaping @Sendable (ApprovalRequest) -> AuditEvent,
+        notices: @escaping @Sendable (ApprovalRequest) -> [CallbackEvent]
+    ) async throws -> [ApprovalRequest] {
         []
     }
 

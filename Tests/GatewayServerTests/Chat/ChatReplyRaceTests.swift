@@ -10,7 +10,7 @@ import Testing
 @Suite("Chat reply race")
 struct ChatReplyRaceTests {
     static func race(deferred: Bool = false) -> ChatReplyRace {
-        ChatReplyRace(deferred: deferred) { json in CallbackEvent(id: "msg_1", caller: "chat", body: Data(json), destination: .chatWebhook) }
+        ChatReplyRace(deferred: deferred, destination: .chatWebhook) { json in CallbackEvent(id: "msg_1", caller: "chat", body: Data(json), destination: .chatWebhook) }
     }
 
     static func answer() -> ActionAnswer {

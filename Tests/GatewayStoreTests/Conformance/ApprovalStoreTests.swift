@@ -4,27 +4,35 @@ import GatewayVocabulary
 import Testing
 
 /// The store's side of approvals: one request per asking delivery, votes by distinct approvers other than the
-/// requester, expiry on time, one executor per approved request, and every step on the audit chain.
+/// requester, expiry on time, one executor per approved request, and every step on the audit chain with its notices
+/// in the outbox.
 @Suite("Approval store")
 struct ApprovalStoreTests {
     @Test("A request is created pending with its record; the same delivery asking again finds it", arguments: StoreBackend.allCases)
     func createAndRepeat(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let request = Self.request("apr_1", reply: .chatReply(url: "https://hooks.example/r/1"))
-            guard case .created(let created) = try await store.createApproval(request, event: Self.requested(request)) else {
+            guard case .created(let created) = try await store.createApproval(request, event: Self.requested(request), notices: Self.notices(request)) else {
                 Issue.record("not created")
                 return
             }
             #expect(created == request)
+            #expect(try await store.newNotices() == Self.notices(request))
             var repeated = Self.request("apr_2")
             repeated.deliveryID = request.deliveryID
-            #expect(try await store.createApproval(repeated, event: Self.requested(repeated)) == .existing(request))
+            #expect(try await store.createApproval(repeated, event: Self.requested(repeated), notices: Self.notices(repeated)) == .existing(request))
             #expect(try await store.approval(id: "apr_2") == nil)
+            #expect(try await store.newNotices().isEmpty, "a repeated delivery does not notify approvers again")
             #expect(try await store.exportedRecords().map(\.event.decision) == [.approvalRequested])
             await #expect(throws: StoreError.invalidArgument) {
                 var approved = Self.request("apr_3")
                 approved.state = .approved
-                _ = try await store.createApproval(approved, event: Self.requested(approved))
+                _ = try await store.createApproval(approved, event: Self.requested(approved), notices: [])
+            }
+            await #expect(throws: StoreError.invalidArgument) {
+                var replied = Self.request("apr_4")
+                replied.decisionReply = .chatWebhook
+                _ = try await store.createApproval(replied, event: Self.requested(replied), notices: [])
             }
         }
     }
@@ -73,43 +81,102 @@ struct ApprovalStoreTests {
         }
     }
 
-    @Test("A decision after the expiry expires the request with its record and changes nothing else", arguments: StoreBackend.allCases)
+    @Test(
+        "Only an applied verdict writes its notices, made of the request as stored; the deciding verdict keeps its decider's reply",
+        arguments: StoreBackend.allCases
+    )
+    func decisionNotices(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            var request = Self.request("apr_1")
+            request.requiredApprovals = 2
+            _ = try await store.created(request)
+            _ = try await store.newNotices()
+            let bobsClick = CallbackEvent.Destination.chatReply(url: "https://hooks.example/actions/bob")
+            let carolsClick = CallbackEvent.Destination.chatReply(url: "https://hooks.example/actions/carol")
+            #expect(try await store.decide(request, .approve, by: "alice", reply: bobsClick) == .requesterCannotApprove)
+            #expect(try await store.newNotices().isEmpty)
+            guard case .recorded(let first) = try await store.decide(request, .approve, by: "bob", at: 10, reply: bobsClick) else {
+                Issue.record("not recorded")
+                return
+            }
+            #expect(first.decisionReply == nil, "a vote that leaves the request pending decides nothing")
+            #expect(try await store.newNotices() == Self.notices(first))
+            #expect(try await store.decide(request, .approve, by: "bob", at: 11, reply: bobsClick) == .alreadyVoted(first))
+            #expect(try await store.newNotices().isEmpty)
+            guard case .recorded(let approved) = try await store.decide(request, .approve, by: "carol", at: 12, reply: carolsClick) else {
+                Issue.record("not recorded")
+                return
+            }
+            #expect(approved.state == .approved)
+            #expect(approved.decisionReply == carolsClick)
+            #expect(try await store.approval(id: "apr_1") == approved)
+            #expect(try await store.newNotices() == Self.notices(approved))
+            #expect(try await store.decide(request, .deny, by: "dave", at: 13, reply: bobsClick) == .alreadyDecided(approved))
+            #expect(try await store.decide(Self.request("apr_9"), .approve, by: "bob", reply: bobsClick) == .notFound)
+            #expect(try await store.newNotices().isEmpty)
+
+            let withdrawn = try await store.created(Self.request("apr_2"))
+            _ = try await store.newNotices()
+            guard case .recorded(let denied) = try await store.decide(withdrawn, .deny, by: "alice", at: 14, reply: .chatWebhook) else {
+                Issue.record("not recorded")
+                return
+            }
+            #expect(denied.state == .denied)
+            #expect(denied.decisionReply == .chatWebhook)
+            #expect(try await store.approval(id: "apr_2") == denied)
+            #expect(try await store.newNotices() == Self.notices(denied))
+        }
+    }
+
+    @Test("A decision after the expiry expires the request with its record and notices, and changes nothing else", arguments: StoreBackend.allCases)
     func decideAfterExpiry(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let request = try await store.created(Self.request("apr_1", expiresIn: 60))
-            guard case .alreadyDecided(let expired) = try await store.decide(request, .approve, by: "bob", at: 60) else {
+            _ = try await store.newNotices()
+            let click = CallbackEvent.Destination.chatReply(url: "https://hooks.example/actions/bob")
+            guard case .alreadyDecided(let expired) = try await store.decide(request, .approve, by: "bob", at: 60, reply: click) else {
                 Issue.record("not expired")
                 return
             }
             #expect(expired.state == .expired)
             #expect(expired.decidedBy == nil)
             #expect(expired.decidedAt == request.expiresAt)
+            #expect(expired.decisionReply == nil)
             #expect(expired.votes.isEmpty)
             #expect(try await store.approval(id: "apr_1") == expired)
+            #expect(try await store.newNotices() == Self.notices(expired))
             let records = try await store.exportedRecords()
             #expect(records.map(\.event.decision) == [.approvalRequested, .approvalExpired])
             #expect(records.last?.event.deliveryID == "apr_1")
             #expect(try await store.decide(request, .deny, by: "bob", at: 61) == .alreadyDecided(expired))
             #expect(try await store.exportedRecords().count == 2)
+            #expect(try await store.newNotices().isEmpty)
         }
     }
 
-    @Test("Due requests expire together, each with its record, and the chain verifies", arguments: StoreBackend.allCases)
+    @Test("Due requests expire together, each with its record and notices, and the chain verifies", arguments: StoreBackend.allCases)
     func expireDue(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in
             _ = try await store.created(Self.request("apr_1", expiresIn: 30))
             _ = try await store.created(Self.request("apr_2", expiresIn: 60))
             _ = try await store.created(Self.request("apr_3", expiresIn: 90))
+            _ = try await store.newNotices()
             #expect(try await store.nextApprovalDue() == Fixtures.start.addingTimeInterval(30))
             let now = Fixtures.start.addingTimeInterval(60)
-            let expired = try await store.expireDueApprovals(now: now, limit: 10) { request in
-                AuditEvent(approval: request, decision: .approvalExpired, requestID: "req_sweep", at: now)
-            }
+            let expired = try await store.expireDueApprovals(
+                now: now, limit: 10, expiredEvent: { request in AuditEvent(approval: request, decision: .approvalExpired, requestID: "req_sweep", at: now) },
+                notices: Self.notices
+            )
             #expect(expired.map(\.id) == ["apr_1", "apr_2"])
             #expect(expired.allSatisfy { $0.state == .expired })
+            #expect(try await store.newNotices() == expired.flatMap(Self.notices))
             #expect(try await store.approvals(state: .expired, caller: nil, limit: 10).map(\.id) == ["apr_2", "apr_1"])
             #expect(try await store.nextApprovalDue() == Fixtures.start.addingTimeInterval(90))
-            #expect(try await store.expireDueApprovals(now: now, limit: 10) { _ in Issue.record("nothing is due"); return Self.requested(Self.request("x")) }.isEmpty)
+            let none = try await store.expireDueApprovals(
+                now: now, limit: 10, expiredEvent: { _ in Issue.record("nothing is due"); return Self.requested(Self.request("x")) },
+                notices: { _ in Issue.record("nothing is due"); return [] }
+            )
+            #expect(none.isEmpty)
             let records = try await store.exportedRecords()
             #expect(records.suffix(2).map(\.event.decision) == [.approvalExpired, .approvalExpired])
             #expect(records.suffix(2).map(\.event.deliveryID) == ["apr_1", "apr_2"])
@@ -211,7 +278,6 @@ struct ApprovalStoreTests {
             #expect(try await store.approvals(state: .pending, caller: "jira", limit: 10).map(\.id) == ["apr_1"])
             #expect(try await store.approvals(state: nil, caller: "jira", limit: 10).map(\.id) == ["apr_3", "apr_1"])
             #expect(try await store.approvals(state: .executed, caller: nil, limit: 10).isEmpty)
-            #expect(try await store.decideApproval(id: "apr_9", verdict: .approve, approver: "bob", now: Fixtures.start, event: Self.requested(third)) == .notFound)
         }
     }
 
@@ -231,22 +297,40 @@ struct ApprovalStoreTests {
     static func requested(_ request: ApprovalRequest) -> AuditEvent {
         AuditEvent(approval: request, decision: .approvalRequested, requestID: request.requestID, at: request.createdAt)
     }
+
+    /// The notices of `request`: one to the approval channel, whose id names the request's state and votes (each
+    /// change's notice is a new event) and whose body is the request as the store gave it.
+    static func notices(_ request: ApprovalRequest) -> [CallbackEvent] {
+        let id = "msg_\(request.id)_\(request.state)_\(request.votes.count)"
+        return [CallbackEvent(id: id, caller: request.caller, body: Data("\(request)".utf8), destination: .approvalChannel)]
+    }
 }
 
 extension GatewayStore {
     /// Creates `request`, which must be new; returns it as stored.
     func created(_ request: ApprovalRequest) async throws -> ApprovalRequest {
-        guard case .created(let created) = try await self.createApproval(request, event: ApprovalStoreTests.requested(request)) else {
+        let event = ApprovalStoreTests.requested(request)
+        guard case .created(let created) = try await self.createApproval(request, event: event, notices: ApprovalStoreTests.notices(request)) else {
             throw StoreError.invalidArgument
         }
         return created
     }
 
-    /// `approver`'s `verdict` on `request`, `seconds` after ``Fixtures/start``, with its record.
-    func decide(_ request: ApprovalRequest, _ verdict: ApprovalVerdict, by approver: String, at seconds: TimeInterval = 1) async throws -> ApprovalDecisionResult {
+    /// `approver`'s `verdict` on `request`, `seconds` after ``Fixtures/start``, with its record and notices, the
+    /// decider's message at `reply`.
+    func decide(
+        _ request: ApprovalRequest, _ verdict: ApprovalVerdict, by approver: String, at seconds: TimeInterval = 1, reply: CallbackEvent.Destination? = nil
+    ) async throws -> ApprovalDecisionResult {
         let now = Fixtures.start.addingTimeInterval(seconds)
         let decision: AuditDecision = verdict == .approve ? .approvalGranted : .approvalDenied
         let event = AuditEvent(approval: request, decision: decision, requestID: "req_decide", requestedBy: approver, at: now)
-        return try await self.decideApproval(id: request.id, verdict: verdict, approver: approver, now: now, event: event)
+        return try await self.decideApproval(
+            id: request.id, verdict: verdict, approver: approver, now: now, event: event, decisionReply: reply, notices: ApprovalStoreTests.notices
+        )
+    }
+
+    /// The events put in the outbox since the last call, which leased them past any later one.
+    func newNotices() async throws -> [CallbackEvent] {
+        try await self.claimDueCallbacks(now: Fixtures.start.addingTimeInterval(86_400), limit: 100, lease: .seconds(86_400)).map(\.event)
     }
 }

@@ -106,4 +106,39 @@ struct SchemaMigrationTests {
             try await store.close()
         }
     }
+
+    @Test("v9 rebuilds the outbox to take approval-channel notices and keeps its events: destination, URL, attempts and order")
+    func approvalsKeepOutboxEvents() async throws {
+        try await withDatabasePath { path in
+            let url = "https://hooks.slack.com/actions/T0/B0/capability"
+            let body = Data("{}".utf8)
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(queue, upTo: "v8-chat-replies")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO callback_outbox (id, caller, body, destination, url, created_at, due_at, attempts)
+                        VALUES ('msg_reply', 'slack', ?1, 'chat_reply', ?2, ?3, ?3, 2), ('msg_callback', 'jira', ?1, 'callback', NULL, ?3, ?3, 0)
+                        """,
+                    arguments: [body, url, Fixtures.start.millisecondsSince1970]
+                )
+            }
+            try queue.close()
+
+            let store = try await SQLiteGatewayStore.open(path: path)
+            let claimed = try await store.claimDueCallbacks(now: Fixtures.start, limit: 10, lease: .seconds(60))
+            #expect(
+                claimed.map(\.event) == [
+                    CallbackEvent(id: "msg_reply", caller: "slack", body: body, destination: .chatReply(url: url)),
+                    CallbackEvent(id: "msg_callback", caller: "jira", body: body),
+                ]
+            )
+            #expect(claimed.map(\.attempt) == [3, 1])
+            for delivery in claimed { try await store.completeCallback(id: delivery.event.id, result: .delivered) }
+            let notice = CallbackEvent(id: "msg_notice", caller: "slack", body: body, destination: .approvalChannel)
+            try await store.enqueueCallback(notice)
+            #expect(try await store.claimDueCallbacks(now: Date(), limit: 10, lease: .seconds(60)).map(\.event) == [notice])
+            try await store.close()
+        }
+    }
 }
