@@ -76,8 +76,8 @@ extension JSONWriter {
         self.field("id", approval.id)
         self.field("platform", approval.platform)
         self.field("reason", approval.reason)
-        self.field("required_approvals", approval.requiredApprovals)
         self.field("requested_by", approval.requestedBy)
+        self.field("required_approvals", approval.requiredApprovals)
         self.field("state", approval.state.rawValue)
         self.object("target") { target in
             target.field("id", approval.targetID)
