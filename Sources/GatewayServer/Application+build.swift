@@ -62,7 +62,7 @@ public func buildApplication(
     ActionRoute(service: actions).register(on: router)
     let chatWork = ChatWork(maximum: configuration.http.maxRequestsInFlight)
     ChatRoute(service: ChatService(actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork)).register(on: router)
-    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, approvals: desk, refusals: refusals, logger: logger)
+    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, approvals: approvals, refusals: refusals, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 
     let limits = configuration.http

@@ -17,6 +17,10 @@ struct APIImplementation: APIProtocol {
     let ledger: DeliveryLedger
     /// Grant lookups and revocation.
     let grants: GrantRevoker
+    /// Approval lookups and decisions.
+    let approvals: ApprovalDesk
+    /// Records the requests these routes refuse, as every route does.
+    let refusals: Refusals
     let logger: Logger
     /// Decodes stored answers for `GET /v1/actions/{request_id}`.
     private static let decoder = JSONDecoder()
