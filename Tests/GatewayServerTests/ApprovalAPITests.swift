@@ -16,18 +16,10 @@ import TestSupport
 /// whether Segura was asked: never before the approval, exactly once after it.
 @Suite("Approvals through the API")
 struct ApprovalAPITests {
-    /// The store the gateway runs on.
-    enum Backend: CaseIterable, Sendable, CustomTestStringConvertible {
-        case sqlite
-        /// A fresh database on the server `SEGURA_TEST_POSTGRES_URL` names.
-        case postgres
-
-        var testDescription: String {
-            switch self {
-            case .sqlite: "SQLite"
-            case .postgres: "PostgreSQL"
-            }
-        }
+    /// The store the gateway runs on: a SQLite file, or a fresh database on the server `SEGURA_TEST_POSTGRES_URL`
+    /// names.
+    enum Backend: CaseIterable, Sendable {
+        case sqlite, postgres
     }
 
     @Test(arguments: Backend.allCases)
@@ -158,6 +150,7 @@ struct ApprovalAPITests {
         }
     }
 
+    /// Also shows that refused decisions are on the audit trail, under the approval id.
     @Test func anUnknownIDAndABadBodyAreProblems() async throws {
         try await withApprovalGateway(.sqlite) { gateway in
             let unknown = "apr_" + String(repeating: "0", count: 32)
@@ -169,7 +162,10 @@ struct ApprovalAPITests {
             #expect(try expectConforms(empty).error?.code == .invalidRequest)
             let unlisted = try await gateway.raw("POST", "/v1/approvals/\(approval.id)", body: #"{"decision":"maybe","approver":"bob"}"#, as: .restricted)
             #expect(unlisted.status == 422)
+            #expect(try await gateway.decide(approval.id, "approve", approver: "alice").status == .forbidden)
             #expect(try await read(approval.id, on: gateway).state == .pending)
+            let decisions = try await gateway.grantDecisions(approval.id)
+            #expect(decisions == ["approval_requested", "rejected_input", "rejected_policy"])
         }
     }
 }
