@@ -51,17 +51,21 @@ public func buildApplication(
         lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
     let notices = ApprovalNotices(callers: configuration.callers)
-    let approvals = ApprovalDesk(store: store, callers: configuration.callers, notices: notices)
+    let approvals = ApprovalDesk(store: store, callers: configuration.callers, notices: notices, metrics: metrics)
     let actions = ActionService(
         segura: segura, ledger: ledger, serializer: serializer, callbacks: callbacks, refusals: refusals, approvals: approvals, metrics: metrics
     )
     let executor = ApprovalExecutor(
-        store: store, actions: actions, notices: notices, callers: configuration.callers, settings: configuration.grants,
+        store: store, actions: actions, notices: notices, callers: configuration.callers, settings: configuration.grants, metrics: metrics,
         lease: configuration.staleClaimAfter + configuration.segura.retry.deadline, logger: logger
     )
     ActionRoute(service: actions).register(on: router)
     let chatWork = ChatWork(maximum: configuration.http.maxRequestsInFlight)
-    ChatRoute(service: ChatService(actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork)).register(on: router)
+    let chat = ChatService(
+        actions: actions, ledger: ledger, refusals: refusals, metrics: metrics, work: chatWork, approvals: approvals,
+        clicks: MattermostClickVerifier(callers: configuration.callers)
+    )
+    ChatRoute(service: chat).register(on: router)
     let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, approvals: approvals, refusals: refusals, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 

@@ -76,8 +76,26 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 print(
                     "    chat: \(chat.platform.rawValue) on \(chat.platform.path), answers within \(seconds(chat.inlineWait)) else follows up, \(replies); people \(people)"
                 )
+                if chat.approvalChannel != nil {
+                    print("    approval channel: set; requests waiting for approval are posted there")
+                }
+            }
+            if let rule = caller.approval {
+                print("    approval: \(self.describe(rule))")
+            }
+            for person in caller.chat?.people.values.sorted(by: { $0.name < $1.name }) ?? [] {
+                if let rule = person.approval { print("    approval for \(person.name): \(self.describe(rule))") }
             }
         }
+    }
+
+    /// Which requests wait, for whom, and for how long.
+    private func describe(_ rule: ApprovalRule) -> String {
+        var matching = [rule.actions.map { "actions \($0.map(\.rawValue).sorted())" }, rule.kinds.map { "kinds \($0.map(\.rawValue).sorted())" }].compactMap { $0 }
+        if rule.ids != nil { matching.append("listed ids") }
+        if let over = rule.durationOver { matching.append("longer than \(seconds(over))") }
+        let approvers = rule.approvers.sorted() + rule.approverCallers.sorted().map { "caller \($0)" }
+        return "\(matching.isEmpty ? "every request" : matching.joined(separator: ", ")) waits for \(rule.requiredApprovals) of \(approvers), expires after \(seconds(rule.expiresAfter))"
     }
 
     /// `90 s`, or `1.5 s` for a duration that is not whole seconds.

@@ -41,6 +41,12 @@ public struct ButtonContext: Sendable, CustomReflectable {
         self.authenticator = MessageAuthenticator(keys: [key])
     }
 
+    /// A key configured as text: its UTF-8 bytes, at least 32 of them (the MAC's own length); `nil` when shorter.
+    public init?(secret: String) {
+        guard secret.utf8.count >= 32 else { return nil }
+        self.init(key: SymmetricKey(data: Array(secret.utf8)))
+    }
+
     /// The signature to put in the button's context: padded standard base64 of the MAC.
     public func signature(for fields: Fields) -> String {
         Base64.encode(MessageAuthenticator.code(for: Self.message(fields), key: self.key))

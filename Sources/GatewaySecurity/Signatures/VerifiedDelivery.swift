@@ -19,6 +19,15 @@ public struct VerifiedDelivery: Sendable, Equatable {
     /// computed from decoded bytes, so re-spelling the hex in upper case does not change it. It reveals
     /// nothing about the secret: the MAC itself was already on the wire.
     public var signatureDigest: String?
+
+    /// Creates a delivery; see each property. The route of Mattermost button clicks makes its own, verified by the
+    /// click's contents rather than a caller's signature (the server's signed `trigger_id`, the gateway's button context).
+    public init(deliveryID: String?, timestamp: Date?, scheme: SignatureScheme, signatureDigest: String?) {
+        self.deliveryID = deliveryID
+        self.timestamp = timestamp
+        self.scheme = scheme
+        self.signatureDigest = signatureDigest
+    }
 }
 
 extension VerifiedDelivery {

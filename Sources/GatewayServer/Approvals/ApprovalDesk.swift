@@ -55,11 +55,13 @@ struct ApprovalDesk: Sendable {
     let store: any GatewayStore
     let callers: [String: GatewayConfiguration.Caller]
     let notices: ApprovalNotices
+    let metrics: GatewayMetrics
 
-    init(store: any GatewayStore, callers: [GatewayConfiguration.Caller], notices: ApprovalNotices) {
+    init(store: any GatewayStore, callers: [GatewayConfiguration.Caller], notices: ApprovalNotices, metrics: GatewayMetrics) {
         self.store = store
         self.callers = Dictionary(callers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.notices = notices
+        self.metrics = metrics
     }
 
     /// The rule `request` is held under, if any: the person's own rule, or else the caller's.
@@ -114,6 +116,7 @@ struct ApprovalDesk: Sendable {
         switch creation {
         case .created(let approval):
             logger.notice("Request held for approval", metadata: ["approval.id": "\(approval.id)", "approvals.required": "\(approval.requiredApprovals)"])
+            self.metrics.recordApproval(caller: approval.caller, state: .pending)
             result.approval = approval
             return ActionAnswer(result)
         case .existing(let approval):
@@ -163,6 +166,7 @@ struct ApprovalDesk: Sendable {
                 "Approval decision recorded",
                 metadata: ["approval.id": "\(approval.id)", "approval.state": "\(approval.state.rawValue)", "approver": "\(decider.approver)"]
             )
+            if approval.state != .pending { self.metrics.recordApproval(caller: approval.caller, state: approval.state) }
             return Decision(approval: approval)
         case .alreadyDecided(let approval):
             return Decision(approval: approval, refusal: Refusal(code: .approvalDecided, message: Self.alreadyDecided(approval)))

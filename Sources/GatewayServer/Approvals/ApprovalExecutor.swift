@@ -21,6 +21,7 @@ struct ApprovalExecutor: Service {
     let notices: ApprovalNotices
     let callers: [String: GatewayConfiguration.Caller]
     let settings: GatewayConfiguration.Grants
+    let metrics: GatewayMetrics
     /// How long a run may take before another executor may take it over: a stale claim plus one Segura deadline.
     let lease: Duration
     let logger: Logger
@@ -30,13 +31,14 @@ struct ApprovalExecutor: Service {
 
     init(
         store: any GatewayStore, actions: ActionService, notices: ApprovalNotices, callers: [GatewayConfiguration.Caller], settings: GatewayConfiguration.Grants,
-        lease: Duration, logger: Logger
+        metrics: GatewayMetrics, lease: Duration, logger: Logger
     ) {
         self.store = store
         self.actions = actions
         self.notices = notices
         self.callers = Dictionary(callers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.settings = settings
+        self.metrics = metrics
         self.lease = lease
         self.logger = logger
     }
@@ -64,6 +66,7 @@ struct ApprovalExecutor: Service {
         }
         for approval in expired {
             self.logger.notice("Approval request expired undecided", metadata: ["approval.id": "\(approval.id)"])
+            self.metrics.recordApproval(caller: approval.caller, state: .expired)
         }
         await withDiscardingTaskGroup { group in
             for approval in approved {
@@ -103,9 +106,18 @@ struct ApprovalExecutor: Service {
         }
         do {
             guard try await self.store.completeApprovalExecution(id: approval.id, requestID: answer.requestID, now: Date()) else { return }
+            self.metrics.recordApproval(caller: approval.caller, state: .executed)
         } catch {
             logger.error("Could not mark an approved request executed; it is replayed when its lease ends", metadata: ["error": "\(error)"])
             return
+        }
+        var executed = approval
+        executed.state = .executed
+        executed.executionRequestID = answer.requestID
+        if let event = self.notices.executedForApprovers(executed, answer: answer.body) {
+            // After the request is marked executed, so approvers are told once; a crash in between leaves their
+            // message at "running it now", while the requester's result was written with the outcome.
+            await self.enqueue(event, logger: logger)
         }
         logger.notice("Approved request ran", metadata: ["http.status": "\(answer.status)"])
     }

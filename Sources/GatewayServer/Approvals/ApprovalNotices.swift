@@ -21,6 +21,11 @@ struct ApprovalNotices: Sendable {
     /// has them, and `approval.requested` to each approving caller with a callback.
     func requested(_ approval: ApprovalRequest, rule: ApprovalRule) -> [CallbackEvent] {
         var events: [CallbackEvent] = []
+        if let chat = self.chats[approval.caller], chat.approvalChannel != nil {
+            var message = ChatMessages.approvalRequested(approval, approvers: rule.approvers.sorted())
+            message.decisionButtons = ChatMessages.decisionButtons(for: approval, channel: chat.approvalChannel, platform: chat.platform)
+            events.append(self.chatEvent(message, caller: approval.caller, destination: .approvalChannel, chat: chat))
+        }
         for caller in rule.approverCallers.sorted() where self.callbacks.contains(caller) {
             events.append(Self.callbackEvent("approval.requested", approval: approval, result: nil, to: caller))
         }
@@ -47,6 +52,23 @@ struct ApprovalNotices: Sendable {
             return Self.callbackEvent("approval.executed", approval: approval, result: json, to: approval.caller)
         }
         return self.chats[approval.caller].map { self.chatEvent(ChatMessages.result(json), caller: approval.caller, destination: reply, chat: $0) }
+    }
+
+    /// To the approvers, with the approved action's answer: the message whose button decided it is replaced, or,
+    /// when it was decided by command, the result is posted in the approval channel.
+    func executedForApprovers(_ approval: ApprovalRequest, answer json: [UInt8]) -> CallbackEvent? {
+        guard let chat = self.chats[approval.caller] else { return nil }
+        var message = ChatMessages.result(json)
+        message.headline = "\(ChatMessages.approvalDecided(approval).headline). \(message.headline)"
+        message.isPublic = true
+        // The grant is the requester's to end early; the approvers' channel shows the result only.
+        message.revocableGrant = nil
+        if let decisionReply = approval.decisionReply {
+            let body = ChatPlatforms.platform(chat.platform).update(message)
+            return CallbackEvent(id: TimeOrderedID.make(prefix: "msg_"), caller: approval.caller, body: Data(body), destination: decisionReply)
+        }
+        guard chat.approvalChannel != nil else { return nil }
+        return self.chatEvent(message, caller: approval.caller, destination: .approvalChannel, chat: chat)
     }
 
     private func chatEvent(_ message: ChatMessage, caller: String, destination: CallbackEvent.Destination, chat: GatewayConfiguration.Chat) -> CallbackEvent {

@@ -1,3 +1,4 @@
+import GatewayStore
 import GatewayVocabulary
 
 /// What a person asked for in chat: the action grammar of ``ActionCommandParser``, and the commands people
@@ -18,10 +19,11 @@ enum ChatCommand: Sendable, Hashable {
     case grants
     case revoke(grantID: String)
     case status(requestID: String)
+    case decide(approvalID: String, verdict: ApprovalVerdict)
     case action(ActionRequest)
 
     /// The command words, for `help` and for errors.
-    static let verbs = "help, grants, revoke, status, enable or disable"
+    static let verbs = "help, grants, revoke, status, approve, deny, enable or disable"
 
     /// Parses `text`; an action is requested by `person`, whoever the text names.
     static func parse(_ text: String, person: String) throws(RequestValidationError) -> ChatCommand {
@@ -40,6 +42,10 @@ enum ChatCommand: Sendable, Hashable {
             return .revoke(grantID: try Self.identifier(words, prefix: "grt_", usage: "revoke <grant id>, such as revoke grt_0192…"))
         case "status":
             return .status(requestID: try Self.identifier(words, prefix: "req_", usage: "status <request id>, such as status req_0192…"))
+        case "approve", "deny":
+            let verdict: ApprovalVerdict = verb.lowercased() == "approve" ? .approve : .deny
+            let usage = "\(verdict.word) <approval id>, such as \(verdict.word) apr_0192…"
+            return .decide(approvalID: try Self.identifier(words, prefix: "apr_", usage: usage), verdict: verdict)
         case "enable", "disable":
             // The words as split here (a command typed over several lines is one command).
             return .action(try ActionCommandParser.parse(words.joined(separator: " "), requestedBy: person, reason: nil))
@@ -57,11 +63,35 @@ enum ChatCommand: Sendable, Hashable {
     private static func identifier(_ words: [Substring], prefix: String, usage: String) throws(RequestValidationError) -> String {
         guard words.count > 1 else { throw RequestValidationError(code: .invalidCommand, message: "expected \(usage)") }
         let word = String(words[1])
-        let digits = word.dropFirst(prefix.count)
-        guard word.hasPrefix(prefix), digits.count == 32, digits.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+        guard Self.isIdentifier(word, prefix: prefix) else {
             throw RequestValidationError(code: .invalidCommand, message: "'\(excerpt(word))' is not an id: expected \(usage)")
         }
         try Self.expectNothing(after: Array(words.dropFirst()), usage: "\(words[0]) \(prefix)…")
         return word
+    }
+
+    /// Whether `word` is an id the gateway makes: `prefix` and 32 lowercase hex digits.
+    static func isIdentifier(_ word: String, prefix: String) -> Bool {
+        let digits = word.dropFirst(prefix.count)
+        return word.hasPrefix(prefix) && digits.count == 32 && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+}
+
+extension ApprovalVerdict {
+    /// The verdict as chat writes it: the command, the decision in a button's context, the metric's command.
+    var word: String {
+        switch self {
+        case .approve: "approve"
+        case .deny: "deny"
+        }
+    }
+
+    /// The verdict `word` names, if any.
+    init?(word: String) {
+        switch word {
+        case "approve": self = .approve
+        case "deny": self = .deny
+        default: return nil
+        }
     }
 }

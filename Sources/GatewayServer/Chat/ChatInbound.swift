@@ -1,3 +1,4 @@
+import GatewayStore
 import GatewayVocabulary
 
 /// What a chat platform sent, read from its verified body: who typed what, and where the answer may follow.
@@ -8,6 +9,8 @@ struct ChatInbound: Sendable {
         case command(String)
         /// Clicked the Revoke button of a grant the gateway offered.
         case revokeButton(grantID: String)
+        /// Clicked Approve or Deny under an approval request in the approval channel.
+        case decision(approvalID: String, verdict: ApprovalVerdict)
     }
 
     /// The person's platform user id, written as the configuration maps it (``ChatPlatformKind/userIDFormat``).

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayStore
 
 /// A message to a person, independent of the platform; each ``ChatPlatform`` writes it in its own format.
 ///
@@ -52,6 +53,30 @@ struct ChatMessage: Sendable, Hashable {
     var isPublic = false
     /// A grant the person may end from the message, offered as a button where the platform has them.
     var revocableGrant: String?
+    /// Approve and Deny under an approval request, where the platform has buttons.
+    var decisionButtons: DecisionButtons?
+
+    /// Approve and Deny under an approval request, where the platform has buttons.
+    struct DecisionButtons: Sendable, Hashable {
+        var approvalID: String
+        /// Mattermost only: where its server posts clicks, and each decision's context signed by the gateway.
+        var signed: Signed?
+
+        /// What a Mattermost button carries: its server sends the context back unsigned, so the gateway signs it
+        /// (``ButtonContext``) and binds it to the channel and an expiry.
+        struct Signed: Sendable, Hashable {
+            var actionURL: String
+            var channelID: String
+            var expiresAt: Date
+            var approveSignature: String
+            var denySignature: String
+
+            /// The signature of `verdict`'s button.
+            func signature(for verdict: ApprovalVerdict) -> String {
+                verdict == .approve ? self.approveSignature : self.denySignature
+            }
+        }
+    }
 
     /// The message as plain text: the fallback of rich formats, and what tests read.
     var plainText: String {

@@ -1,4 +1,5 @@
 import Foundation
+import GatewaySecurity
 import GatewayStore
 import GatewayVocabulary
 
@@ -79,8 +80,28 @@ enum ChatMessages {
                 [.code("grants"), .text("lists your open grants and when they end")],
                 [.code("revoke <grant id>"), .text("ends one of them now")],
                 [.code("status <request id>"), .text("shows the answer to an earlier request")],
+                [.code("approve <approval id>"), .text("approves a request that waits for your approval")],
+                [.code("deny <approval id>"), .text("denies it, or withdraws your own")],
             ]
         )
+    }
+
+    /// The Approve and Deny buttons of `approval`'s message in its caller's approval channel; on Mattermost each
+    /// decision's context is signed with the channel's key, valid until the approval expires.
+    static func decisionButtons(
+        for approval: ApprovalRequest, channel: GatewayConfiguration.ApprovalChannel?, platform: ChatPlatformKind
+    ) -> ChatMessage.DecisionButtons {
+        var buttons = ChatMessage.DecisionButtons(approvalID: approval.id)
+        guard platform == .mattermost, let channel, let actionURL = channel.actionURL, let channelID = channel.channelID, let key = channel.buttons else {
+            return buttons
+        }
+        let sign = { (verdict: ApprovalVerdict) in
+            key.signature(for: ButtonContext.Fields(approvalID: approval.id, decision: verdict.word, channelID: channelID, expiresAt: approval.expiresAt))
+        }
+        buttons.signed = .init(
+            actionURL: actionURL, channelID: channelID, expiresAt: approval.expiresAt, approveSignature: sign(.approve), denySignature: sign(.deny)
+        )
+        return buttons
     }
 
     /// A person's open grants.

@@ -15,6 +15,10 @@ protocol ChatPlatform: Sendable {
     /// The JSON body of a follow-up that shows `message` after the answer (to `response_url`, or to Teams'
     /// incoming webhook).
     func followUp(_ message: ChatMessage) -> [UInt8]
+    /// The JSON body that replaces the message a person clicked a button in (Slack's `response_url` with
+    /// `replace_original`, Mattermost's click answer), so it shows what the click did and loses buttons that no
+    /// longer apply.
+    func update(_ message: ChatMessage) -> [UInt8]
 }
 
 /// The platforms by kind.

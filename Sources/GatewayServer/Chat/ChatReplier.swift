@@ -22,15 +22,27 @@ struct ChatReplier: Sendable {
         return .acknowledged
     }
 
+    /// Replaces the message the person clicked in with `message`: in the click's answer, or through `response_url`
+    /// when the platform shows no answer (Slack).
+    func replace(_ message: ChatMessage, logger: Logger) async -> ChatService.Answer {
+        guard !self.inbound.answersInline else { return .message(self.platform.update(message)) }
+        await self.enqueue(self.event(body: self.platform.update(message)), logger: logger)
+        return .acknowledged
+    }
+
     /// The outbox event posting `message` to the person: to the command's `response_url`, or for Teams to the
     /// caller's incoming webhook.
     func event(_ message: ChatMessage) -> CallbackEvent {
-        CallbackEvent(id: TimeOrderedID.make(prefix: "msg_"), caller: self.caller, body: Data(self.platform.followUp(message)), destination: self.destination)
+        self.event(body: self.platform.followUp(message))
     }
 
     /// Where follow-ups go: the command's `response_url`, or for Teams the caller's incoming webhook.
     var destination: CallbackEvent.Destination {
         self.inbound.replyURL.map { .chatReply(url: $0) } ?? .chatWebhook
+    }
+
+    private func event(body: [UInt8]) -> CallbackEvent {
+        CallbackEvent(id: TimeOrderedID.make(prefix: "msg_"), caller: self.caller, body: Data(body), destination: self.destination)
     }
 
     /// Puts `event` in the outbox on its own.

@@ -14,12 +14,16 @@ import Logging
 /// - A change answers inline when it finishes within the caller's share of the platform's deadline; otherwise
 ///   the answer says "working on it" and the result follows, written to the outbox with the outcome itself
 ///   (``ChatReplyRace``, ``ChatReplier``), so a restart still delivers it and a repeat never acts twice.
+/// - Approvers decide with `approve` and `deny`, or the buttons under a request in the approval channel, through
+///   ``ApprovalDesk``; a click replaces the request's message with where it stands.
 struct ChatService: Sendable {
     let actions: ActionService
     let ledger: DeliveryLedger
     let refusals: Refusals
     let metrics: GatewayMetrics
     let work: ChatWork
+    let approvals: ApprovalDesk
+    let clicks: MattermostClickVerifier
 
     /// What the route sends.
     enum Answer: Sendable {
@@ -33,7 +37,7 @@ struct ChatService: Sendable {
 
     func handle(_ verified: VerifiedRequest, chat: GatewayConfiguration.Chat, contentType: String, logger: Logger) async -> Answer {
         let platform = ChatPlatforms.platform(chat.platform)
-        var builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+        let builder = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
         let inbound: ChatInbound
         do throws(ChatInputError) {
             inbound = try platform.read(body: verified.body, contentType: contentType)
@@ -54,7 +58,57 @@ struct ChatService: Sendable {
                 return .problem(await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger))
             }
         }
-        let verified = verified.delivered(as: inbound.deliveryID)
+        return await self.respond(to: inbound, verified.delivered(as: inbound.deliveryID), chat: chat, platform: platform, builder: builder, logger: logger)
+    }
+
+    /// A click on Approve or Deny in Mattermost (`POST /v1/chat/mattermost/actions`), which no caller signs: it is
+    /// proven with the keys of the caller of the approval it names (``MattermostClickVerifier``), then answered
+    /// like any gesture of that caller's people, in Mattermost's answer to a click.
+    ///
+    /// A body Mattermost does not send for a click gets 415 or 422; a context the gateway did not sign as it
+    /// is, or a `trigger_id` not issued for the clicking user, 401; all in the problem schema.
+    func handleClick(
+        body: [UInt8], contentType: String, requestID: String, receivedAt: ContinuousClock.Instant, receivedDate: Date, logger: Logger
+    ) async -> Answer {
+        var builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
+        let click: MattermostActions.Click
+        do throws(ChatInputError) {
+            click = try MattermostActions.click(body: body, contentType: contentType)
+        } catch {
+            let problem = builder.problem(code: error.code, detail: error.message)
+            return .problem(await self.refusals.refuse(problem, deliveryID: nil, receivedDate: receivedDate, logger: logger))
+        }
+        let approval: ApprovalRequest?
+        do {
+            approval = try await self.ledger.store.approval(id: click.context.approvalId)
+        } catch {
+            return .problem(self.refusals.storeUnavailable(instead: builder.base(outcome: .notApplied), error, logger: logger))
+        }
+        let caller: GatewayConfiguration.Caller
+        let chat: GatewayConfiguration.Chat
+        do throws(SignatureError) {
+            (caller, chat) = try self.clicks.verify(click, caller: approval?.caller, now: receivedDate)
+        } catch {
+            let detail = "\(error.explanation); the click is not one on a button the gateway posted, by the user it names, in time"
+            return .problem(await self.refusals.refuse(builder.problem(code: error.code, detail: detail), deliveryID: nil, receivedDate: receivedDate, logger: logger))
+        }
+        builder.caller = caller.name
+        var logger = logger
+        logger[metadataKey: "caller"] = "\(caller.name)"
+        let verified = VerifiedRequest(
+            requestID: requestID, caller: caller,
+            delivery: VerifiedDelivery(deliveryID: click.triggerID, timestamp: nil, scheme: caller.verifier.scheme, signatureDigest: nil),
+            body: body, deliveryID: click.triggerID, receivedAt: receivedAt, receivedDate: receivedDate
+        )
+        return await self.respond(to: click.inbound, verified, chat: chat, platform: MattermostActions(), builder: builder, logger: logger)
+    }
+
+    /// Finds the person behind a verified gesture and answers it.
+    private func respond(
+        to inbound: ChatInbound, _ verified: VerifiedRequest, chat: GatewayConfiguration.Chat, platform: any ChatPlatform, builder: ActionResultBuilder,
+        logger: Logger
+    ) async -> Answer {
+        var builder = builder
         let replier = ChatReplier(caller: verified.caller.name, platform: platform, inbound: inbound, store: self.ledger.store)
         var logger = logger
         guard let person = chat.people[inbound.userID] else {
@@ -70,6 +124,7 @@ struct ChatService: Sendable {
         switch inbound.gesture {
         case .command(let typed): text = typed
         case .revokeButton(let grantID): text = "revoke \(grantID)"
+        case .decision(let approvalID, let verdict): text = "\(verdict.word) \(approvalID)"
         }
         let command: ChatCommand
         do {
@@ -132,7 +187,39 @@ struct ChatService: Sendable {
             return await self.act(request, authority: .person(context.person), context, command: request.action.rawValue)
         case .revoke(let grantID):
             return await self.revoke(grantID, context)
+        case .decide(let approvalID, let verdict):
+            return await self.decide(approvalID, verdict: verdict, context)
         }
+    }
+
+    /// `approve <id>`, `deny <id>` and their buttons. A click replaces the approval message with where the request
+    /// stands (through `response_url` on Slack, in the click's answer on Mattermost), so its buttons go once it is
+    /// decided; a typed decision is answered like any command. A Slack click's `response_url` also hears the
+    /// result once the approved action ran.
+    private func decide(_ approvalID: String, verdict: ApprovalVerdict, _ context: Context) async -> Answer {
+        let replier = context.replier
+        let clicked = if case .decision = replier.inbound.gesture { true } else { false }
+        let decisionReply = clicked && !replier.inbound.answersInline ? replier.inbound.replyURL.map { CallbackEvent.Destination.chatReply(url: $0) } : nil
+        let decision = await self.approvals.decide(
+            approvalID, verdict: verdict, by: .person(name: context.person.name, caller: context.verified.caller.name), decisionReply: decisionReply,
+            requestID: context.verified.requestID, logger: context.logger
+        )
+        if decision.refusal == nil, let approval = decision.approval {
+            context.record(self.metrics, command: verdict.word, result: "ok")
+            var message = ChatMessages.approvalDecided(approval)
+            guard clicked else { return await replier.send(message, logger: context.logger) }
+            // The message clicked in keeps its buttons while the request still needs other approvers.
+            if approval.state == .pending {
+                message.decisionButtons = ChatMessages.decisionButtons(for: approval, channel: context.chat.approvalChannel, platform: context.chat.platform)
+            }
+            return await replier.replace(message, logger: context.logger)
+        }
+        let refusal = decision.refusal ?? ApprovalDesk.Refusal(code: .internalError, message: "the decision's request could not be read back")
+        context.record(self.metrics, command: verdict.word, result: refusal.code.rawValue)
+        let problem = context.builder.problem(code: refusal.code, detail: refusal.message)
+        return await self.refuse(
+            problem, context.verified, replier: replier, message: ChatMessages.approvalRefusal(refusal, approval: decision.approval), logger: context.logger
+        )
     }
 
     /// `revoke <grant id>` and the Revoke button: a `disable` of the grant's target that acts only while that
@@ -188,11 +275,12 @@ struct ChatService: Sendable {
         return .message(replier.platform.answer(ChatMessages.working(on: request, requestID: verified.requestID, platform: context.chat.platform)))
     }
 
-    /// Audits a refusal and tells the person; the problem itself when its audit record could not be written.
-    private func refuse(_ problem: ActionResult, _ verified: VerifiedRequest, replier: ChatReplier, logger: Logger) async -> Answer {
+    /// Audits a refusal and tells the person, with `message` or the refusal's own; the problem itself when its
+    /// audit record could not be written.
+    private func refuse(_ problem: ActionResult, _ verified: VerifiedRequest, replier: ChatReplier, message: ChatMessage? = nil, logger: Logger) async -> Answer {
         let refused = await self.refusals.refuse(problem, deliveryID: verified.deliveryID, receivedDate: verified.receivedDate, logger: logger)
         guard let failure = refused.failure, failure.code != .storeUnavailable else { return .problem(refused) }
-        return await replier.send(ChatMessages.refusal(code: failure.code, message: failure.message), logger: logger)
+        return await replier.send(message ?? ChatMessages.refusal(code: failure.code, message: failure.message), logger: logger)
     }
 
     private func storeUnavailable(_ context: Context, command: String, _ error: any Error) -> Answer {

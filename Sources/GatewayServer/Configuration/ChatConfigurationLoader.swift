@@ -11,6 +11,11 @@ import Yams
 ///   reply_url_prefixes: ["https://hooks.slack.com/"]   # where response_url may point (Mattermost: required)
 ///   incoming_webhook: env:TEAMS_WEBHOOK  # Teams only, required: where later results are posted
 ///   signing_public_key: MFkwEw…          # Mattermost only: the server's AsymmetricSigningPublicKey, to check trigger_id
+///   approval_channel:                    # where approvers see requests that wait for them
+///     webhook: env:APPROVERS_WEBHOOK     # the channel's incoming webhook (a secret reference)
+///     channel_id: 4xp9fdt…               # Mattermost only, required: the channel that webhook posts to
+///     action_url: https://gateway.example.com/v1/chat/mattermost/actions   # Mattermost only, required
+///     button_secret: env:BUTTON_SECRET   # Mattermost only, required: at least 32 bytes, signs each button
 ///   people:
 ///     alice:
 ///       user: T0001/U2147483697          # Slack team_id/user_id, Teams aadObjectId, Mattermost user_id
@@ -67,7 +72,7 @@ enum ChatConfigurationLoader {
         }
         if platform == .teams {
             if let url = GatewayConfigurationLoader.secret(section, "incoming_webhook", required: true, environment: environment) {
-                if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+                if Self.isAbsoluteURL(url) {
                     chat.incomingWebhook = GatewayConfiguration.SecretURL(url)
                 } else {
                     section.fail("incoming_webhook", "must resolve to an absolute http(s) URL (a Teams Workflows webhook)")
@@ -76,7 +81,54 @@ enum ChatConfigurationLoader {
         } else if section.contains("incoming_webhook") {
             section.fail("incoming_webhook", "is for teams only; \(platform.rawValue) answers on response_url")
         }
+        if !outline.keys("approval_channel").isEmpty {
+            chat.approvalChannel = Self.approvalChannel(section.section("approval_channel"), platform: platform, environment: environment)
+            if platform == .mattermost, chat.triggerIDs == nil {
+                section.fail(
+                    "signing_public_key",
+                    "is required with an approval_channel on mattermost: a button click is unsigned, and only its trigger_id proves which user clicked"
+                )
+            }
+        }
         return chat
+    }
+
+    /// `approval_channel`: the webhook of the approvers' channel, and for Mattermost what its buttons need.
+    private static func approvalChannel(
+        _ section: ConfigSection, platform: ChatPlatformKind, environment: [String: String]
+    ) -> GatewayConfiguration.ApprovalChannel? {
+        let webhook = GatewayConfigurationLoader.secret(section, "webhook", required: true, environment: environment)
+        if let webhook, !Self.isAbsoluteURL(webhook) {
+            section.fail("webhook", "must resolve to an absolute http(s) URL (the incoming webhook of the approvers' channel)")
+        }
+        let mattermostKeys = ["channel_id", "action_url", "button_secret"]
+        guard platform == .mattermost else {
+            for key in mattermostKeys where section.contains(key) {
+                section.fail(key, "is for mattermost only; \(platform.rawValue) signs its button clicks itself")
+            }
+            return webhook.map { GatewayConfiguration.ApprovalChannel(webhook: GatewayConfiguration.SecretURL($0)) }
+        }
+        let channelID = section.requiredString("channel_id")
+        if let channelID, !platform.isValidUserID(channelID) {
+            section.fail("channel_id", "'\(channelID)' is not a mattermost channel id (the channel's View Info shows it)")
+        }
+        let actionURL = section.requiredString("action_url")
+        if let actionURL, !Self.isAbsoluteURL(actionURL) || !actionURL.hasSuffix(MattermostActions.path) {
+            section.fail("action_url", "must be an absolute http(s) URL ending in \(MattermostActions.path), as the Mattermost server reaches the gateway")
+        }
+        var buttons: ButtonContext?
+        if let secret = GatewayConfigurationLoader.secret(section, "button_secret", required: true, environment: environment) {
+            buttons = ButtonContext(secret: secret)
+            if buttons == nil { section.fail("button_secret", "must be at least 32 bytes: it is the key that signs every button") }
+        }
+        guard let webhook, let channelID, let actionURL, let buttons else { return nil }
+        return GatewayConfiguration.ApprovalChannel(webhook: GatewayConfiguration.SecretURL(webhook), channelID: channelID, actionURL: actionURL, buttons: buttons)
+    }
+
+    /// An absolute http(s) URL with a host.
+    private static func isAbsoluteURL(_ text: String) -> Bool {
+        guard let url = URL(string: text) else { return false }
+        return ["http", "https"].contains(url.scheme ?? "") && url.host != nil
     }
 
     /// `people.<name>`: each person's platform user id, unique within the caller, and optional narrower policy.

@@ -26,6 +26,9 @@ extension GatewayConfiguration {
         /// Mattermost: the server's signing key, to check that each command's `trigger_id` was issued by the server
         /// for the `user_id` it names. Without it, the command's static token alone vouches for the user id.
         public var triggerIDs: MattermostTriggerID?
+        /// Where the caller's approvers see the requests that wait for them, and decide them; `nil` when none is
+        /// configured (approvers then decide with `approve` and `deny`, or through the API).
+        public var approvalChannel: ApprovalChannel?
 
         /// Creates the chat settings of a caller.
         public init(platform: ChatPlatformKind, people: [String: ChatPerson], replyURLPrefixes: [String]? = nil, incomingWebhook: SecretURL? = nil) {
@@ -48,6 +51,31 @@ extension GatewayConfiguration {
                 || lowercased.contains("%2e") || lowercased.contains("%2f") || lowercased.contains("%5c") || url.contains("\\")
             guard !escapesPrefix, url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return false }
             return self.replyURLPrefixes.contains { url.hasPrefix($0) }
+        }
+    }
+
+    /// The channel a chat caller's approval requests are posted to, through an incoming webhook of the platform.
+    ///
+    /// Slack signs the clicks on its buttons like any other of its requests. Mattermost sends them unsigned to
+    /// ``actionURL``, so each button carries a context the gateway signed (``buttons``) and bound to ``channelID``;
+    /// Teams' Workflows cards offer no buttons the gateway could receive, so approvers type their decision.
+    public struct ApprovalChannel: Sendable {
+        /// The channel's incoming webhook (a Slack or Mattermost incoming webhook, a Teams Workflows webhook). Holds
+        /// a secret: the URL authorizes the post.
+        public var webhook: SecretURL
+        /// Mattermost: the channel the webhook posts to, which a click must come from.
+        public var channelID: String?
+        /// Mattermost: `POST /v1/chat/mattermost/actions` as the Mattermost server reaches the gateway.
+        public var actionURL: String?
+        /// Mattermost: the key that signs each button's context.
+        public var buttons: ButtonContext?
+
+        /// Creates the channel; see each property.
+        public init(webhook: SecretURL, channelID: String? = nil, actionURL: String? = nil, buttons: ButtonContext? = nil) {
+            self.webhook = webhook
+            self.channelID = channelID
+            self.actionURL = actionURL
+            self.buttons = buttons
         }
     }
 

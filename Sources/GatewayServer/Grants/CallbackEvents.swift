@@ -27,7 +27,7 @@ struct CallbackEvents: Sendable {
         case .callback: self.callbacks[event.caller].map(CallbackTarget.signedCallback)
         case .chatReply(let url): self.chats[event.caller]?.allowsReply(to: url) == true ? .chatReply(url: url) : nil
         case .chatWebhook: self.chats[event.caller]?.incomingWebhook.map { .chatReply(url: $0.value) }
-        case .approvalChannel: nil
+        case .approvalChannel: self.chats[event.caller]?.approvalChannel.map { .chatReply(url: $0.webhook.value) }
         }
     }
 

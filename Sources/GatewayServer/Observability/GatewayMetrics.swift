@@ -1,3 +1,4 @@
+import GatewayStore
 import GatewayVocabulary
 import Metrics
 import Prometheus
@@ -98,6 +99,13 @@ public final class GatewayMetrics: Sendable {
     /// transition is the audit decision (`grant_created`, `grant_revoked`, …).
     func recordGrantTransition(_ transition: String) {
         Counter(label: "segura_gateway_grant_transitions_total", dimensions: [("transition", transition)], factory: self.factory).increment()
+    }
+
+    /// Counts one approval request entering `state` (`pending` when held, then `approved`, `denied`, `expired`,
+    /// `executed`): `segura_gateway_approvals_total{caller,state}`. Requests held but never executed show as
+    /// `approved` minus `executed`.
+    func recordApproval(caller: String, state: ApprovalState) {
+        Counter(label: "segura_gateway_approvals_total", dimensions: [("caller", caller), ("state", state.rawValue)], factory: self.factory).increment()
     }
 
     /// Counts a revocation that failed for good, leaving the target possibly enabled:

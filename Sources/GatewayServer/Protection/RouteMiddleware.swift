@@ -7,7 +7,7 @@ import Hummingbird
 enum DocumentedRoutes {
     /// The methods of each fixed path.
     static let fixed: [String: [HTTPRequest.Method]] = [
-        "/v1/actions": [.post], "/v1/grants": [.get], "/v1/approvals": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get],
+        "/v1/actions": [.post], "/v1/grants": [.get], "/v1/approvals": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get], MattermostActions.path: [.post],
     ].merging(ChatPlatformKind.allCases.map { ($0.path, [.post]) }, uniquingKeysWith: { first, _ in first })
     /// Paths with one identifier segment after a prefix: `/v1/actions/{request_id}`, `/v1/grants/{grant_id}`,
     /// `/v1/approvals/{approval_id}`.

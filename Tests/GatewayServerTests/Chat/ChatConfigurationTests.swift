@@ -22,13 +22,33 @@ struct ChatConfigurationTests {
         "TEAMS_SECURITY_TOKEN": Data(repeating: 3, count: 32).base64EncodedString(),
         "TEAMS_WORKFLOW_URL": "https://prod.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=abc",
         "MATTERMOST_COMMAND_TOKEN": "qzgakf1nx3yt9dr4n8585ihbxy",
+        "APPROVERS_WEBHOOK": "https://chat.example.com/hooks/xk7w3rq9ffnbdmz5j1oyc8tqae",
+        "BUTTON_SECRET": "b7c1e0f4a9d2c6e8f1a3b5d7c9e0f2a4",
+        "SHORT_SECRET": "too short",
     ]
+
+    /// The Mattermost server key of docs/chat.md's recipe.
+    static let mattermostKey = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEM5i7N2uzQgNauHoaZISOyKQUIB1c2jXvMv1KzL6BQPH4VnPjOU0Ty34cK1DChOUeV580CIYBxcefGCbYx/XLGg=="
+    static let mattermostApprovals = """
+          approval_channel:
+            webhook: env:APPROVERS_WEBHOOK
+            channel_id: 4xp9fdt6fjbzmxnqhcus9nhmdw
+            action_url: https://gateway.example.com/v1/chat/mattermost/actions
+            button_secret: env:BUTTON_SECRET
+        """
 
     private func load(_ callers: String) async throws -> GatewayConfiguration {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("chat-\(UUID().uuidString).yaml").path
         try (Self.segura + callers).write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try await GatewayConfigurationLoader.load(path: path, environment: Self.environment)
+    }
+
+    /// Loads the caller `ops` from `caller` and expects a mistake reported at `callers.ops.<key>`, saying `message`.
+    private func expectIssue(_ caller: String, at key: String, saying message: String) async throws {
+        let error = try await #require(throws: ConfigurationError.self) { try await self.load(caller) }
+        let issue = error.issues.first { $0.keyPath == "callers.ops.\(key)" }
+        #expect(issue?.message.contains(message) == true, "\(error.issues)")
     }
 
     /// The `callers:` entries of the set-up recipes in docs/chat.md, as a reader would paste them.
@@ -91,6 +111,80 @@ struct ChatConfigurationTests {
         #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approver_callers" && $0.message.contains("'servicenow'") })
     }
 
+    @Test("an approval channel: the webhook for every platform; for Mattermost its channel, action URL and button key")
+    func approvalChannels() async throws {
+        let callers = """
+              slack-ops:
+                scheme: slack-v0
+                secrets: [env:SLACK_SIGNING_SECRET]
+                policy: {actions: [enable], kinds: [credential]}
+                chat:
+                  platform: slack
+                  approval_channel: {webhook: env:APPROVERS_WEBHOOK}
+                  people: {alice: {user: T1/U1}}
+              mattermost-ops:
+                scheme: static-token
+                secrets: [env:MATTERMOST_COMMAND_TOKEN]
+                policy: {actions: [enable], kinds: [credential]}
+                chat:
+                  platform: mattermost
+                  reply_url_prefixes: ["https://chat.example.com/hooks/commands/"]
+                  signing_public_key: \(Self.mattermostKey)
+            \(Self.mattermostApprovals.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+                  people: {alice: {user: erj6qck3rfgtujs86w5r6rckzh}}
+
+            """
+        let configuration = try await self.load(callers)
+        let chats = Dictionary(uniqueKeysWithValues: configuration.callers.compactMap { caller in caller.chat.map { (caller.name, $0) } })
+        let slack = try #require(chats["slack-ops"]?.approvalChannel)
+        #expect(slack.webhook.value == Self.environment["APPROVERS_WEBHOOK"])
+        #expect(slack.channelID == nil && slack.actionURL == nil && slack.buttons == nil)
+        let mattermost = try #require(chats["mattermost-ops"]?.approvalChannel)
+        #expect(mattermost.channelID == "4xp9fdt6fjbzmxnqhcus9nhmdw")
+        #expect(mattermost.actionURL == "https://gateway.example.com/v1/chat/mattermost/actions")
+        #expect(mattermost.buttons != nil)
+        // Neither the webhook nor the button key is ever printed.
+        let printed = "\(mattermost)" + String(reflecting: mattermost)
+        #expect(!printed.contains("xk7w3rq9") && !printed.contains(Self.environment["BUTTON_SECRET"]!))
+    }
+
+    @Test(
+        "each approval channel mistake is reported with its key",
+        arguments: [
+            ("slack", "approval_channel: {channel_id: C1}", "chat.approval_channel.webhook", "is required"),
+            ("slack", "approval_channel: {webhook: env:APPROVERS_WEBHOOK, channel_id: C1}", "chat.approval_channel.channel_id", "is for mattermost only"),
+            ("teams", "approval_channel: {webhook: env:APPROVERS_WEBHOOK, button_secret: env:BUTTON_SECRET}", "chat.approval_channel.button_secret", "is for mattermost only"),
+            ("mattermost", "approval_channel: {webhook: env:APPROVERS_WEBHOOK}", "chat.approval_channel.channel_id", "is required"),
+            ("mattermost", "approval_channel: {webhook: env:APPROVERS_WEBHOOK}", "chat.approval_channel.action_url", "is required"),
+            ("mattermost", "approval_channel: {webhook: env:APPROVERS_WEBHOOK}", "chat.approval_channel.button_secret", "is required"),
+            (
+                "mattermost", "approval_channel: {webhook: env:APPROVERS_WEBHOOK, channel_id: c1, action_url: https://gw.example.com/v1/chat/mattermost, button_secret: env:BUTTON_SECRET}",
+                "chat.approval_channel.action_url", "ending in /v1/chat/mattermost/actions"
+            ),
+            (
+                "mattermost", "approval_channel: {webhook: env:APPROVERS_WEBHOOK, channel_id: c1, action_url: https://gw.example.com/v1/chat/mattermost/actions, button_secret: env:SHORT_SECRET}",
+                "chat.approval_channel.button_secret", "at least 32 bytes"
+            ),
+            ("slack", "approval_channel: {webhook: env:MATTERMOST_COMMAND_TOKEN}", "chat.approval_channel.webhook", "absolute http(s) URL"),
+        ]
+    )
+    func approvalChannelMistakes(platform: String, channel: String, key: String, message: String) async throws {
+        let scheme = ["slack": "slack-v0\n    secrets: [env:SLACK_SIGNING_SECRET]", "teams": "teams-hmac\n    secrets: [env:TEAMS_SECURITY_TOKEN]",
+            "mattermost": "static-token\n    secrets: [env:MATTERMOST_COMMAND_TOKEN]"][platform]!
+        let extra = platform == "teams" ? "\n      incoming_webhook: env:TEAMS_WORKFLOW_URL" : platform == "mattermost"
+            ? "\n      reply_url_prefixes: [\"https://chat.example.com/hooks/commands/\"]\n      signing_public_key: \(Self.mattermostKey)" : ""
+        let caller = "  ops:\n    scheme: \(scheme)\n    policy: {actions: [enable], kinds: [credential]}\n    chat:\n      platform: \(platform)\(extra)\n      \(channel)\n      people: {alice: {user: a1}}\n"
+        try await self.expectIssue(caller, at: key, saying: message)
+    }
+
+    @Test("a Mattermost approval channel needs the server's signing key, the one proof of who clicked")
+    func mattermostButtonsNeedTheServerKey() async throws {
+        let caller = "  ops:\n    scheme: static-token\n    secrets: [env:MATTERMOST_COMMAND_TOKEN]\n    policy: {actions: [enable], kinds: [credential]}\n"
+            + "    chat:\n      platform: mattermost\n      reply_url_prefixes: [\"https://chat.example.com/hooks/commands/\"]\n"
+            + Self.mattermostApprovals.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n      people: {alice: {user: a1}}\n"
+        try await self.expectIssue(caller, at: "chat.signing_public_key", saying: "only its trigger_id proves which user clicked")
+    }
+
     @Test(
         "each mistake is reported with its key",
         arguments: [
@@ -111,9 +205,7 @@ struct ChatConfigurationTests {
     )
     func mistakes(scheme: String, chat: String, key: String, message: String) async throws {
         let caller = "  ops:\n    \(scheme)\n    policy: {actions: [enable], kinds: [credential]}\n    chat:\n      \(chat)\n"
-        let error = try await #require(throws: ConfigurationError.self) { try await self.load(caller) }
-        let issue = error.issues.first { $0.keyPath == "callers.ops.\(key)" }
-        #expect(issue?.message.contains(message) == true, "\(error.issues)")
+        try await self.expectIssue(caller, at: key, saying: message)
     }
 }
 

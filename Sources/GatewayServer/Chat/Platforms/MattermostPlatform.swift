@@ -1,5 +1,6 @@
 import FormReading
 import Foundation
+import GatewayStore
 import GatewayVocabulary
 
 /// Mattermost slash commands: a form body with the command's static token (`Authorization: Token …`, or the
@@ -29,13 +30,38 @@ struct MattermostPlatform: ChatPlatform {
         ChatPlatforms.encode(Self.body(message), snakeCase: true)
     }
 
+    func update(_ message: ChatMessage) -> [UInt8] {
+        Self.actionAnswer(update: message, ephemeral: nil)
+    }
+
+    /// The answer to a button click: the post clicked in replaced by `update` (its attachments with it, so
+    /// buttons the message no longer has are gone), and `ephemeral` shown to the person who clicked.
+    static func actionAnswer(update: ChatMessage?, ephemeral: ChatMessage?) -> [UInt8] {
+        let replacement = update.map { message in
+            let body = Self.body(message)
+            return ActionAnswer.Update(message: body.text, props: .init(attachments: body.attachments ?? []))
+        }
+        return ChatPlatforms.encode(ActionAnswer(update: replacement, ephemeralText: ephemeral.map { Self.body($0).text }), snakeCase: true)
+    }
+
     static func body(_ message: ChatMessage) -> Message {
         var lines = ["**\(Self.escape(message.tone.symbol + " " + message.headline))**"]
         lines += message.facts.map { "**\(Self.escape($0.label)):** \(Self.markdown($0.value))" }
         if let detail = message.detail { lines.append(Self.escape(detail)) }
         lines += message.list.map { "- " + $0.map(Self.markdown).joined(separator: " ") }
         if let grant = message.revocableGrant { lines.append("To end this access now: `/segura revoke \(Self.code(grant))`") }
-        return Message(responseType: message.isPublic ? "in_channel" : "ephemeral", text: lines.joined(separator: "\n"), skipSlackParsing: true)
+        var attachments: [Attachment]?
+        if let buttons = message.decisionButtons {
+            if let signed = buttons.signed {
+                attachments = [Attachment(actions: [ApprovalVerdict.approve, .deny].map { Action(buttons.approvalID, $0, signed) })]
+            } else {
+                let id = Self.code(buttons.approvalID)
+                lines.append("To decide: `/segura approve \(id)` or `/segura deny \(id)`")
+            }
+        }
+        return Message(
+            responseType: message.isPublic ? "in_channel" : "ephemeral", text: lines.joined(separator: "\n"), skipSlackParsing: true, attachments: attachments
+        )
     }
 
     /// Escapes Markdown and mentions, so text a person typed shows as typed and notifies no one.
@@ -67,5 +93,54 @@ struct MattermostPlatform: ChatPlatform {
         var responseType: String
         var text: String
         var skipSlackParsing: Bool
+        /// Message attachments, which carry interactive buttons.
+        var attachments: [Attachment]?
+    }
+
+    /// A message attachment holding buttons.
+    struct Attachment: Encodable {
+        var actions: [Action]
+    }
+
+    /// An interactive button: Mattermost POSTs its `integration.context` to `integration.url` when it is clicked.
+    struct Action: Encodable {
+        struct Integration: Encodable {
+            var url: String
+            var context: MattermostActions.Context
+        }
+
+        /// Alphanumeric: Mattermost finds the clicked action by this id.
+        var id: String
+        var name: String
+        var type = "button"
+        var style: String
+        var integration: Integration
+
+        /// The button of `verdict` under approval `approvalID`, with its signed context.
+        init(_ approvalID: String, _ verdict: ApprovalVerdict, _ signed: ChatMessage.DecisionButtons.Signed) {
+            self.id = verdict.word
+            self.name = verdict == .approve ? "Approve" : "Deny"
+            self.style = verdict == .approve ? "success" : "danger"
+            let context = MattermostActions.Context(
+                approvalId: approvalID, decision: verdict.word, channelId: signed.channelID, expiresAt: Int64(signed.expiresAt.timeIntervalSince1970),
+                signature: signed.signature(for: verdict)
+            )
+            self.integration = Integration(url: signed.actionURL, context: context)
+        }
+    }
+
+    /// The answer to a button click (Mattermost's `PostActionIntegrationResponse`).
+    struct ActionAnswer: Encodable {
+        struct Update: Encodable {
+            struct Props: Encodable {
+                var attachments: [Attachment]
+            }
+
+            var message: String
+            var props: Props
+        }
+
+        var update: Update?
+        var ephemeralText: String?
     }
 }

@@ -1,5 +1,6 @@
 import FormReading
 import Foundation
+import GatewayStore
 import GatewayVocabulary
 
 /// Slack: slash commands and Block Kit button clicks, both `application/x-www-form-urlencoded` and signed with
@@ -11,6 +12,9 @@ import GatewayVocabulary
 struct SlackPlatform: ChatPlatform {
     /// The `action_id` of the Revoke button the gateway puts under a grant.
     static let revokeActionID = "segura.revoke_grant"
+    /// The `action_id`s of the Approve and Deny buttons under an approval request.
+    static let approveActionID = "segura.approve"
+    static let denyActionID = "segura.deny"
 
     func read(body: [UInt8], contentType: String) throws(ChatInputError) -> ChatInbound {
         let form = try ChatPlatforms.form(body, contentType: contentType, sender: "Slack")
@@ -28,20 +32,31 @@ struct SlackPlatform: ChatPlatform {
         )
     }
 
-    /// A `block_actions` payload: only the gateway's own Revoke button is understood.
+    /// A `block_actions` payload: only the gateway's own buttons are understood (Revoke, Approve and Deny). The
+    /// `response_url` of a click is that of the message clicked in: for Approve and Deny, the approval message.
     private static func readInteraction(_ json: [UInt8]) throws(ChatInputError) -> ChatInbound {
         let payload = try ChatPlatforms.decode(
             BlockActions.self, from: json, snakeCase: true, otherwise: "payload is not a block_actions interaction with user, trigger_id, response_url and actions"
         )
         guard payload.type == "block_actions" else { throw ChatInputError("payload type '\(excerpt(payload.type))' is not block_actions") }
-        guard let action = payload.actions.first, payload.actions.count == 1, action.actionId == Self.revokeActionID, let grantID = action.value else {
-            throw ChatInputError("the only interaction the gateway offers is one \(Self.revokeActionID) button")
+        guard let action = payload.actions.first, payload.actions.count == 1, let value = action.value else {
+            throw ChatInputError("the gateway's buttons send one action with a value")
+        }
+        let gesture: ChatInbound.Gesture
+        switch action.actionId {
+        case Self.revokeActionID:
+            gesture = .revokeButton(grantID: value)
+        case Self.approveActionID, Self.denyActionID:
+            guard ChatCommand.isIdentifier(value, prefix: "apr_") else { throw ChatInputError("the value of \(action.actionId) is not an approval id") }
+            gesture = .decision(approvalID: value, verdict: action.actionId == Self.approveActionID ? .approve : .deny)
+        default:
+            throw ChatInputError("the only interactions the gateway offers are its \(Self.revokeActionID), \(Self.approveActionID) and \(Self.denyActionID) buttons")
         }
         let team = try ChatPlatforms.identifier(payload.user.teamId ?? payload.team?.id, field: "user.team_id")
         let user = try ChatPlatforms.identifier(payload.user.id, field: "user.id")
         return ChatInbound(
             userID: "\(team)/\(user)",
-            gesture: .revokeButton(grantID: grantID),
+            gesture: gesture,
             deliveryID: try ChatPlatforms.identifier(payload.triggerId, field: "trigger_id"),
             replyURL: payload.responseUrl,
             answersInline: false
@@ -68,6 +83,10 @@ struct SlackPlatform: ChatPlatform {
         ChatPlatforms.encode(Self.body(message, replaceOriginal: false), snakeCase: true)
     }
 
+    func update(_ message: ChatMessage) -> [UInt8] {
+        ChatPlatforms.encode(Self.body(message, replaceOriginal: true), snakeCase: true)
+    }
+
     static func body(_ message: ChatMessage, replaceOriginal: Bool?) -> Message {
         var blocks = [Block.section("*\(Self.escape(message.tone.symbol + " " + message.headline))*")]
         if !message.facts.isEmpty {
@@ -82,6 +101,9 @@ struct SlackPlatform: ChatPlatform {
         }
         if let grant = message.revocableGrant {
             blocks.append(.revokeButton(grantID: grant))
+        }
+        if let buttons = message.decisionButtons {
+            blocks.append(.decisionButtons(approvalID: buttons.approvalID))
         }
         return Message(
             responseType: message.isPublic ? "in_channel" : "ephemeral", text: Self.escape(String(message.plainText.prefix(3000))), blocks: blocks,
@@ -125,7 +147,7 @@ struct SlackPlatform: ChatPlatform {
         var replaceOriginal: Bool?
     }
 
-    /// The Block Kit blocks the gateway uses: sections of `mrkdwn`, and one actions block with a button.
+    /// The Block Kit blocks the gateway uses: sections of `mrkdwn`, and actions blocks with its buttons.
     struct Block: Encodable {
         struct Text: Encodable {
             var type: String
@@ -147,7 +169,7 @@ struct SlackPlatform: ChatPlatform {
             var actionId: String
             var value: String
             var style: String
-            var confirm: Confirmation
+            var confirm: Confirmation?
         }
 
         var type: String
@@ -174,6 +196,21 @@ struct SlackPlatform: ChatPlatform {
                 confirm: confirmation
             )
             return Self(type: "actions", elements: [button])
+        }
+
+        /// Approve (`primary`) and Deny (`danger`, asking first: a denial cannot be undone), each with the
+        /// approval id as its value.
+        static func decisionButtons(approvalID: String) -> Self {
+            let confirmation = Confirmation(
+                title: Text(type: "plain_text", text: "Deny this request?"),
+                text: Text(type: "plain_text", text: "Segura will not act on request \(approvalID), and no one can approve it afterwards."),
+                confirm: Text(type: "plain_text", text: "Deny"), deny: Text(type: "plain_text", text: "Cancel")
+            )
+            let approve = Element(text: Text(type: "plain_text", text: "Approve"), actionId: SlackPlatform.approveActionID, value: approvalID, style: "primary")
+            let deny = Element(
+                text: Text(type: "plain_text", text: "Deny"), actionId: SlackPlatform.denyActionID, value: approvalID, style: "danger", confirm: confirmation
+            )
+            return Self(type: "actions", elements: [approve, deny])
         }
     }
 

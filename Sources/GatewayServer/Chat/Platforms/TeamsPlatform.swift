@@ -79,6 +79,11 @@ struct TeamsPlatform: ChatPlatform {
         ChatPlatforms.encode(Self.cardMessage(message), snakeCase: false)
     }
 
+    /// Teams receives no clicks, so nothing is replaced: the message is posted like a follow-up.
+    func update(_ message: ChatMessage) -> [UInt8] {
+        self.followUp(message)
+    }
+
     /// A message activity carrying one Adaptive Card (version 1.4, which Teams and Workflows render).
     static func cardMessage(_ message: ChatMessage) -> CardMessage {
         var body = [CardElement.text("\(message.tone.symbol) \(message.headline)", bold: true)]
@@ -89,6 +94,10 @@ struct TeamsPlatform: ChatPlatform {
         if !message.list.isEmpty { body.append(.text(message.list.map { "- " + $0.map(Self.cardText).joined(separator: " ") }.joined(separator: "\n"), bold: false)) }
         if let grant = message.revocableGrant {
             body.append(.text("To end this access now: `revoke \(grant)`", bold: false))
+        }
+        if let buttons = message.decisionButtons {
+            // A Workflows card's buttons could not reach the gateway: approvers type their decision instead.
+            body.append(.text("To decide, mention Segura with `approve \(buttons.approvalID)` or `deny \(buttons.approvalID)`", bold: false))
         }
         return CardMessage(attachments: [.init(content: .init(body: body))])
     }
