@@ -15,6 +15,8 @@ SEGURA_SIGNING selects the pass:
   - ``/v1/chat/mattermost``: as ``demo-mattermost`` (``static-token``, ``DEMO_MATTERMOST_TOKEN``):
     ``Authorization: Token <token>``, and the same token in the form's ``token`` field when the generated body
     has one, as Mattermost sends both (the gateway requires them to agree).
+  - ``POST /v1/chat/mattermost/actions``: not signed. Mattermost posts clicks there unsigned, and the gateway checks
+    the button's context, which it signed itself; every click either pass makes must be refused.
   - ``POST /v1/approvals/{approval_id}``: as ``demo-approver`` (Standard Webhooks v1, ``DEMO_APPROVER_SECRET``),
     the one caller that may decide ``demo-servicenow``'s held requests.
   - every other request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``, the grants, the
@@ -65,6 +67,9 @@ SIGNED_PREFIX = "/v1/"
 CHAT_ROUTES = {"/v1/chat/slack": "slack", "/v1/chat/teams": "teams", "/v1/chat/mattermost": "mattermost"}
 # The grant id in the documented example of a Slack button click (SlackInteraction.payload).
 EXAMPLE_GRANT_ID = "grt_019ab3c4d5e67f808a1b2c3d4e5f6a7b"
+# The route Mattermost posts button clicks to. No caller signs it: the gateway checks the button's context, which it
+# signed itself when it posted the buttons, so neither pass can make a click it accepts, and every click is refused.
+CLICK_ROUTES = {"/v1/chat/mattermost/actions"}
 # The approval id in the documented example of the approval routes (components.parameters.ApprovalID).
 EXAMPLE_APPROVAL_ID = "apr_019ab3c4d5e67f808a1b2c3d4e5f6a7b"
 # The path of the one route demo-approver signs.
@@ -325,7 +330,7 @@ def _sign_standard_webhooks(case: Any, kwargs: dict[str, Any]) -> None:
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     group = _route_group(case)
-    if MODE != "standard-webhooks" or group is None:
+    if MODE != "standard-webhooks" or group is None or case.path in CLICK_ROUTES:
         return
     platform = CHAT_ROUTES.get(case.path)
     if platform is not None:
@@ -376,10 +381,19 @@ def after_call(context: Any, case: Any, response: Any) -> None:
         _tally[group][key] += 1
 
 
+def _expect_click_refused(response: Any) -> None:
+    """A click on a button the gateway did not sign is never acted on."""
+    if response.status_code < 400:
+        raise AssertionError(f"a Mattermost click the gateway did not sign was answered {response.status_code}, not refused")
+
+
 @schemathesis.check
 def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | None:
     """A request the hook signed is never refused for its signature headers."""
     if MODE != "standard-webhooks" or _route_group(case) is None:
+        return None
+    if case.path in CLICK_ROUTES:
+        _expect_click_refused(response)
         return None
     code = _error_code(response)
     if code in SIGNATURE_FAILURE_CODES:
@@ -391,6 +405,9 @@ def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | N
 def unsigned_request_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     """An unsigned request never gets past authentication."""
     if MODE != "none" or _route_group(case) is None:
+        return None
+    if case.path in CLICK_ROUTES:
+        _expect_click_refused(response)
         return None
     code = _error_code(response)
     # 405: a method other than POST is refused before authentication is even attempted.
