@@ -15,15 +15,23 @@ SEGURA_SIGNING selects the pass:
   - ``/v1/chat/mattermost``: as ``demo-mattermost`` (``static-token``, ``DEMO_MATTERMOST_TOKEN``):
     ``Authorization: Token <token>``, and the same token in the form's ``token`` field when the generated body
     has one, as Mattermost sends both (the gateway requires them to agree).
-  - every other request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``, the grants):
-    as ``demo-servicenow`` (Standard Webhooks v1, the secret in ``DEMO_SECRET``), ``POST /v1/actions`` over its
-    body, any other request over ``<METHOD> <path>[?<query>]\n`` and its body. Every request gets a fresh
-    ``webhook-id`` and the current ``webhook-timestamp``, so nothing is a replay.
+  - ``POST /v1/chat/mattermost/actions``: not signed. Mattermost posts clicks there unsigned, and the gateway checks
+    the button's context, which it signed itself; every click either pass makes must be refused.
+  - ``POST /v1/approvals/{approval_id}``: as ``demo-approver`` (Standard Webhooks v1, ``DEMO_APPROVER_SECRET``),
+    the one caller that may decide ``demo-servicenow``'s held requests.
+  - every other request under ``/v1/`` (``POST /v1/actions``, ``GET /v1/actions/{request_id}``, the grants, the
+    approvals): as ``demo-servicenow`` (Standard Webhooks v1, the secret in ``DEMO_SECRET``).
+
+  Standard Webhooks callers sign ``POST /v1/actions`` over its body, any other request over
+  ``<METHOD> <path>[?<query>]\n`` and its body. Every request gets a fresh ``webhook-id`` and the current
+  ``webhook-timestamp``, so nothing is a replay.
 
   A Slack button click whose payload names the documented example grant (``SlackInteraction.payload``'s
   example) is pointed at the newest grant a Slack answer offered to revoke in this run (the hook asks for one
   with a signed enable at ``GATEWAY_URL`` when there is none yet), so the click reaches the gateway's
-  revocation and its empty answer.
+  revocation and its empty answer. Likewise the documented example approval id (``ApprovalID``'s example) is
+  pointed at a request ``demo-servicenow`` has held for approval (credential 900, which the demo's rule holds): a
+  new one for each decision, so a decision can succeed, and the newest for a read.
 - ``none``: nothing is signed; the gateway must refuse every request under ``/v1/`` before it looks
   at the body.
 
@@ -59,6 +67,13 @@ SIGNED_PREFIX = "/v1/"
 CHAT_ROUTES = {"/v1/chat/slack": "slack", "/v1/chat/teams": "teams", "/v1/chat/mattermost": "mattermost"}
 # The grant id in the documented example of a Slack button click (SlackInteraction.payload).
 EXAMPLE_GRANT_ID = "grt_019ab3c4d5e67f808a1b2c3d4e5f6a7b"
+# The route Mattermost posts button clicks to. No caller signs it: the gateway checks the button's context, which it
+# signed itself when it posted the buttons, so neither pass can make a click it accepts, and every click is refused.
+CLICK_ROUTES = {"/v1/chat/mattermost/actions"}
+# The approval id in the documented example of the approval routes (components.parameters.ApprovalID).
+EXAMPLE_APPROVAL_ID = "apr_019ab3c4d5e67f808a1b2c3d4e5f6a7b"
+# The path of the one route demo-approver signs.
+DECISION_PATH = "/v1/approvals/{approval_id}"
 MODE = os.environ.get("SEGURA_SIGNING", "standard-webhooks")
 if MODE not in ("standard-webhooks", "none"):
     raise RuntimeError(f"SEGURA_SIGNING must be 'standard-webhooks' or 'none', not {MODE!r}")
@@ -98,10 +113,12 @@ def _secret(name: str) -> str:
 
 def _load_keys() -> dict[str, bytes]:
     webhook_secret = _secret("DEMO_SECRET")
-    if not webhook_secret.startswith("whsec_"):
-        raise RuntimeError("DEMO_SECRET must hold the demo's whsec_ secret when SEGURA_SIGNING=standard-webhooks")
+    approver_secret = _secret("DEMO_APPROVER_SECRET")
+    if not (webhook_secret.startswith("whsec_") and approver_secret.startswith("whsec_")):
+        raise RuntimeError("DEMO_SECRET and DEMO_APPROVER_SECRET must hold the demo's whsec_ secrets when SEGURA_SIGNING=standard-webhooks")
     return {
         "standard-webhooks": base64.b64decode(webhook_secret[len("whsec_") :], validate=True),
+        "approver": base64.b64decode(approver_secret[len("whsec_") :], validate=True),
         # Slack's signing secret is the key as it is written.
         "slack": _secret("DEMO_SLACK_SECRET").encode("ascii"),
         # Teams shows its security token in base64; the key is what it decodes to.
@@ -117,6 +134,8 @@ _tally: dict[str, collections.Counter[str]] = collections.defaultdict(collection
 _signed: collections.Counter[str] = collections.Counter()
 # Grants a Slack answer offered a Revoke button for, newest last.
 _offered_grants: list[str] = []
+# Requests demo-servicenow had held for approval, newest last.
+_held_approvals: list[str] = []
 
 
 def _wire_body(case: Any) -> bytes | None:
@@ -216,6 +235,49 @@ def _with_offered_grant(body: Any) -> Any:
     return {**body, "payload": body["payload"].replace(EXAMPLE_GRANT_ID, grant)} if grant else body
 
 
+def _standard_webhooks_headers(key: bytes, body: bytes) -> dict[str, str]:
+    message_id = "msg_" + uuid.uuid4().hex
+    timestamp = str(int(time.time()))
+    mac = hmac.new(key, f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
+    return {"webhook-id": message_id, "webhook-timestamp": timestamp, "webhook-signature": "v1," + base64.b64encode(mac).decode("ascii")}
+
+
+def _held_approval(new: bool) -> str | None:
+    """A request demo-servicenow had held for approval: a new one when ``new``, else the newest (asked for when there
+    is none yet)."""
+    if not new:
+        with _lock:
+            if _held_approvals:
+                return _held_approvals[-1]
+    url = os.environ.get("GATEWAY_URL")
+    if not url:
+        return None
+    body = json.dumps(
+        {"action": "enable", "target": {"kind": "credential", "id": 900}, "ticket": "CHG0012345", "requested_by": "schemathesis", "duration": "PT1H"}
+    ).encode("utf-8")
+    headers = {"Content-Type": "application/json", **_standard_webhooks_headers(KEYS["standard-webhooks"], body)}
+    response = requests.post(url + "/v1/actions", data=body, headers=headers, timeout=30)
+    try:
+        approval = json.loads(response.content).get("approval") or {}
+    except ValueError:
+        return None
+    held = approval.get("id")
+    if isinstance(held, str):
+        with _lock:
+            _held_approvals.append(held)
+    return held if isinstance(held, str) else None
+
+
+def _with_held_approval(case: Any) -> None:
+    """Points a case on the documented example approval id at a request the demo holds for approval."""
+    parameters = case.path_parameters or {}
+    if parameters.get("approval_id") != EXAMPLE_APPROVAL_ID:
+        return
+    held = _held_approval(new=case.method.upper() == "POST")
+    if held:
+        case.path_parameters = {**parameters, "approval_id": held}
+
+
 def _exact_body(case: Any, kwargs: dict[str, Any]) -> bytes:
     """The exact bytes the transport will send, handed to it as ``data`` when the hook serialized them."""
     if any(name in kwargs for name in ("data", "json", "content", "files")):
@@ -254,26 +316,21 @@ def _sign_chat(case: Any, kwargs: dict[str, Any], platform: str) -> None:
 
 
 def _sign_standard_webhooks(case: Any, kwargs: dict[str, Any]) -> None:
+    _with_held_approval(case)
     body = _exact_body(case, kwargs)
     method = str(kwargs.get("method") or case.method).upper()
     target = _request_target(case)
     if not (method == "POST" and urllib.parse.urlsplit(target).path == "/v1/actions"):
         # Any other request is signed over its method and exact target, then its body (the gateway's RequestBinding).
         body = f"{method} {target}\n".encode("utf-8") + body
-    message_id = "msg_" + uuid.uuid4().hex
-    timestamp = str(int(time.time()))
-    mac = hmac.new(KEYS["standard-webhooks"], f"{message_id}.{timestamp}.".encode("ascii") + body, hashlib.sha256).digest()
-    _replace_headers(
-        case,
-        SIGNATURE_HEADERS,
-        {"webhook-id": message_id, "webhook-timestamp": timestamp, "webhook-signature": "v1," + base64.b64encode(mac).decode("ascii")},
-    )
+    key = KEYS["approver" if method == "POST" and case.path == DECISION_PATH else "standard-webhooks"]
+    _replace_headers(case, SIGNATURE_HEADERS, _standard_webhooks_headers(key, body))
 
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     group = _route_group(case)
-    if MODE != "standard-webhooks" or group is None:
+    if MODE != "standard-webhooks" or group is None or case.path in CLICK_ROUTES:
         return
     platform = CHAT_ROUTES.get(case.path)
     if platform is not None:
@@ -324,10 +381,19 @@ def after_call(context: Any, case: Any, response: Any) -> None:
         _tally[group][key] += 1
 
 
+def _expect_click_refused(response: Any) -> None:
+    """A click on a button the gateway did not sign is never acted on."""
+    if response.status_code < 400:
+        raise AssertionError(f"a Mattermost click the gateway did not sign was answered {response.status_code}, not refused")
+
+
 @schemathesis.check
 def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | None:
     """A request the hook signed is never refused for its signature headers."""
     if MODE != "standard-webhooks" or _route_group(case) is None:
+        return None
+    if case.path in CLICK_ROUTES:
+        _expect_click_refused(response)
         return None
     code = _error_code(response)
     if code in SIGNATURE_FAILURE_CODES:
@@ -339,6 +405,9 @@ def signed_request_authenticated(ctx: Any, response: Any, case: Any) -> bool | N
 def unsigned_request_refused(ctx: Any, response: Any, case: Any) -> bool | None:
     """An unsigned request never gets past authentication."""
     if MODE != "none" or _route_group(case) is None:
+        return None
+    if case.path in CLICK_ROUTES:
+        _expect_click_refused(response)
         return None
     code = _error_code(response)
     # 405: a method other than POST is refused before authentication is even attempted.

@@ -66,7 +66,7 @@ public func buildApplication(
         clicks: MattermostClickVerifier(callers: configuration.callers)
     )
     ChatRoute(service: chat).register(on: router)
-    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, logger: logger)
+    let api = APIImplementation(segura: segura, metrics: metrics, ledger: ledger, grants: revoker, approvals: approvals, refusals: refusals, logger: logger)
     try api.registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
 
     let limits = configuration.http

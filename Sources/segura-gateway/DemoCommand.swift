@@ -16,6 +16,9 @@ import ServiceLifecycle
 /// Starts the Segura simulator and the gateway in this process on loopback, with generated demo callers (Standard
 /// Webhooks, a static token, and one chat caller per platform acting for the person `demo-user`), and prints curl
 /// commands that work as pasted.
+///
+/// `demo-servicenow`'s requests for credentials 900–999 wait for approval by the caller `demo-approver`, so the
+/// approval routes have requests to show and decide; credential 900 exists, inactive, so an approved enable runs.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -42,9 +45,11 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = Logger(label: "segura.gateway")
         var simulatorConfiguration = SimulatorConfiguration()
         simulatorConfiguration.port = self.simulatorPort
+        simulatorConfiguration.objects.append(SimulatedObject(kind: .credential, id: 900, state: .inactive))
         let simulator = try await SeguraSimulator.start(simulatorConfiguration, logger: Logger(label: "segura.simulator"))
 
         let webhookSecret = "whsec_" + Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
+        let approverSecret = "whsec_" + Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }).base64EncodedString()
         let staticToken = "demo_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let slackSecret = SymmetricKey(size: .bits128).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
@@ -57,6 +62,12 @@ struct DemoCommand: AsyncParsableCommand {
             maxDuration: .seconds(8 * 3600),
             allowsPermanentEnable: self.allowPermanentEnable
         )
+        var servicenow = GatewayConfiguration.Caller(
+            name: "demo-servicenow",
+            verifier: CallerVerifier(scheme: .standardWebhooks, secrets: [try WebhookSecret(webhookSecret, scheme: .standardWebhooks)]),
+            policy: policy
+        )
+        servicenow.approval = try ApprovalRule(kinds: [.credential], ids: [.credential: [900...999]], approvers: [], approverCallers: ["demo-approver"])
         var http = GatewayConfiguration.HTTP()
         http.port = self.port
         var configuration = GatewayConfiguration(
@@ -65,9 +76,10 @@ struct DemoCommand: AsyncParsableCommand {
                 baseURL: simulator.baseURL, clientID: simulatorConfiguration.clientID, clientSecret: simulatorConfiguration.clientSecret
             ),
             callers: [
+                servicenow,
                 .init(
-                    name: "demo-servicenow",
-                    verifier: CallerVerifier(scheme: .standardWebhooks, secrets: [try WebhookSecret(webhookSecret, scheme: .standardWebhooks)]),
+                    name: "demo-approver",
+                    verifier: CallerVerifier(scheme: .standardWebhooks, secrets: [try WebhookSecret(approverSecret, scheme: .standardWebhooks)]),
                     policy: policy
                 ),
                 .init(
@@ -88,7 +100,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if let secretsFile {
             try PrivateFile.write(
-                "DEMO_SECRET=\(webhookSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
+                "DEMO_SECRET=\(webhookSecret)\nDEMO_APPROVER_SECRET=\(approverSecret)\nDEMO_TOKEN=\(staticToken)\nGATEWAY_URL=http://127.0.0.1:\(self.port)\nSIMULATOR_URL=\(simulator.baseURL)\n"
                     + "DEMO_SLACK_SECRET=\(slackSecret)\nDEMO_TEAMS_TOKEN=\(teamsToken)\nDEMO_MATTERMOST_TOKEN=\(mattermostToken)\n",
                 toPath: secretsFile
             )
@@ -98,7 +110,7 @@ struct DemoCommand: AsyncParsableCommand {
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Written straight to the file handle: print() is block-buffered when stdout is a pipe.
             FileHandle.standardOutput.write(Data(Self.instructions(
-                port: port, simulator: simulator.baseURL, executable: executable, webhookSecret: webhookSecret, staticToken: staticToken,
+                port: port, simulator: simulator.baseURL, executable: executable, webhookSecrets: (webhookSecret, approverSecret), staticToken: staticToken,
                 chatSecrets: (slackSecret, teamsToken, mattermostToken), storePath: storePath
             ).utf8 + [0x0A]))
         }
@@ -134,9 +146,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private static func instructions(
-        port: Int, simulator: String, executable: String, webhookSecret: String, staticToken: String, chatSecrets: (slack: String, teams: String, mattermost: String),
-        storePath: String?
+        port: Int, simulator: String, executable: String, webhookSecrets: (servicenow: String, approver: String), staticToken: String,
+        chatSecrets: (slack: String, teams: String, mattermost: String), storePath: String?
     ) -> String {
+        let (webhookSecret, approverSecret) = webhookSecrets
         let (slackSecret, teamsToken, mattermostToken) = chatSecrets
         let audit = storePath.map { path in
             "\n  \(executable) audit verify --store \(path)\n  \(executable) audit export --store \(path)\n"
@@ -145,6 +158,8 @@ struct DemoCommand: AsyncParsableCommand {
         segura-gateway demo: gateway on http://127.0.0.1:\(port), Segura simulator on \(simulator)
         Demo callers (secrets are generated anew on every start; nothing is stored):
           demo-servicenow       Standard Webhooks, secret \(webhookSecret)
+                                (its requests for credentials 900-999 wait for demo-approver's approval)
+          demo-approver         Standard Webhooks, secret \(approverSecret)
           demo-jira-automation  static token,      token  \(staticToken)
           demo-slack            Slack slash commands on /v1/chat/slack, signing secret \(slackSecret)
           demo-teams            Teams outgoing webhook on /v1/chat/teams, security token \(teamsToken)
@@ -170,6 +185,16 @@ struct DemoCommand: AsyncParsableCommand {
           curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' -d "$BODY"   # unsigned: 401
           curl -sS 'http://127.0.0.1:\(port)/v1/grants?state=all' \\
             $(\(executable) sign --secret-env DEMO_SECRET --request 'GET /v1/grants?state=all' --format curl)
+
+          # Credential 900 waits for approval: 202 pending_approval, then demo-approver approves for bob and it runs.
+          HELD='{"command":"enable credential 900 for ticket CHG0012345 for 1h","requested_by":"alice"}'
+          APPROVAL=$(curl -sS http://127.0.0.1:\(port)/v1/actions -H 'Content-Type: application/json' \
+            $(printf '%s' "$HELD" | \(executable) sign --secret-env DEMO_SECRET --format curl) -d "$HELD" | grep -o 'apr_[0-9a-f]*' | head -n 1)
+          export DEMO_APPROVER_SECRET='\(approverSecret)'
+          DECISION='{"decision":"approve","approver":"bob"}'
+          curl -sS http://127.0.0.1:\(port)/v1/approvals/$APPROVAL -H 'Content-Type: application/json' \
+            $(printf '%s' "$DECISION" | \(executable) sign --secret-env DEMO_APPROVER_SECRET --request "POST /v1/approvals/$APPROVAL" --body-file - --format curl) -d "$DECISION"
+
           curl -sS http://127.0.0.1:\(port)/readyz
           curl -sS http://127.0.0.1:\(port)/metrics
         \(audit)

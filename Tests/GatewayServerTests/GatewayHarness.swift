@@ -112,6 +112,12 @@ struct GatewayUnderTest {
         try await self.send(.delete, "/v1/grants/\(id)", as: caller, body: #"{"grant_id":"\#(bodyID ?? id)"}"#)
     }
 
+    /// Sends `approver`'s `decision` (`approve` or `deny`) on approval `id`, signed by `caller` like every request
+    /// but `POST /v1/actions`.
+    func decide(_ id: String, _ decision: String, approver: String, as caller: TestCaller? = .restricted) async throws -> TestResponse {
+        try await self.send(.post, "/v1/approvals/\(id)", as: caller, body: #"{"decision":"\#(decision)","approver":"\#(approver)"}"#)
+    }
+
     private func send(_ method: HTTPRequest.Method, _ path: String, as caller: TestCaller?, body: String? = nil) async throws -> TestResponse {
         let bytes = Array((body ?? "").utf8)
         var headers = try caller?.sign(RequestBinding.message(method: method.rawValue, target: path, body: bytes)) ?? [:]

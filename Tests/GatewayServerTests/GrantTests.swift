@@ -260,7 +260,7 @@ extension GatewayUnderTest {
         try await eventually("credential \(id) was never disabled") { self.simulator.disables(of: id).first }
     }
 
-    /// The audit decisions recorded for a grant (its id is their delivery id), in order.
+    /// The audit decisions recorded for a grant or an approval request (its id is their delivery id), in order.
     func grantDecisions(_ grantID: String) async throws -> [String] {
         let store = try await SQLiteGatewayStore.open(path: self.storePath)
         var decisions: [String] = []

@@ -12,10 +12,7 @@ extension APIImplementation {
     func listGrants(_ input: Operations.ListGrants.Input) async throws -> Operations.ListGrants.Output {
         guard let verified = self.verifiedRequest(for: "listGrants") else { return .internalServerError(try self.unauthenticated()) }
         let requestID = verified.requestID
-        let limit = input.query.limit ?? 100
-        guard (1...500).contains(limit) else {
-            return .unprocessableContent(try self.problem(verified, code: .invalidRequest, detail: "limit must be between 1 and 500"))
-        }
+        guard let limit = Self.listLimit(input.query.limit) else { return .unprocessableContent(try self.limitProblem(verified)) }
         let query = GrantQuery(
             caller: input.query.caller,
             targetKind: input.query.targetKind.map(TargetKind.init),
@@ -103,7 +100,7 @@ extension APIImplementation {
 
     private static func revokeOutput(_ answer: ActionResult) throws -> Operations.RevokeGrant.Output {
         let result = try Components.Schemas.ActionResult(answer)
-        let problem = Components.Responses.Problem(headers: .init(xRequestId: result.requestId), body: .applicationProblemJson(result))
+        let problem = Components.Responses.Problem(result)
         switch answer.status {
         case 200: return .ok(.init(headers: .init(xRequestId: result.requestId), body: .json(result)))
         case 403: return .forbidden(problem)

@@ -17,6 +17,10 @@ struct APIImplementation: APIProtocol {
     let ledger: DeliveryLedger
     /// Grant lookups and revocation.
     let grants: GrantRevoker
+    /// Approval lookups and decisions.
+    let approvals: ApprovalDesk
+    /// Records the requests these routes refuse, as every route does.
+    let refusals: Refusals
     let logger: Logger
     /// Decodes stored answers for `GET /v1/actions/{request_id}`.
     private static let decoder = JSONDecoder()
@@ -44,16 +48,30 @@ struct APIImplementation: APIProtocol {
     /// The 500 answer of a request that reached a handler unauthenticated.
     func unauthenticated() throws -> Components.Responses.Problem {
         let requestID = RequestID.current ?? RequestID.make()
-        let result = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: .now)
-            .problem(code: .internalError, detail: "the request was not authenticated; nothing was done")
-        return Components.Responses.Problem(headers: .init(xRequestId: requestID), body: .applicationProblemJson(try .init(result)))
+        return try Components.Responses.Problem(
+            ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: .now)
+                .problem(code: .internalError, detail: "the request was not authenticated; nothing was done")
+        )
     }
 
     /// A problem answer for a verified caller.
     func problem(_ verified: VerifiedRequest, code: ErrorCode, detail: String) throws -> Components.Responses.Problem {
-        let result = ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
-            .problem(code: code, detail: detail)
-        return Components.Responses.Problem(headers: .init(xRequestId: verified.requestID), body: .applicationProblemJson(try .init(result)))
+        try Components.Responses.Problem(
+            ActionResultBuilder(requestID: verified.requestID, request: nil, caller: verified.caller.name, receivedAt: verified.receivedAt)
+                .problem(code: code, detail: detail)
+        )
+    }
+
+    /// A list route's `limit`: 100 unless given, `nil` outside 1–500. The generated server does not check the
+    /// schema's bounds, and an unbounded list would read the whole store.
+    static func listLimit(_ requested: Int?) -> Int? {
+        let limit = requested ?? 100
+        return (1...500).contains(limit) ? limit : nil
+    }
+
+    /// The 422 answer to a `limit` that ``listLimit(_:)`` refused.
+    func limitProblem(_ verified: VerifiedRequest) throws -> Components.Responses.Problem {
+        try self.problem(verified, code: .invalidRequest, detail: "limit must be between 1 and 500")
     }
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
@@ -94,6 +112,18 @@ extension Components.Schemas.ActionResult {
     /// answer's own JSON, so there is one rendering of a result.
     init(_ result: ActionResult) throws {
         self = try APIImplementation.decodeResult(result.json())
+    }
+}
+
+extension Components.Responses.Problem {
+    /// The problem answer carrying `result`, with its request id in `X-Request-Id`.
+    init(_ result: Components.Schemas.ActionResult) {
+        self.init(headers: .init(xRequestId: result.requestId), body: .applicationProblemJson(result))
+    }
+
+    /// The problem answer of a failure, as the generated server sends it.
+    init(_ result: ActionResult) throws {
+        self.init(try Components.Schemas.ActionResult(result))
     }
 }
 

@@ -7,10 +7,13 @@ import Hummingbird
 enum DocumentedRoutes {
     /// The methods of each fixed path.
     static let fixed: [String: [HTTPRequest.Method]] = [
-        "/v1/actions": [.post], "/v1/grants": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get], MattermostActions.path: [.post],
+        "/v1/actions": [.post], "/v1/grants": [.get], "/v1/approvals": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get], MattermostActions.path: [.post],
     ].merging(ChatPlatformKind.allCases.map { ($0.path, [.post]) }, uniquingKeysWith: { first, _ in first })
-    /// Paths with one identifier segment after a prefix: `/v1/actions/{request_id}`, `/v1/grants/{grant_id}`.
-    static let withIdentifier: [(prefix: String, methods: [HTTPRequest.Method])] = [("/v1/actions/", [.get]), ("/v1/grants/", [.get, .delete])]
+    /// Paths with one identifier segment after a prefix: `/v1/actions/{request_id}`, `/v1/grants/{grant_id}`,
+    /// `/v1/approvals/{approval_id}`.
+    static let withIdentifier: [(prefix: String, methods: [HTTPRequest.Method])] = [
+        ("/v1/actions/", [.get]), ("/v1/grants/", [.get, .delete]), ("/v1/approvals/", [.get, .post]),
+    ]
 
     /// The methods `path` takes, or `nil` when it names no documented route.
     static func methods(for path: String) -> [HTTPRequest.Method]? {
