@@ -560,6 +560,8 @@ class ApprovalRun(ChatRun):
             self.expect(name, got == expected and error == code,
                         f"{caller} approving as {approver}: {got} {json.dumps(body)[:300]}, expected {expected} {code}")
         decided = answers[-1]
+        self.expect(name, "already approved by carol at" in json.dumps(body),
+                    f"approval_decided does not say who decided and when: {json.dumps(body)[:300]}")
         enables = self.wait_for_calls(target)
         self.expect_state(approval_id, "executed", votes=2)
         got, read = self.api("change-board", "GET", path)
