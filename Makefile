@@ -107,7 +107,7 @@ chat-test: bootstrap
 	SEGURA_SIMULATOR_BIN="$$(swift build --show-bin-path)/segura-simulator" scripts/chat-test
 
 ## Approval test: requests held for approval in Slack, Teams, Mattermost and through the API, approved (two at
-## once), denied, refused, forged and expired, each approved one run exactly once, across two SIGKILLs (debug; ~1 min).
+## once), denied, refused, forged and expired, each approved one run exactly once, across two SIGKILLs (debug; ~30 s).
 approval-test: bootstrap
 	swift build --product segura-gateway
 	swift build --product segura-simulator
