@@ -217,8 +217,10 @@ struct ChatService: Sendable {
         let refusal = decision.refusal ?? ApprovalDesk.Refusal(code: .internalError, message: "the decision's request could not be read back")
         context.record(self.metrics, command: verdict.word, result: refusal.code.rawValue)
         let problem = context.builder.problem(code: refusal.code, detail: refusal.message)
+        // Audited under the approval id, as the API's refused decisions are, so one request's trail shows every attempt.
         return await self.refuse(
-            problem, context.verified, replier: replier, message: ChatMessages.approvalRefusal(refusal, approval: decision.approval), logger: context.logger
+            problem, context.verified.delivered(as: approvalID), replier: replier, message: ChatMessages.approvalRefusal(refusal, approval: decision.approval),
+            logger: context.logger
         )
     }
 
