@@ -63,14 +63,16 @@ extension PostgresWriteBatch {
     func claimApproved(now: Date, limit: Int, lease: Duration, owner: String) async throws -> [ApprovalRequest] {
         var claimed: [ApprovalRequest] = []
         for id in try await self.dueIDs(state: .approved, now: now, limit: limit) {
-            try await self.query(
+            // Guarded by the state as SQLite's lease is, although the batch's audit_head lock already serializes it.
+            let leased = try await self.changed(
                 """
                 UPDATE approval_request SET lease_owner = \(owner), due_at = \(now.adding(lease).millisecondsSince1970),
                     updated_at = \(now.millisecondsSince1970)
-                WHERE id = \(id)
+                WHERE id = \(id) AND state = 'approved'
+                RETURNING 1
                 """
             )
-            claimed.append(try await self.approval(id: id))
+            if leased { claimed.append(try await self.approval(id: id)) }
         }
         return claimed
     }

@@ -82,7 +82,11 @@ struct ApprovalAPITests {
             let again = try await gateway.decide(approval.id, "approve", approver: "bob")
             #expect(again.status == .conflict)
             #expect(try expectConforms(again).error?.code == .approvalAlreadyGiven)
-            let second = try await gateway.decide(approval.id, "approve", approver: "carol")
+            // One caller's secret is one approver, whoever it names.
+            let sameCaller = try await gateway.decide(approval.id, "approve", approver: "carol")
+            #expect(sameCaller.status == .conflict)
+            #expect(try expectConforms(sameCaller).error?.code == .approvalAlreadyGiven)
+            let second = try await gateway.decide(approval.id, "approve", approver: "carol", as: .slack)
             #expect(try decode(Components.Schemas.Approval.self, second).state != .pending)
             let late = try await gateway.decide(approval.id, "deny", approver: "dave")
             #expect(late.status == .conflict)
@@ -175,8 +179,10 @@ struct ApprovalAPITests {
 private func withApprovalGateway(
     _ backend: ApprovalAPITests.Backend, required: Int = 1, expiresAfter: Duration = .seconds(900), _ body: @Sendable (GatewayUnderTest) async throws -> Void
 ) async throws {
+    // Each approving caller is one approver, so two approvals need a second approving caller.
+    let approvers = required > 1 ? [TestCaller.restricted.rawValue, TestCaller.slack.rawValue] : [TestCaller.restricted.rawValue]
     let rule = try ApprovalRule(
-        actions: [.enable], kinds: [.credential], ids: [.credential: [40...49]], approvers: [], approverCallers: [TestCaller.restricted.rawValue],
+        actions: [.enable], kinds: [.credential], ids: [.credential: [40...49]], approvers: [], approverCallers: Set(approvers),
         requiredApprovals: required, expiresAfter: expiresAfter
     )
     let holdServicenow = { (configuration: inout GatewayConfiguration) in

@@ -21,9 +21,9 @@ public struct ApprovalRule: Sendable, Hashable {
     public let durationOver: Duration?
     /// The people (by their configured names) who may approve.
     public let approvers: Set<String>
-    /// The callers that may approve through the API, naming the approver.
+    /// The callers that may approve through the API, naming the approver; each counts as one approver.
     public let approverCallers: Set<String>
-    /// How many different approvers must approve. At least 1.
+    /// How many different approvers must approve, an approving caller counting as one. At least 1.
     public let requiredApprovals: Int
     /// How long a request waits for its approvals before it expires. Default 15 minutes.
     public let expiresAfter: Duration
@@ -31,7 +31,7 @@ public struct ApprovalRule: Sendable, Hashable {
     /// Creates a rule.
     ///
     /// - Throws: ``PolicyConfigurationError`` when nobody could ever approve (no approver and no approving caller),
-    ///   when fewer approvers are listed than approvals are required, or when `requiredApprovals` or `expiresAfter`
+    ///   when fewer approvers and approving callers are listed than approvals are required, or when `requiredApprovals` or `expiresAfter`
     ///   is not positive.
     public init(
         actions: Set<TargetAction>? = nil,
@@ -48,9 +48,11 @@ public struct ApprovalRule: Sendable, Hashable {
         guard !approvers.isEmpty || !approverCallers.isEmpty else {
             throw .invalidApprovalRule("no approver and no approving caller: no request could ever be approved")
         }
-        // An approving caller names its approvers itself, so only a list of people alone can be too short.
-        if approverCallers.isEmpty, approvers.count < requiredApprovals {
-            throw .invalidApprovalRule("\(requiredApprovals) approvals are required but only \(approvers.count) approvers are listed")
+        // An approving caller is one approver, whoever it names: one secret is one vote.
+        if approvers.count + approverCallers.count < requiredApprovals {
+            throw .invalidApprovalRule(
+                "\(requiredApprovals) approvals are required but only \(approvers.count + approverCallers.count) approvers and approving callers are listed"
+            )
         }
         self.actions = actions
         self.kinds = kinds

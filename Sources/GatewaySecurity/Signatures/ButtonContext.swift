@@ -34,8 +34,8 @@ public struct ButtonContext: Sendable, CustomReflectable {
     private let authenticator: MessageAuthenticator
     private let key: SymmetricKey
 
-    /// - Parameter key: at least 32 bytes, from `segura-gateway`'s configuration or generated at start (buttons
-    ///   then stop verifying after a restart, and their approvals can still be decided another way).
+    /// - Parameter key: at least 32 bytes, from `segura-gateway`'s configuration (`button_secret`), the same on every
+    ///   replica and across restarts so buttons already posted keep verifying.
     public init(key: SymmetricKey) {
         self.key = key
         self.authenticator = MessageAuthenticator(keys: [key])

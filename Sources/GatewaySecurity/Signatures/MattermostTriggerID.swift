@@ -37,6 +37,17 @@ public struct MattermostTriggerID: Sendable {
         self.window = TimestampWindow(tolerance: tolerance)
     }
 
+    private init(publicKey: P256.Signing.PublicKey, window: TimestampWindow) {
+        self.publicKey = publicKey
+        self.window = window
+    }
+
+    /// The same key with a narrower window, for triggers that must be fresh: a button click is posted the moment it
+    /// happens, so a trigger much older than that is being replayed.
+    public func narrowed(to tolerance: Duration) -> MattermostTriggerID {
+        MattermostTriggerID(publicKey: self.publicKey, window: TimestampWindow(tolerance: tolerance))
+    }
+
     /// Checks that `triggerID` was signed by the server for `userID`, within the window around `now`.
     public func verify(_ triggerID: String, userID: String, now: Date) throws(SignatureError) {
         guard let decoded = Data(base64Encoded: triggerID), let text = String(data: decoded, encoding: .utf8) else { throw .malformedSignature }

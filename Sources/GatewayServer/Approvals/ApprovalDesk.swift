@@ -36,6 +36,22 @@ struct ApprovalDesk: Sendable {
             case .person(_, let caller), .caller(let caller, _): caller
             }
         }
+
+        /// Whose vote this is, as the store counts votes: the person, or for an approving caller the caller
+        /// itself, so one caller's secret is one approver however many people it names (the person it named is on
+        /// the audit record). The requesting caller withdrawing for its requester votes as the requester.
+        func voter(on approval: ApprovalRequest) -> String {
+            switch self {
+            case .person(let name, _): name
+            case .caller(let name, let approver): name == approval.caller ? approver : name
+            }
+        }
+
+        /// Who decided, for the audit record: the person, and the approving caller that named them.
+        func recordedName(on approval: ApprovalRequest) -> String {
+            let voter = self.voter(on: approval)
+            return voter == self.approver ? voter : "\(self.approver) via \(voter)"
+        }
     }
 
     /// Why a decision was not recorded.
@@ -91,7 +107,7 @@ struct ApprovalDesk: Sendable {
         let pending = ApprovalRequest(
             id: TimeOrderedID.make(prefix: "apr_", now: now),
             caller: verified.caller.name,
-            deliveryID: verified.deliveryID ?? "request:" + verified.requestID,
+            deliveryID: Self.deliveryID(of: verified),
             requestID: verified.requestID,
             requestedBy: requester,
             platform: verified.caller.chat?.platform.rawValue,
@@ -127,6 +143,14 @@ struct ApprovalDesk: Sendable {
         }
     }
 
+    /// The delivery a held request is known by, so a repeat finds it: for an API caller the id its signature covers
+    /// (an unsigned `Idempotency-Key` could be changed to make a captured request ask again), for a chat caller the
+    /// platform's interaction id.
+    private static func deliveryID(of verified: VerifiedRequest) -> String {
+        let signed = verified.caller.chat == nil ? verified.signedDeliveryID : nil
+        return signed ?? verified.deliveryID ?? "request:" + verified.requestID
+    }
+
     /// Records `decider`'s `verdict` on the request `approvalID`.
     ///
     /// - Parameters:
@@ -136,6 +160,9 @@ struct ApprovalDesk: Sendable {
     func decide(
         _ approvalID: String, verdict: ApprovalVerdict, by decider: Decider, decisionReply: CallbackEvent.Destination?, requestID: String, logger: Logger
     ) async -> Decision {
+        guard ChatCommand.isIdentifier(approvalID, prefix: "apr_") else {
+            return Decision(refusal: Refusal(code: .approvalNotFound, message: "'\(excerpt(approvalID))' is not an approval id (apr_ and 32 hex digits)"))
+        }
         let found: ApprovalRequest?
         do {
             found = try await self.store.approval(id: approvalID)
@@ -150,11 +177,12 @@ struct ApprovalDesk: Sendable {
         }
         let now = Date()
         let decision: AuditDecision = verdict == .approve ? .approvalGranted : .approvalDenied
-        let event = AuditEvent(approval: found, decision: decision, requestID: requestID, requestedBy: decider.approver, at: now)
+        let voter = decider.voter(on: found)
+        let event = AuditEvent(approval: found, decision: decision, requestID: requestID, requestedBy: decider.recordedName(on: found), at: now)
         let result: ApprovalDecisionResult
         do {
             result = try await self.store.decideApproval(
-                id: approvalID, verdict: verdict, approver: decider.approver, now: now, event: event, decisionReply: decisionReply,
+                id: approvalID, verdict: verdict, approver: voter, now: now, event: event, decisionReply: decisionReply,
                 notices: { [notices] approval in notices.decided(approval) }
             )
         } catch {
@@ -173,7 +201,7 @@ struct ApprovalDesk: Sendable {
         case .alreadyVoted(let approval):
             let missing = approval.requiredApprovals - approval.votes.count
             return Decision(approval: approval, refusal: Refusal(
-                code: .approvalAlreadyGiven, message: "\(decider.approver) has already approved \(approval.id); it needs \(missing) more approver\(missing == 1 ? "" : "s")"
+                code: .approvalAlreadyGiven, message: "\(voter) has already approved \(approval.id); it needs \(missing) more approver\(missing == 1 ? "" : "s")"
             ))
         case .requesterCannotApprove:
             return Decision(approval: found, refusal: Refusal(code: .requesterCannotApprove, message: "\(decider.approver) asked for \(found.id) and cannot approve it"))
@@ -184,17 +212,21 @@ struct ApprovalDesk: Sendable {
 
     /// The request `id` if `caller` may see it: its own, or one it may approve.
     func approval(id: String, visibleTo caller: String) async throws -> ApprovalRequest? {
+        // Not an id the gateway makes: no store read, and nothing of it reaches a log or an audit record.
+        guard ChatCommand.isIdentifier(id, prefix: "apr_") else { return nil }
         guard let approval = try await self.store.approval(id: id), self.isVisible(approval, to: caller) else { return nil }
         return approval
     }
 
     /// The requests `caller` may see, newest first: its own and those it may approve.
     func approvals(state: ApprovalState?, visibleTo caller: String, limit: Int) async throws -> [ApprovalRequest] {
-        let approving = self.callers.values.contains { self.rules(of: $0).contains { $0.approverCallers.contains(caller) } }
-        guard approving else { return try await self.store.approvals(state: state, caller: caller, limit: limit) }
-        // A caller that approves for others sees theirs too; pending requests are few, so the filter runs here.
-        let candidates = try await self.store.approvals(state: state, caller: nil, limit: max(limit * 4, 200))
-        return Array(candidates.filter { self.isVisible($0, to: caller) }.prefix(limit))
+        // Its own, and those of each caller with a rule that names it, newest first: one indexed read per caller.
+        let owners = [caller] + self.callers.values.filter { owner in self.rules(of: owner).contains { $0.approverCallers.contains(caller) } }.map(\.name).sorted()
+        var visible: [ApprovalRequest] = []
+        for owner in owners {
+            visible += try await self.store.approvals(state: state, caller: owner, limit: limit).filter { self.isVisible($0, to: caller) }
+        }
+        return Array(visible.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit))
     }
 
     private func isVisible(_ approval: ApprovalRequest, to caller: String) -> Bool {
@@ -225,8 +257,9 @@ struct ApprovalDesk: Sendable {
             return Refusal(code: .approverNotAllowed, message: "no approval rule covers \(approval.id) any longer: it can only be denied by its requester, or expire")
         }
         switch decider {
-        case .person(let name, _):
-            guard rule.allows(approver: name, forRequestOf: approval.requestedBy) else {
+        case .person(let name, let caller):
+            // Approvers are people of the request's own caller: a namesake elsewhere is someone else.
+            guard caller == approval.caller, rule.allows(approver: name, forRequestOf: approval.requestedBy) else {
                 return Refusal(code: .approverNotAllowed, message: "\(name) is not an approver of \(approval.requestedBy)'s requests")
             }
         case .caller(let name, _):

@@ -71,6 +71,10 @@ struct ChatService: Sendable {
         body: [UInt8], contentType: String, requestID: String, receivedAt: ContinuousClock.Instant, receivedDate: Date, logger: Logger
     ) async -> Answer {
         var builder = ActionResultBuilder(requestID: requestID, request: nil, caller: nil, receivedAt: receivedAt)
+        guard !self.clicks.isEmpty else {
+            let problem = builder.problem(code: .notFound, detail: "no Mattermost caller of this gateway posts approval buttons")
+            return .problem(await self.refusals.refuse(problem, deliveryID: nil, receivedDate: receivedDate, logger: logger))
+        }
         let click: MattermostActions.Click
         do throws(ChatInputError) {
             click = try MattermostActions.click(body: body, contentType: contentType)
@@ -78,16 +82,10 @@ struct ChatService: Sendable {
             let problem = builder.problem(code: error.code, detail: error.message)
             return .problem(await self.refusals.refuse(problem, deliveryID: nil, receivedDate: receivedDate, logger: logger))
         }
-        let approval: ApprovalRequest?
-        do {
-            approval = try await self.ledger.store.approval(id: click.context.approvalId)
-        } catch {
-            return .problem(self.refusals.storeUnavailable(instead: builder.base(outcome: .notApplied), error, logger: logger))
-        }
         let caller: GatewayConfiguration.Caller
         let chat: GatewayConfiguration.Chat
         do throws(SignatureError) {
-            (caller, chat) = try self.clicks.verify(click, caller: approval?.caller, now: receivedDate)
+            (caller, chat) = try self.clicks.verify(click, now: receivedDate)
         } catch {
             let detail = "\(error.explanation); the click is not one on a button the gateway posted, by the user it names, in time"
             return .problem(await self.refusals.refuse(builder.problem(code: error.code, detail: detail), deliveryID: nil, receivedDate: receivedDate, logger: logger))
@@ -294,6 +292,7 @@ struct ChatService: Sendable {
     /// The metric result of an answer: `ok`, or its error code.
     private static func result(of answer: ActionAnswer) -> String {
         guard answer.status != 200 else { return "ok" }
+        guard answer.status != 202 else { return Outcome.pendingApproval.rawValue }
         struct Problem: Decodable {
             struct Failure: Decodable { var code: String }
             var error: Failure?

@@ -50,14 +50,44 @@ enum ApprovalConfigurationLoader {
         }
     }
 
-    /// Checks that a rule names only people and callers that exist: an approver who is nobody would make
-    /// requests wait for ever, and a misspelt name is the likeliest way to get there.
-    static func check(_ rule: ApprovalRule, in section: ConfigSection, people: Set<String>, callers: Set<String>) {
-        for approver in rule.approvers.sorted() where !people.contains(approver) {
+    /// What a rule is checked against: the configuration around it.
+    struct Context {
+        /// The chat people of the rule's caller.
+        var people: Set<String>
+        var apiCallers: Set<String>
+        var chatCallers: Set<String>
+        /// The rule's own caller.
+        var owner: String
+        /// The rule's caller's platform, for a chat caller.
+        var platform: ChatPlatformKind?
+    }
+
+    /// The longest a request may wait on a platform whose replies go to a `response_url`: Slack and Mattermost
+    /// accept posts on one for 30 minutes, and the requester must still hear the decision and the result.
+    static let longestWaitWithResponseURL: Duration = .seconds(25 * 60)
+
+    /// Checks that a rule names only people and callers that can approve: an approver who is nobody would make
+    /// requests wait for ever, and a misspelt name is the likeliest way to get there. An approving caller must be
+    /// an API caller other than the rule's own: the sender of a request cannot approve it, and a chat caller's
+    /// people approve through their own caller's buttons and commands.
+    static func check(_ rule: ApprovalRule, in section: ConfigSection, _ context: Context) {
+        for approver in rule.approvers.sorted() where !context.people.contains(approver) {
             section.fail("approvers", "'\(approver)' is not one of this caller's chat people")
         }
-        for caller in rule.approverCallers.sorted() where !callers.contains(caller) {
-            section.fail("approver_callers", "'\(caller)' is not a configured caller")
+        for caller in rule.approverCallers.sorted() {
+            if caller == context.owner {
+                section.fail("approver_callers", "'\(caller)' is this rule's own caller: the sender of a request cannot approve it")
+            } else if context.chatCallers.contains(caller) {
+                section.fail("approver_callers", "'\(caller)' is a chat caller: chat people approve through their own caller's buttons and commands")
+            } else if !context.apiCallers.contains(caller) {
+                section.fail("approver_callers", "'\(caller)' is not a configured caller")
+            }
+        }
+        if let platform = context.platform, platform != .teams, rule.expiresAfter > Self.longestWaitWithResponseURL {
+            section.fail(
+                "expires_after",
+                "\(platform.rawValue) accepts replies on a response_url for 30 minutes, so a request may wait at most PT25M for the requester to hear how it ended"
+            )
         }
     }
 }

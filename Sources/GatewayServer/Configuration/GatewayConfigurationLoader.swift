@@ -134,18 +134,22 @@ public enum GatewayConfigurationLoader {
         return configuration
     }
 
-    /// Every approval rule names only people of its caller and configured callers.
+    /// Every approval rule names only people of its caller, and API callers other than its own.
     private static func checkApprovals(of callers: [GatewayConfiguration.Caller], in section: ConfigSection) {
-        let names = Set(callers.map(\.name))
+        let apiCallers = Set(callers.filter { $0.chat == nil }.map(\.name))
+        let chatCallers = Set(callers.filter { $0.chat != nil }.map(\.name))
         for caller in callers {
             let people = caller.chat.map { Set($0.people.values.map(\.name)) } ?? []
+            let context = ApprovalConfigurationLoader.Context(
+                people: people, apiCallers: apiCallers, chatCallers: chatCallers, owner: caller.name, platform: caller.chat?.platform
+            )
             if let rule = caller.approval {
-                ApprovalConfigurationLoader.check(rule, in: section.section(caller.name).section("approval"), people: people, callers: names)
+                ApprovalConfigurationLoader.check(rule, in: section.section(caller.name).section("approval"), context)
             }
             for person in caller.chat?.people.values.sorted(by: { $0.name < $1.name }) ?? [] {
                 guard let rule = person.approval else { continue }
                 let personSection = section.section(caller.name).section("chat").section("people").section(person.name).section("approval")
-                ApprovalConfigurationLoader.check(rule, in: personSection, people: people, callers: names)
+                ApprovalConfigurationLoader.check(rule, in: personSection, context)
             }
         }
     }

@@ -18,6 +18,7 @@ struct ChatConfigurationTests {
 
     static let environment = [
         "SEGURA_SECRET": "s3cr3t",
+        "SERVICENOW_SECRET": "whsec_" + Data(repeating: 5, count: 32).base64EncodedString(),
         "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
         "TEAMS_SECURITY_TOKEN": Data(repeating: 3, count: 32).base64EncodedString(),
         "TEAMS_WORKFLOW_URL": "https://prod.westeurope.logic.azure.com/workflows/1/triggers/manual/paths/invoke?sig=abc",
@@ -86,7 +87,7 @@ struct ChatConfigurationTests {
                 approval:
                   when: {actions: [enable], ids: {credential: ["40-49"]}, duration_over: PT1H}
                   approvers: [bob, carol]
-                  approver_callers: [ops]
+                  approver_callers: [servicenow]
                   expires_after: PT10M
                 chat:
                   platform: slack
@@ -94,6 +95,9 @@ struct ChatConfigurationTests {
                     alice: {user: T1/U1, approval: {approvers: [bob, carol], required: 2}}
                     bob: {user: T1/U2}
                     carol: {user: T1/U3}
+              servicenow:
+                secrets: [env:SERVICENOW_SECRET]
+                policy: {actions: [enable], kinds: [credential]}
 
             """
         let configuration = try await self.load(callers)
@@ -101,14 +105,22 @@ struct ChatConfigurationTests {
         let rule = try #require(caller.approval)
         #expect(rule.requiresApproval(action: .enable, kind: .credential, id: 42, duration: .seconds(7200)))
         #expect(!rule.requiresApproval(action: .enable, kind: .credential, id: 42, duration: .seconds(1800)))
-        #expect(rule.approverCallers == ["ops"])
+        #expect(rule.approverCallers == ["servicenow"])
         #expect(rule.expiresAfter == .seconds(600))
         #expect(caller.chat?.people["T1/U1"]?.approval?.requiredApprovals == 2)
 
-        let misspelt = callers.replacingOccurrences(of: "approvers: [bob, carol]\n      approver_callers: [ops]", with: "approvers: [bbo]\n      approver_callers: [servicenow]")
+        let misspelt = callers.replacingOccurrences(of: "approvers: [bob, carol]\n      approver_callers: [servicenow]", with: "approvers: [bbo]\n      approver_callers: [servicenw]")
         let error = try await #require(throws: ConfigurationError.self) { try await self.load(misspelt) }
         #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approvers" && $0.message.contains("'bbo' is not one of this caller's chat people") })
-        #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approver_callers" && $0.message.contains("'servicenow'") })
+        #expect(error.issues.contains { $0.keyPath == "callers.ops.approval.approver_callers" && $0.message.contains("'servicenw' is not a configured caller") })
+
+        // A request's own sender, or a chat caller, cannot approve; a Slack request cannot outlive its response_url.
+        let own = callers.replacingOccurrences(of: "approver_callers: [servicenow]", with: "approver_callers: [ops]")
+        let ownError = try await #require(throws: ConfigurationError.self) { try await self.load(own) }
+        #expect(ownError.issues.contains { $0.keyPath == "callers.ops.approval.approver_callers" && $0.message.contains("this rule's own caller") })
+        let long = callers.replacingOccurrences(of: "expires_after: PT10M", with: "expires_after: PT1H")
+        let longError = try await #require(throws: ConfigurationError.self) { try await self.load(long) }
+        #expect(longError.issues.contains { $0.keyPath == "callers.ops.approval.expires_after" && $0.message.contains("at most PT25M") })
     }
 
     @Test("an approval channel: the webhook for every platform; for Mattermost its channel, action URL and button key")
