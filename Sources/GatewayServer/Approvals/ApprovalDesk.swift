@@ -242,7 +242,7 @@ struct ApprovalDesk: Sendable {
     /// no longer has one, when nobody may approve it any more (it can still be denied, and it expires).
     func rule(of approval: ApprovalRequest) -> ApprovalRule? {
         guard let caller = self.callers[approval.caller] else { return nil }
-        let person = caller.chat?.people.values.first { $0.name == approval.requestedBy }
+        let person = caller.chat?.person(named: approval.requestedBy)
         return person?.approval ?? caller.approval
     }
 

@@ -126,7 +126,7 @@ struct ApprovalExecutor: Service {
     /// person is no longer mapped.
     private func authority(for approval: ApprovalRequest, caller: GatewayConfiguration.Caller) -> RequestAuthority? {
         guard let chat = caller.chat else { return .caller }
-        return chat.people.values.first { $0.name == approval.requestedBy }.map(RequestAuthority.person)
+        return chat.person(named: approval.requestedBy).map(RequestAuthority.person)
     }
 
     /// Ends an approved request whose caller or person the configuration no longer has: nobody is left to act

@@ -38,6 +38,11 @@ extension GatewayConfiguration {
             self.incomingWebhook = incomingWebhook
         }
 
+        /// The person configured under `name`, whose requests are recorded with that name.
+        func person(named name: String) -> ChatPerson? {
+            self.people.values.first { $0.name == name }
+        }
+
         /// How long the gateway waits for an action before answering "working on it".
         public var inlineWait: Duration { self.platform.deadline * self.answerWithin }
 

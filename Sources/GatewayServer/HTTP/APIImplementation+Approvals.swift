@@ -84,6 +84,6 @@ extension Components.Schemas.Approval {
     /// The API's view of a stored request, decoded from ``JSONWriter``'s rendering so answers and callbacks show
     /// a request the same way.
     init(_ approval: ApprovalRequest) throws {
-        self = try JSONDecoder().decode(Self.self, from: Data(JSONWriter.object { $0.approval(approval) }))
+        self = try APIImplementation.decoder.decode(Self.self, from: Data(JSONWriter.object { $0.approval(approval) }))
     }
 }

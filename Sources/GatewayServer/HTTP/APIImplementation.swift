@@ -22,8 +22,9 @@ struct APIImplementation: APIProtocol {
     /// Records the requests these routes refuse, as every route does.
     let refusals: Refusals
     let logger: Logger
-    /// Decodes stored answers for `GET /v1/actions/{request_id}`.
-    private static let decoder = JSONDecoder()
+    /// Decodes the gateway's own JSON into the generated types: stored answers for `GET /v1/actions/{request_id}`,
+    /// and approval requests. One, configured once: it keeps no state between calls.
+    static let decoder = JSONDecoder()
 
     func getAction(_ input: Operations.GetAction.Input) async throws -> Operations.GetAction.Output {
         guard let verified = self.verifiedRequest(for: "getAction") else { return .internalServerError(try self.unauthenticated()) }
