@@ -13,7 +13,8 @@ import Foundation
 ///
 /// A click whose fields were changed (another approval, the other decision, another channel) or whose button has
 /// expired fails; a replayed click carries a valid context but its approval is already decided, which the approval's
-/// state answers. The key is random or configured; a key derived from anything public would let anyone sign.
+/// state answers. The key is configured (`button_secret`) and shared by the replicas; a key derived from anything
+/// public would let anyone sign.
 public struct ButtonContext: Sendable, CustomReflectable {
     /// What a button asks for.
     public struct Fields: Sendable, Hashable {

@@ -20,9 +20,8 @@ public struct VerifiedDelivery: Sendable, Equatable {
     /// nothing about the secret: the MAC itself was already on the wire.
     public var signatureDigest: String?
 
-    /// Creates a delivery; see each property. The route of Mattermost button clicks makes its own, verified by the
-    /// click's contents rather than a caller's signature (the server's signed `trigger_id`, the gateway's button context).
-    public init(deliveryID: String?, timestamp: Date?, scheme: SignatureScheme, signatureDigest: String?) {
+    /// Creates a delivery; see each property.
+    init(deliveryID: String?, timestamp: Date?, scheme: SignatureScheme, signatureDigest: String?) {
         self.deliveryID = deliveryID
         self.timestamp = timestamp
         self.scheme = scheme
@@ -31,10 +30,11 @@ public struct VerifiedDelivery: Sendable, Equatable {
 }
 
 extension VerifiedDelivery {
-    /// The delivery of a request its approvers approved, which the gateway runs itself: nothing signed it now (its
-    /// signature was checked when it was asked for), and its approval id is its delivery id, so running it again
-    /// after a crash replays its recorded answer instead of acting twice.
-    public static func approved(approvalID: String, scheme: SignatureScheme) -> VerifiedDelivery {
-        VerifiedDelivery(deliveryID: approvalID, timestamp: nil, scheme: scheme, signatureDigest: nil)
+    /// A delivery no caller signature covers, which the gateway vouches for itself under `deliveryID`: a request its
+    /// approvers approved (signed when it was asked for; its approval id as the id, so running it again after a
+    /// crash replays its recorded answer), or a Mattermost button click (proven by the gateway's button context and
+    /// the server's signed `trigger_id`, which is its id).
+    public static func vouched(deliveryID: String, scheme: SignatureScheme) -> VerifiedDelivery {
+        VerifiedDelivery(deliveryID: deliveryID, timestamp: nil, scheme: scheme, signatureDigest: nil)
     }
 }

@@ -86,7 +86,7 @@ struct ApprovalExecutor: Service {
             return
         }
         let verified = VerifiedRequest(
-            requestID: RequestID.make(), caller: caller, delivery: .approved(approvalID: approval.id, scheme: caller.verifier.scheme),
+            requestID: RequestID.make(), caller: caller, delivery: .vouched(deliveryID: approval.id, scheme: caller.verifier.scheme),
             body: Array(approval.id.utf8), deliveryID: approval.id, receivedAt: .now, receivedDate: Date()
         )
         logger[metadataKey: "request.id"] = "\(verified.requestID)"

@@ -95,7 +95,7 @@ struct ChatService: Sendable {
         logger[metadataKey: "caller"] = "\(caller.name)"
         let verified = VerifiedRequest(
             requestID: requestID, caller: caller,
-            delivery: VerifiedDelivery(deliveryID: click.triggerID, timestamp: nil, scheme: caller.verifier.scheme, signatureDigest: nil),
+            delivery: .vouched(deliveryID: click.triggerID, scheme: caller.verifier.scheme),
             body: body, deliveryID: click.triggerID, receivedAt: receivedAt, receivedDate: receivedDate
         )
         return await self.respond(to: click.inbound, verified, chat: chat, platform: MattermostActions(), builder: builder, logger: logger)
